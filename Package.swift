@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "AttentionKit",
+  products: [
+    .library(name: "AttentionCore", targets: ["AttentionCore"]),
+    .library(name: "TensorIO", targets: ["TensorIO"]),
+    .library(name: "Heatmaps", targets: ["Heatmaps"]),
+    .executable(name: "attn", targets: ["attn"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+    ),
+    .systemLibrary(
+      name: "CPangoCairo",
+      pkgConfig: "pangocairo",
+      providers: [.apt(["libpango1.0-dev", "libcairo2-dev"]), .brew(["pango", "cairo"])]
+    ),
+    .target(name: "AttentionCore", dependencies: ["COpenBLAS"]),
+    .target(name: "TensorIO", dependencies: ["AttentionCore"]),
+    .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo"]),
+    .executableTarget(
+      name: "attn",
+      dependencies: [
+        "AttentionCore", "TensorIO", "Heatmaps",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),
+    .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
+    .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps"]),
+    .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO"]),
+  ]
+)

@@ -1,0 +1,4 @@
+#ifndef ATTENTIONKIT_COPENBLAS_SHIM_H
+#define ATTENTIONKIT_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

@@ -1,0 +1,7 @@
+#ifndef ATTENTIONKIT_CPANGOCAIRO_SHIM_H
+#define ATTENTIONKIT_CPANGOCAIRO_SHIM_H
+#include <cairo.h>
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <pango/pangocairo.h>
+#endif

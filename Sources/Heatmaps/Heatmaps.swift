@@ -1,0 +1,2 @@
+import AttentionCore
+import CPangoCairo
