@@ -34,16 +34,16 @@ public struct Colormap: Sendable {
 
   /// The lookup-table entry of a normalised value, or nil for NaN.
   ///
-  /// As in matplotlib: `x * N` truncated toward zero, with `x == 1` taking the
-  /// last entry, values below 0 the first and values at or above 1 the last.
+  /// As in matplotlib: `x * N` truncated toward zero; values below 0 take the
+  /// first entry and values from 1 up the last (matplotlib treats exactly 1 as
+  /// in range and anything above as "over", but both get the last colour).
   /// nil means matplotlib's "bad" colour, transparent black: leave such cells
   /// undrawn. A `Float` converts to `Double` exactly and `x * N` is exact for
   /// a power-of-two `N`, so this also matches matplotlib on float32 data.
   public func index(at x: Double) -> Int? {
     if x.isNaN { return nil }
     let n = Double(table.count)
-    var scaled = x * n
-    if scaled == n { scaled = n - 1 }
+    let scaled = x * n
     if scaled < 0 { return 0 }
     if scaled >= n { return table.count - 1 }
     return Int(scaled)
