@@ -36,6 +36,28 @@ public struct MersenneTwister: Sendable, Equatable {
     return y
   }
 
+  /// Fills `output` with the next `output.count` outputs, the same words
+  /// `next()` would return one by one.
+  public mutating func fill(_ output: UnsafeMutableBufferPointer<UInt32>) {
+    var filled = 0
+    while filled < output.count {
+      if index >= Self.stateSize { twist() }
+      let take = min(Self.stateSize - index, output.count - filled)
+      state.withUnsafeBufferPointer { words in
+        for i in 0..<take {
+          var y = words[index + i]
+          y ^= y >> 11
+          y ^= (y << 7) & 0x9D2C_5680
+          y ^= (y << 15) & 0xEFC6_0000
+          y ^= y >> 18
+          output[filled + i] = y
+        }
+      }
+      index += take
+      filled += take
+    }
+  }
+
   /// Regenerates all 624 words at once, as the reference implementation does.
   private mutating func twist() {
     let n = Self.stateSize

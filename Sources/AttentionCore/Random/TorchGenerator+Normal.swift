@@ -16,7 +16,7 @@ extension TorchGenerator {
       for i in 0..<count { output[i] = Float(nextScalarNormal()) }
       return
     }
-    for i in 0..<count { output[i] = uniformFloat() }
+    fillUniformFloats(output)
     var start = 0
     while start + 16 <= count {
       boxMullerBlock(output.baseAddress! + start)
@@ -24,8 +24,24 @@ extension TorchGenerator {
     }
     if count % 16 != 0 {
       let tail = output.baseAddress! + (count - 16)
-      for i in 0..<16 { tail[i] = uniformFloat() }
+      fillUniformFloats(UnsafeMutableBufferPointer(start: tail, count: 16))
       boxMullerBlock(tail)
+    }
+  }
+
+  /// Fills `output` with 24-bit uniform floats, one engine draw each, as
+  /// repeated `uniformFloat()` calls would.
+  mutating func fillUniformFloats(_ output: UnsafeMutableBufferPointer<Float>) {
+    let chunk = 1024
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: chunk) { draws in
+      var start = 0
+      while start < output.count {
+        let count = min(chunk, output.count - start)
+        let slice = UnsafeMutableBufferPointer(rebasing: draws[0..<count])
+        engine.fill(slice)
+        for i in 0..<count { output[start + i] = Float(slice[i] & 0xFF_FFFF) * 0x1p-24 }
+        start += count
+      }
     }
   }
 

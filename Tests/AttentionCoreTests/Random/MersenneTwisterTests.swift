@@ -17,4 +17,17 @@ import Testing
     var engine = MersenneTwister(seed: 42)
     #expect([engine.next(), engine.next(), engine.next()] == [1_608_637_542, 3_421_126_067, 4_083_286_876])
   }
+
+  @Test func bulkFillContinuesTheStreamAcrossTwists() {
+    let seed = UInt32.random(in: 0...UInt32.max)
+    var oneByOne = MersenneTwister(seed: seed)
+    var bulk = MersenneTwister(seed: seed)
+    let skip = Int.random(in: 0..<700)
+    let expected = (0..<(skip + 1500)).map { _ in oneByOne.next() }
+    for _ in 0..<skip { _ = bulk.next() }
+    var words = [UInt32](repeating: 0, count: 1500)
+    words.withUnsafeMutableBufferPointer { bulk.fill($0) }
+    #expect(words == Array(expected[skip...]))
+    #expect(bulk.next() == oneByOne.next())
+  }
 }
