@@ -82,7 +82,7 @@ public struct TorchGenerator: Sendable {
   public mutating func rand(_ shape: [Int]) -> Tensor {
     let count = Tensor.elementCount(shape)
     var scalars = [Float](repeating: 0, count: count)
-    for i in 0..<count { scalars[i] = uniformFloat() }
+    scalars.withUnsafeMutableBufferPointer { fillUniformFloats($0) }
     return Tensor(shape: shape, scalars: scalars)
   }
 
