@@ -1,0 +1,55 @@
+/// Checking and expanding the `validLengths` argument of masked attention.
+enum ValidLengths {
+  /// One valid length per row of a `[batch, queries, keys]` score tensor.
+  ///
+  /// - Parameters:
+  ///   - validLengths: `nil`, `[batch]` (repeated over queries) or
+  ///     `[batch · queries]`.
+  ///   - context: names the tensor the lengths belong to, for the error.
+  /// - Returns: `nil` when there is no mask, else `[batch · queries]`.
+  static func perRow(
+    _ validLengths: [Int]?, batch: Int, queries: Int, keys: Int, for context: String
+  ) throws -> [Int]? {
+    guard let validLengths else { return nil }
+    try checkRange(validLengths, keys: keys, for: context)
+    if validLengths.count == batch {
+      return validLengths.flatMap { repeatElement($0, count: queries) }
+    }
+    if validLengths.count == batch * queries { return validLengths }
+    throw AttentionError.invalidValidLengths(
+      "\(validLengths.count) valid lengths for \(context): expected \(batch) (one per batch element) "
+        + "or \(batch * queries) (one per query)")
+  }
+
+  /// Throws unless every length is in `0...keys`.
+  static func checkRange(_ validLengths: [Int], keys: Int, for context: String) throws {
+    if let bad = validLengths.firstIndex(where: { $0 < 0 || $0 > keys }) {
+      throw AttentionError.invalidValidLengths(
+        "valid length \(validLengths[bad]) at index \(bad) is outside 0...\(keys) (the keys of \(context))")
+    }
+  }
+
+  /// Whole-number lengths from a `[B]` or `[B, Lq]` tensor, as d2l passes them.
+  static func integers(from validLengths: Tensor, scores: Tensor) throws -> [Int] {
+    let context = "scores \(scores.shape)"
+    guard validLengths.rank == 1 || validLengths.rank == 2 else {
+      throw AttentionError.invalidValidLengths(
+        "valid lengths \(validLengths.shape) for \(context) must be [B] or [B, Lq]")
+    }
+    if validLengths.rank == 2, scores.rank == 3, validLengths.shape != [scores.shape[0], scores.shape[1]] {
+      throw AttentionError.invalidValidLengths(
+        "valid lengths \(validLengths.shape) for \(context) must be [B, Lq] = \(Array(scores.shape.prefix(2)))"
+      )
+    }
+    var lengths: [Int] = []
+    lengths.reserveCapacity(validLengths.count)
+    for (index, value) in validLengths.scalars.enumerated() {
+      guard value.isFinite, value == value.rounded(), abs(value) < 0x1p30 else {
+        throw AttentionError.invalidValidLengths(
+          "valid length \(value) at index \(index) for \(context) is not a whole number")
+      }
+      lengths.append(Int(value))
+    }
+    return lengths
+  }
+}
