@@ -17,16 +17,26 @@
 ///     heads and queries; or `[B·Lq]`, one per batch element and query
 ///     (`[B, Lq]` flattened), repeated over heads. Keys at index >= the
 ///     length are masked as in `maskedSoftmax(_:validLengths:)`.
+///   - causal: when `true`, query `i` sees keys `0...i` only (top-left
+///     aligned, as PyTorch's `is_causal=True`), on top of `validLengths`.
 /// - Returns: `output` `[B, Lq, Dv]` (or `[B, H, Lq, Dv]`) and
 ///   `attentionWeights` `[B, Lq, Lk]` (or `[B, H, Lq, Lk]`), rows summing to 1.
 /// - Throws: `AttentionError` naming the shapes that disagree, or the bad
 ///   valid lengths.
 public func attentionPooling(
   queries: Tensor, keys: Tensor, values: Tensor, scoring: AttentionScoring = .scaledDot,
-  validLengths: [Int]? = nil
+  validLengths: [Int]? = nil, causal: Bool = false
 ) throws -> (output: Tensor, attentionWeights: Tensor) {
   let shapes = try AttentionShapes(queries: queries, keys: keys, values: values)
-  let rowValidLengths = try shapes.rowValidLengths(validLengths, context: "keys \(keys.shape)")
+  var rowValidLengths = try shapes.rowValidLengths(validLengths, context: "keys \(keys.shape)")
+  if causal {
+    // Rows run over [B·H, Lq]; query i keeps keys 0...i, and at most Lk of them.
+    let rowCount = shapes.matrixCount * shapes.queryCount
+    let given = rowValidLengths ?? Array(repeating: shapes.keyCount, count: rowCount)
+    rowValidLengths = (0..<rowCount).map { row in
+      min(given[row], row % shapes.queryCount + 1, shapes.keyCount)
+    }
+  }
   let scores = try attentionScores(queries: queries, keys: keys, scoring: scoring)
   // [B·H, Lq, Lk] for the row kernel, then back.
   let flatScores = scores.reshaped([shapes.matrixCount, shapes.queryCount, shapes.keyCount])

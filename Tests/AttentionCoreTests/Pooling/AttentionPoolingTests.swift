@@ -46,6 +46,31 @@ import Testing
     )
   }
 
+  /// Causal masking, alone and on top of per-batch lengths, against the
+  /// reference with query i's length written out as min(length, i + 1).
+  @Test(arguments: [false, true])
+  func causalMaskLetsQueryISeeKeysUpToI(withLengths: Bool) throws {
+    let queries = RandomTensors.uniform([batch, queryCount, depth])
+    let keys = RandomTensors.uniform([batch, keyCount, depth])
+    let values = RandomTensors.uniform([batch, keyCount, valueDepth])
+    let validLengths = withLengths ? RandomTensors.validLengths(count: batch, maximum: keyCount) : nil
+    let (output, attentionWeights) = try attentionPooling(
+      queries: queries, keys: keys, values: values, validLengths: validLengths, causal: true)
+    let given = Reference.rowValidLengths(validLengths, batch: batch, queries: queryCount, keys: keyCount)
+    let causalLengths = given.enumerated().map { row, length in min(length, row % queryCount + 1) }
+    let reference = Reference.attentionPooling(
+      queries: queries, keys: keys, values: values, scaled: true, rowValidLengths: causalLengths)
+    expectClose(attentionWeights.scalars, reference.weights)
+    expectClose(output.scalars, reference.output, relative: 1e-5, absolute: 1e-5)
+    // A row left with no key is uniform (d2l's -1e6 rule); every other row
+    // gives keys past i exactly zero weight.
+    for b in 0..<batch {
+      for i in 0..<queryCount where causalLengths[b * queryCount + i] > 0 {
+        for j in (i + 1)..<keyCount { #expect(attentionWeights[b, i, j] == 0) }
+      }
+    }
+  }
+
   @Test func scaledDotDividesTheScoresBySquareRootOfD() throws {
     let queries = RandomTensors.uniform([2, 3, 4])
     let keys = RandomTensors.uniform([2, 5, 4])
