@@ -23,8 +23,13 @@ let package = Package(
       pkgConfig: "pangocairo",
       providers: [.apt(["libpango1.0-dev", "libcairo2-dev"]), .brew(["pango", "cairo"])]
     ),
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+    ),
     .target(name: "AttentionCore", dependencies: ["COpenBLAS"]),
-    .target(name: "TensorIO", dependencies: ["AttentionCore"]),
+    .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
     .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo"]),
     .executableTarget(
       name: "attn",
