@@ -39,7 +39,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),
-    .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
+    .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps"]),
     .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO"]),
   ]

@@ -52,11 +52,10 @@ struct HeaderDictionaryParser {
         throw unexpected("',' or '}'")
       }
     }
-    let trailing = bytes[position...]
-    guard trailing.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }) else {
+    while peek() == UInt8(ascii: " ") || peek() == UInt8(ascii: "\n") { position += 1 }
+    guard position == bytes.count else {
       throw Problem(
-        "malformed header: \(trailing.count) bytes after the dictionary are not padding"
-          + " (the header length is wrong)")
+        "malformed header: \(bytes.count - position) bytes after the padding (the header length is wrong)")
     }
     guard let descr else { throw Problem("malformed header: no 'descr'") }
     guard let fortranOrder else { throw Problem("malformed header: no 'fortran_order'") }
