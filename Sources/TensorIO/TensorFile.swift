@@ -73,6 +73,7 @@ public enum TensorFile {
       throw TensorIOError(path: path, reason: "archives are written as .npz; got .\(format.rawValue)")
     }
     do throws(Problem) {
+      try NumPyArchive.checkNames(arrays.map(\.name))
       try AtomicFileWriter.write(to: path) { (sink: inout AtomicFileWriter) throws(Problem) in
         try NumPyArchive.write(arrays, to: &sink)
       }

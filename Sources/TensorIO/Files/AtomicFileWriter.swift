@@ -57,7 +57,10 @@ struct AtomicFileWriter: ByteSink {
       let code = errno
       attempts += 1
       if code == EEXIST && attempts < 8 { continue }
-      if code == ENOENT { throw Problem("no such folder \"\(folder.isEmpty ? "." : folder)\"") }
+      if code == ENOENT {
+        let shown = folder.count > 1 ? String(folder.dropLast()) : folder
+        throw Problem("no such folder \"\(shown)\"")
+      }
       throw Problem(FileSource.describe(errno: code))
     }
   }

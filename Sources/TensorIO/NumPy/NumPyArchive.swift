@@ -91,12 +91,7 @@ enum NumPyArchive {
   static func write<Sink: ByteSink>(
     _ arrays: [(name: String, tensor: Tensor)], to sink: inout Sink
   ) throws(Problem) {
-    var seen = Set<String>()
-    for (name, _) in arrays {
-      guard !name.isEmpty, !name.utf8.contains(0) else { throw Problem("array name \"\(name)\" is invalid") }
-      guard seen.insert(name).inserted else { throw Problem("array name \"\(name)\" appears twice") }
-    }
-    guard arrays.count < 0xFFFF else { throw Problem("\(arrays.count) arrays; at most 65534 per archive") }
+    try checkNames(arrays.map(\.name))
     let (dosTime, dosDate) = dosTimestamp()
     var directory: [UInt8] = []
     var offset = 0
@@ -154,6 +149,16 @@ enum NumPyArchive {
     end.appendLittleEndian(0, byteCount: 2)
     try sink.write(directory)
     try sink.write(end)
+  }
+
+  /// Rejects names that would make an archive NumPy reads differently: empty, repeated or with NUL.
+  static func checkNames(_ names: [String]) throws(Problem) {
+    var seen = Set<String>()
+    for name in names {
+      guard !name.isEmpty, !name.utf8.contains(0) else { throw Problem("array name \"\(name)\" is invalid") }
+      guard seen.insert(name).inserted else { throw Problem("array name \"\(name)\" appears twice") }
+    }
+    guard names.count < 0xFFFF else { throw Problem("\(names.count) arrays; at most 65534 per archive") }
   }
 
   private static func littleEndianBytes<Result>(
