@@ -273,8 +273,13 @@ struct JSONArrayParser {
     guard let byte = peek() else {
       return Problem("unexpected end of file where \(expected) was expected")
     }
-    let end = min(bytes.count, position + 20)
-    let shown = byte >= 0x20 && byte < 0x7F ? "\"\(DecimalNumber.shown(bytes[position..<end]))\"" : "byte 0x\(String(byte, radix: 16))"
+    // The offending token runs to the next delimiter, so the message shows what a reader would call it.
+    let delimiters = Array(" \t\r\n,:[]{}".utf8)
+    var end = position + 1
+    while end < bytes.count, !delimiters.contains(bytes[end]) { end += 1 }
+    let shown =
+      byte >= 0x20 && byte < 0x7F
+      ? "'\(DecimalNumber.shown(bytes[position..<end]))'" : "byte 0x\(String(byte, radix: 16))"
     return Problem("at \(location()): unexpected \(shown) where \(expected) was expected")
   }
 }
