@@ -82,7 +82,8 @@ public enum TensorFile {
     }
   }
 
-  static func decode(from source: ByteSource, format: TensorFormat, array: String?) throws(Problem) -> Tensor {
+  static func decode(from source: ByteSource, format: TensorFormat, array: String?) throws(Problem) -> Tensor
+  {
     if format != .npz, let array {
       throw Problem("array \"\(array)\" asked for, but only .npz archives hold named arrays")
     }
@@ -134,7 +135,9 @@ public enum TensorFile {
     }
   }
 
-  static func encode<Sink: ByteSink>(_ tensor: Tensor, format: TensorFormat, to sink: inout Sink) throws(Problem) {
+  static func encode<Sink: ByteSink>(_ tensor: Tensor, format: TensorFormat, to sink: inout Sink)
+    throws(Problem)
+  {
     switch format {
     case .npy: try NumPyArray.write(tensor, to: &sink)
     case .npz: try NumPyArchive.write([("arr_0", tensor)], to: &sink)

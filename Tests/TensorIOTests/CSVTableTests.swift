@@ -27,14 +27,18 @@ import Testing
     let tensor = try decode("nan,inf,-inf\nNaN,-Infinity,INF\n")
     #expect(tensor.shape == [2, 3])
     #expect(tensor.scalars[0].isNaN && tensor.scalars[3].isNaN)
-    #expect([tensor.scalars[1], tensor.scalars[2], tensor.scalars[4], tensor.scalars[5]] == [.infinity, -.infinity, -.infinity, .infinity])
+    #expect(
+      [tensor.scalars[1], tensor.scalars[2], tensor.scalars[4], tensor.scalars[5]] == [
+        .infinity, -.infinity, -.infinity, .infinity,
+      ])
   }
 
   @Test func reportsRaggedRowsAndBadCells() {
     #expect(decodeFailure("1,2,3,4,5\n1,2,3,4,5\n1,2,3,4\n") == "m.csv: line 3 has 4 values, line 1 has 5")
     #expect(decodeFailure("1,2,3\n4,5,abc\n") == "m.csv: line 2, column 3: \"abc\" is not a number")
     #expect(decodeFailure("1,2\n3,\n") == "m.csv: line 2, column 2: empty value")
-    #expect(decodeFailure("1,2\n3,1e40\n") == "m.csv: line 2, column 2: 1e40 is out of the Float32 range (±3.4e38)")
+    #expect(
+      decodeFailure("1,2\n3,1e40\n") == "m.csv: line 2, column 2: 1e40 is out of the Float32 range (±3.4e38)")
     #expect(decodeFailure("1,2\n0x10,1\n") == "m.csv: line 2, column 1: \"0x10\" is not a number")
     #expect(decodeFailure("a,b,c\n1,2\n") == "m.csv: line 2 has 2 values, the header on line 1 has 3 names")
     // A first row that mixes names and numbers is not a header: it is an error.
@@ -61,9 +65,14 @@ import Testing
   }
 
   @Test func writesPlainRowsAndRejectsOtherRanks() throws {
-    let bytes = try TensorFile.encode(Tensor(rows: [[1, 0.1, -2.5e-7], [.nan, .infinity, 3e38]]), format: .csv)
+    let bytes = try TensorFile.encode(
+      Tensor(rows: [[1, 0.1, -2.5e-7], [.nan, .infinity, 3e38]]), format: .csv)
     #expect(String(decoding: bytes, as: UTF8.self) == "1.0,0.1,-2.5e-07\nnan,inf,3e+38\n")
-    #expect(failure { try TensorFile.encode(Tensor.zeros([2, 2, 2]), format: .csv) } == "tensor: 3-D tensor [2, 2, 2]; CSV holds 1-D or 2-D")
-    #expect(failure { try TensorFile.encode(Tensor.zeros([0, 2]), format: .csv) } == "tensor: empty tensor [0, 2] cannot be written as CSV")
+    #expect(
+      failure { try TensorFile.encode(Tensor.zeros([2, 2, 2]), format: .csv) }
+        == "tensor: 3-D tensor [2, 2, 2]; CSV holds 1-D or 2-D")
+    #expect(
+      failure { try TensorFile.encode(Tensor.zeros([0, 2]), format: .csv) }
+        == "tensor: empty tensor [0, 2] cannot be written as CSV")
   }
 }

@@ -16,7 +16,9 @@ import Testing
         mutated[position] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &generator)
       case 1 where position < mutated.count:
         // Bytes that matter to the formats: size fields pushed to extremes, delimiters.
-        mutated[position] = [0x00, 0xFF, 0x7F, 0x80, 0x2C, 0x5B, 0x5D, 0x0A, 0x30, 0x39][Int.random(in: 0..<10, using: &generator)]
+        mutated[position] =
+          [0x00, 0xFF, 0x7F, 0x80, 0x2C, 0x5B, 0x5D, 0x0A, 0x30, 0x39][
+            Int.random(in: 0..<10, using: &generator)]
       case 2:
         mutated.insert(UInt8.random(in: 0...255, using: &generator), at: position)
       case 3 where position < mutated.count:
@@ -35,13 +37,16 @@ import Testing
     }
   }
 
-  private func fuzz(_ seeds: [[UInt8]], format: TensorFormat, iterations: Int, seed: UInt64) -> (accepted: Int, rejected: Int) {
+  private func fuzz(_ seeds: [[UInt8]], format: TensorFormat, iterations: Int, seed: UInt64) -> (
+    accepted: Int, rejected: Int
+  ) {
     var generator = SeededGenerator(seed: seed)
     var accepted = 0
     var rejected = 0
     for iteration in 0..<iterations {
       let input = mutate(seeds[iteration % seeds.count], using: &generator)
-      let result = Result { () throws(TensorIOError) -> Tensor in try TensorFile.decode(input, format: format) }
+      let result = Result { () throws(TensorIOError) -> Tensor in try TensorFile.decode(input, format: format)
+      }
       check(result, "\(format) iteration \(iteration)")
       if case .success = result { accepted += 1 } else { rejected += 1 }
       if format == .npz, case .success = result {
@@ -53,7 +58,8 @@ import Testing
 
   @Test func npy() throws {
     let seeds = [
-      try fixtureBytes("float32_2x3x4.npy"), try fixtureBytes("float16_6.npy"), try fixtureBytes("version2_3.npy"),
+      try fixtureBytes("float32_2x3x4.npy"), try fixtureBytes("float16_6.npy"),
+      try fixtureBytes("version2_3.npy"),
       try fixtureBytes("float64_2x3.npy"), try fixtureBytes("bool_2x3.npy"),
     ]
     let counts = fuzz(seeds, format: .npy, iterations: 4000, seed: 0xF022_0001)
@@ -81,11 +87,15 @@ import Testing
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var generator = SeededGenerator(seed: 0xF022_0005)
-    for (name, bytes) in [("a.npy", try fixtureBytes("float32_2x1x2x3.npy")), ("b.npz", try fixtureBytes("compressed.npz"))] {
+    for (name, bytes) in [
+      ("a.npy", try fixtureBytes("float32_2x1x2x3.npy")), ("b.npz", try fixtureBytes("compressed.npz")),
+    ] {
       for iteration in 0..<200 {
         let path = folder + "/" + name
         try Data(mutate(bytes, using: &generator)).write(to: URL(fileURLWithPath: path))
-        check(Result { () throws(TensorIOError) -> Tensor in try TensorFile.read(path: path) }, "\(name) iteration \(iteration)")
+        check(
+          Result { () throws(TensorIOError) -> Tensor in try TensorFile.read(path: path) },
+          "\(name) iteration \(iteration)")
       }
     }
   }

@@ -44,7 +44,11 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: folder) }
     for trial in 0..<5 {
       let arrays = (0..<(trial + 1)).map { index in
-        (name: "array\(index)_ü", tensor: randomTensor(randomShape(rank: (trial + index) % 5, maximum: 9, using: &generator), using: &generator))
+        (
+          name: "array\(index)_ü",
+          tensor: randomTensor(
+            randomShape(rank: (trial + index) % 5, maximum: 9, using: &generator), using: &generator)
+        )
       }
       let path = folder + "/a.npz"
       try TensorFile.writeArchive(arrays, to: path)
@@ -63,10 +67,12 @@ import Testing
   @Test func writerRejectsBadNames() {
     let tensor = Tensor([1])
     #expect(failure { try TensorFile.encode(tensor, format: .npz) } == nil)
-    #expect(failure { try TensorFile.writeArchive([("a", tensor), ("a", tensor)], to: "/nonexistent/x.npz") }
-      == "x.npz: array name \"a\" appears twice")
-    #expect(failure { try TensorFile.writeArchive([("", tensor)], to: "/nonexistent/x.npz") }
-      == "x.npz: array name \"\" is invalid")
+    #expect(
+      failure { try TensorFile.writeArchive([("a", tensor), ("a", tensor)], to: "/nonexistent/x.npz") }
+        == "x.npz: array name \"a\" appears twice")
+    #expect(
+      failure { try TensorFile.writeArchive([("", tensor)], to: "/nonexistent/x.npz") }
+        == "x.npz: array name \"\" is invalid")
   }
 
   @Test func crcMatchesTheReference() {
@@ -91,7 +97,8 @@ import Testing
       zipArchive([ZipMember(name: "a.npy", contents: member)]),
       zipArchive([ZipMember(name: "a.npy", contents: member, deflate: true)]),
       zipArchive([ZipMember(name: "a.npy", contents: member, zip64Sizes: true)]),
-      zipArchive([ZipMember(name: "a.npy", contents: member, deflate: true, zip64Sizes: true)], zip64End: true),
+      zipArchive(
+        [ZipMember(name: "a.npy", contents: member, deflate: true, zip64Sizes: true)], zip64End: true),
     ] {
       let arrays = try TensorFile.decodeArchive(archive)
       #expect(arrays.count == 1 && arrays[0].name == "a" && arrays[0].tensor == expected)
@@ -105,11 +112,17 @@ import Testing
   @Test func entriesClaimingGigabytesThrowFast() {
     let start = ContinuousClock.now
     let storedClaim = ZipMember(
-      name: "a.npy", contents: member, declaredCompressedSize: 0xFFFF_FFFE, declaredUncompressedSize: 0xFFFF_FFFE)
-    #expect(decodeFailure(zipArchive([storedClaim]))?.hasPrefix("z.npz: member \"a.npy\": truncated: needs 4294967294 bytes") == true)
-    let deflateClaim = ZipMember(name: "a.npy", contents: member, deflate: true, declaredUncompressedSize: 0xFFFF_FFFE)
-    #expect(decodeFailure(zipArchive([deflateClaim]))
-      == "z.npz: member \"a\": claims 4294967294 bytes uncompressed from 149 compressed, more than deflate can produce")
+      name: "a.npy", contents: member, declaredCompressedSize: 0xFFFF_FFFE,
+      declaredUncompressedSize: 0xFFFF_FFFE)
+    #expect(
+      decodeFailure(zipArchive([storedClaim]))?.hasPrefix(
+        "z.npz: member \"a.npy\": truncated: needs 4294967294 bytes") == true)
+    let deflateClaim = ZipMember(
+      name: "a.npy", contents: member, deflate: true, declaredUncompressedSize: 0xFFFF_FFFE)
+    #expect(
+      decodeFailure(zipArchive([deflateClaim]))
+        == "z.npz: member \"a\": claims 4294967294 bytes uncompressed from 149 compressed, more than deflate can produce"
+    )
     let zip64Claim = ZipMember(
       name: "a.npy", contents: member, deflate: true, declaredUncompressedSize: 1 << 40, zip64Sizes: true)
     #expect(decodeFailure(zipArchive([zip64Claim]))?.contains("more than deflate can produce") == true)
@@ -119,34 +132,50 @@ import Testing
   @Test func deflatedDataMustAgreeWithTheNpyHeader() {
     // Within deflate's ratio, but the .npy header says 144 bytes in all, not 5000.
     let longer = ZipMember(name: "a.npy", contents: member, deflate: true, declaredUncompressedSize: 5000)
-    #expect(decodeFailure(zipArchive([longer]))
-      == "z.npz: member \"a\": header says 16 bytes of data, file has 4872 (extra bytes after the data)")
+    #expect(
+      decodeFailure(zipArchive([longer]))
+        == "z.npz: member \"a\": header says 16 bytes of data, file has 4872 (extra bytes after the data)")
     let shorter = ZipMember(name: "a.npy", contents: member, deflate: true, declaredUncompressedSize: 140)
-    #expect(decodeFailure(zipArchive([shorter])) == "z.npz: member \"a\": truncated: header says 16 bytes of data, file has 12")
+    #expect(
+      decodeFailure(zipArchive([shorter]))
+        == "z.npz: member \"a\": truncated: header says 16 bytes of data, file has 12")
     // The stream holds more than the archive declares.
     var padded = member + Array(repeating: 0, count: 100)
-    var extra = ZipMember(name: "a.npy", contents: padded, deflate: true, declaredUncompressedSize: member.count)
-    #expect(decodeFailure(zipArchive([extra])) == "z.npz: member \"a\": decompresses to more than the 144 bytes the archive says")
+    var extra = ZipMember(
+      name: "a.npy", contents: padded, deflate: true, declaredUncompressedSize: member.count)
+    #expect(
+      decodeFailure(zipArchive([extra]))
+        == "z.npz: member \"a\": decompresses to more than the 144 bytes the archive says")
     // The stream ends before the declared size.
     padded = Array(member[0..<130])
     extra = ZipMember(name: "a.npy", contents: padded, deflate: true, declaredUncompressedSize: member.count)
-    #expect(decodeFailure(zipArchive([extra])) == "z.npz: member \"a\": decompresses to 130 bytes, the archive says 144")
+    #expect(
+      decodeFailure(zipArchive([extra]))
+        == "z.npz: member \"a\": decompresses to 130 bytes, the archive says 144")
   }
 
   @Test func rejectsCorruptOrUnsupportedMembers() {
-    #expect(decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: member, declaredCRC: 1)]))
-      == "z.npz: member \"a\": CRC-32 mismatch (the archive is corrupt)")
-    #expect(decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: member, method: 12)]))
-      == "z.npz: member \"a.npy\": compression method 12 (bzip2) is not supported (only stored and deflate)")
-    #expect(decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: member, flags: 1)]))
-      == "z.npz: member \"a.npy\": encrypted ZIP entries are not supported")
-    #expect(decodeFailure(zipArchive([ZipMember(name: "notes.txt", contents: member)]))
-      == "z.npz: member \"notes.txt\" is not a .npy array")
-    #expect(decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: member), ZipMember(name: "a.npy", contents: member)]))
-      == "z.npz: array \"a\" appears twice")
+    #expect(
+      decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: member, declaredCRC: 1)]))
+        == "z.npz: member \"a\": CRC-32 mismatch (the archive is corrupt)")
+    #expect(
+      decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: member, method: 12)]))
+        == "z.npz: member \"a.npy\": compression method 12 (bzip2) is not supported (only stored and deflate)"
+    )
+    #expect(
+      decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: member, flags: 1)]))
+        == "z.npz: member \"a.npy\": encrypted ZIP entries are not supported")
+    #expect(
+      decodeFailure(zipArchive([ZipMember(name: "notes.txt", contents: member)]))
+        == "z.npz: member \"notes.txt\" is not a .npy array")
+    #expect(
+      decodeFailure(
+        zipArchive([ZipMember(name: "a.npy", contents: member), ZipMember(name: "a.npy", contents: member)]))
+        == "z.npz: array \"a\" appears twice")
     #expect(decodeFailure(zipArchive([])) == "z.npz: archive holds no arrays")
-    #expect(decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: Array(member[0..<100]))]))
-      == "z.npz: member \"a\": truncated header: header length says 118 bytes, file has 90")
+    #expect(
+      decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: Array(member[0..<100]))]))
+        == "z.npz: member \"a\": truncated header: header length says 118 bytes, file has 90")
     #expect(decodeFailure(member) == "z.npz: not a ZIP archive (no end-of-central-directory record)")
     #expect(decodeFailure([0x50, 0x4B]) == "z.npz: not a ZIP archive (2 bytes, too short)")
   }
@@ -160,7 +189,9 @@ import Testing
     archive = zipArchive([ZipMember(name: "a.npy", contents: member)])
     archive[end + 10] = 0xFF  // 255 entries in a 51-byte directory
     archive[end + 8] = 0xFF
-    #expect(decodeFailure(archive) == "z.npz: corrupt ZIP archive: 255 entries cannot fit a 51-byte central directory")
+    #expect(
+      decodeFailure(archive)
+        == "z.npz: corrupt ZIP archive: 255 entries cannot fit a 51-byte central directory")
     archive = zipArchive([ZipMember(name: "a.npy", contents: member)])
     archive[archive.count - 22 - 51 + 42] = 0x10  // local header offset
     #expect(decodeFailure(archive)?.contains("local header") == true)

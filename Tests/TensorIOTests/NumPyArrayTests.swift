@@ -76,7 +76,8 @@ import Testing
     ([17, 1, 1], "{'descr': '<f4', 'fortran_order': False, 'shape': (17, 1, 1), }", 54),
   ])
   func headerMatchesNumPy(shape: [Int], dictionary: String, spaces: Int) {
-    let expected = [0x93] + Array("NUMPY".utf8) + [1, 0, 118, 0] + Array(dictionary.utf8)
+    let expected =
+      [0x93] + Array("NUMPY".utf8) + [1, 0, 118, 0] + Array(dictionary.utf8)
       + Array(repeating: UInt8(ascii: " "), count: spaces) + [UInt8(ascii: "\n")]
     #expect(NumPyHeader.encode(shape: shape, dtype: .float32) == expected)
   }
@@ -107,8 +108,11 @@ import Testing
     // More than one conversion chunk (1 MiB) of float64 and of float32.
     var generator = SeededGenerator(seed: 7)
     let values = (0..<300_001).map { _ in Double.random(in: -1e6...1e6, using: &generator) }
-    let float64Data = values.flatMap { value in (0..<8).map { UInt8(truncatingIfNeeded: value.bitPattern >> (8 * $0)) } }
-    let bytes = npyBytes(dictionary: "{'descr': '<f8', 'fortran_order': False, 'shape': (300001,), }", data: float64Data)
+    let float64Data = values.flatMap { value in
+      (0..<8).map { UInt8(truncatingIfNeeded: value.bitPattern >> (8 * $0)) }
+    }
+    let bytes = npyBytes(
+      dictionary: "{'descr': '<f8', 'fortran_order': False, 'shape': (300001,), }", data: float64Data)
     let tensor = try TensorFile.decode(bytes, format: .npy)
     #expect(tensor.scalars == values.map { Float($0) })
     let float32 = Tensor(shape: [300_001], scalars: values.map { Float($0) })
@@ -135,9 +139,12 @@ import Testing
 
   @Test func namesBothSizesWhenDataIsShortOrLong() {
     let eye = npyBytes(dictionary: header(shape: "(10, 10)"), data: Array(repeating: 0, count: 120))
-    #expect(decodeFailure(eye, name: "eye.npy") == "eye.npy: truncated: header says 400 bytes of data, file has 120")
+    #expect(
+      decodeFailure(eye, name: "eye.npy") == "eye.npy: truncated: header says 400 bytes of data, file has 120"
+    )
     let long = npyBytes(dictionary: header(shape: "(2,)"), data: Array(repeating: 0, count: 12))
-    #expect(decodeFailure(long) == "m.npy: header says 8 bytes of data, file has 12 (extra bytes after the data)")
+    #expect(
+      decodeFailure(long) == "m.npy: header says 8 bytes of data, file has 12 (extra bytes after the data)")
   }
 
   @Test func absurdShapesThrowBeforeAllocating() {
@@ -153,20 +160,34 @@ import Testing
   }
 
   @Test func rejectsRankEmptyAndDType() throws {
-    #expect(decodeFailure(npyBytes(dictionary: header(shape: "(1, 1, 1, 1, 2)"), data: [])) == "m.npy: 5-D array; at most 4-D")
-    #expect(decodeFailure(npyBytes(dictionary: header(shape: "(3, 0)"), data: [])) == "m.npy: empty array (shape (3, 0))")
-    for (descr, name) in [("|O", "'|O' (Python objects)"), ("<U5", "'<U5' (unicode strings)"), ("<c16", "'<c16' (complex)"),
-      ("|V8", "'|V8' (raw or structured records)"), ("<M8[ns]", "'<M8[ns]' (datetime)"), ("<f16", "'<f16'")]
-    {
+    #expect(
+      decodeFailure(npyBytes(dictionary: header(shape: "(1, 1, 1, 1, 2)"), data: []))
+        == "m.npy: 5-D array; at most 4-D")
+    #expect(
+      decodeFailure(npyBytes(dictionary: header(shape: "(3, 0)"), data: []))
+        == "m.npy: empty array (shape (3, 0))")
+    for (descr, name) in [
+      ("|O", "'|O' (Python objects)"), ("<U5", "'<U5' (unicode strings)"), ("<c16", "'<c16' (complex)"),
+      ("|V8", "'|V8' (raw or structured records)"), ("<M8[ns]", "'<M8[ns]' (datetime)"), ("<f16", "'<f16'"),
+    ] {
       let message = decodeFailure(npyBytes(dictionary: header(descr: descr, shape: "(1,)"), data: [0]))
-      #expect(message?.hasPrefix("m.npy: unsupported dtype \(name); supported:") == true, "\(descr): \(message ?? "")")
+      #expect(
+        message?.hasPrefix("m.npy: unsupported dtype \(name); supported:") == true,
+        "\(descr): \(message ?? "")")
     }
-    #expect(decodeFailure(npyBytes(dictionary: header(descr: ">i8", shape: "(1,)"), data: [])) == "m.npy: big-endian dtype '>i8' is not supported; save with arr.astype('<i8')")
+    #expect(
+      decodeFailure(npyBytes(dictionary: header(descr: ">i8", shape: "(1,)"), data: []))
+        == "m.npy: big-endian dtype '>i8' is not supported; save with arr.astype('<i8')")
     #expect(decodeFailure(npyBytes(dictionary: header(descr: "|f4", shape: "(1,)"), data: [])) != nil)
     // Byte order is meaningless for one-byte types, so '>u1' is as good as '|u1'.
-    #expect(try TensorFile.decode(npyBytes(dictionary: header(descr: ">u1", shape: "(2,)"), data: [3, 200]), format: .npy) == Tensor([3, 200]))
+    #expect(
+      try TensorFile.decode(
+        npyBytes(dictionary: header(descr: ">u1", shape: "(2,)"), data: [3, 200]), format: .npy)
+        == Tensor([3, 200]))
     let structured = "{'descr': [('x', '<f4')], 'fortran_order': False, 'shape': (1,), }"
-    #expect(decodeFailure(npyBytes(dictionary: structured, data: [])) == "m.npy: structured dtypes are not supported (header descr is a list)")
+    #expect(
+      decodeFailure(npyBytes(dictionary: structured, data: []))
+        == "m.npy: structured dtypes are not supported (header descr is a list)")
   }
 
   @Test func rejectsBadMagicAndVersions() {
@@ -185,14 +206,17 @@ import Testing
     #expect(try TensorFile.decode(valid, format: .npy) == Tensor([1]))
     var tooLong = valid
     tooLong[8] += 4  // the header now swallows the data bytes
-    #expect(decodeFailure(tooLong) == "m.npy: malformed header: 4 bytes after the padding (the header length is wrong)")
+    #expect(
+      decodeFailure(tooLong)
+        == "m.npy: malformed header: 4 bytes after the padding (the header length is wrong)")
     var tooShort = valid
     tooShort[8] = 40
     #expect(decodeFailure(tooShort)?.hasPrefix("m.npy: malformed header:") == true)
     var beyondFile = valid
     beyondFile[8] = 0xFF
     beyondFile[9] = 0x7F
-    #expect(decodeFailure(beyondFile) == "m.npy: truncated header: header length says 32767 bytes, file has 122")
+    #expect(
+      decodeFailure(beyondFile) == "m.npy: truncated header: header length says 32767 bytes, file has 122")
     let version2 = npyBytes(dictionary: header(shape: "(1,)"), data: [0, 0, 0, 0], version: 2)
     var hugeHeader = version2
     hugeHeader[11] = 0x7F

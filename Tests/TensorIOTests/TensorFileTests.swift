@@ -10,9 +10,15 @@ import Testing
     #expect(try TensorFormat(path: "W.NPZ") == .npz)
     #expect(try TensorFormat(path: "m.csv") == .csv)
     #expect(try TensorFormat(path: "dir.v2/m.json") == .json)
-    #expect(failure { try TensorFormat(path: "dir/m.txt") } == "m.txt: unknown extension \".txt\"; supported: .npy, .npz, .csv, .json")
-    #expect(failure { try TensorFormat(path: "dir.npy/README") } == "README: no file extension; supported: .npy, .npz, .csv, .json")
-    #expect(failure { try TensorFormat(path: ".npy") } == ".npy: no file extension; supported: .npy, .npz, .csv, .json")
+    #expect(
+      failure { try TensorFormat(path: "dir/m.txt") }
+        == "m.txt: unknown extension \".txt\"; supported: .npy, .npz, .csv, .json")
+    #expect(
+      failure { try TensorFormat(path: "dir.npy/README") }
+        == "README: no file extension; supported: .npy, .npz, .csv, .json")
+    #expect(
+      failure { try TensorFormat(path: ".npy") }
+        == ".npy: no file extension; supported: .npy, .npz, .csv, .json")
   }
 
   @Test func missingFilesAndFoldersAreNamed() throws {
@@ -21,8 +27,12 @@ import Testing
     #expect(failure { try TensorFile.read(path: folder + "/x.npy") } == "x.npy: no such file")
     try FileManager.default.createDirectory(atPath: folder + "/d.npy", withIntermediateDirectories: false)
     #expect(failure { try TensorFile.read(path: folder + "/d.npy") } == "d.npy: is a directory, not a file")
-    #expect(failure { try TensorFile.write(Tensor([1]), to: folder + "/d.npy") } == "d.npy: is a directory, not a file")
-    #expect(failure { try TensorFile.write(Tensor([1]), to: folder + "/missing/x.npy") } == "x.npy: no such folder \"\(folder)/missing\"")
+    #expect(
+      failure { try TensorFile.write(Tensor([1]), to: folder + "/d.npy") }
+        == "d.npy: is a directory, not a file")
+    #expect(
+      failure { try TensorFile.write(Tensor([1]), to: folder + "/missing/x.npy") }
+        == "x.npy: no such folder \"\(folder)/missing\"")
     #expect(failure { try TensorFile.read(path: folder + "/x.csv") } == "x.csv: no such file")
   }
 
@@ -39,7 +49,9 @@ import Testing
     let path = folder + "/m.csv"
     try TensorFile.write(Tensor(rows: [[1, 2]]), to: path)
     let before = try Data(contentsOf: URL(fileURLWithPath: path))
-    #expect(failure { try TensorFile.write(Tensor.zeros([2, 2, 2]), to: path) } == "m.csv: 3-D tensor [2, 2, 2]; CSV holds 1-D or 2-D")
+    #expect(
+      failure { try TensorFile.write(Tensor.zeros([2, 2, 2]), to: path) }
+        == "m.csv: 3-D tensor [2, 2, 2]; CSV holds 1-D or 2-D")
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["m.csv"])
   }

@@ -23,11 +23,16 @@ extension Float {
   /// A value for round-trip tests: mostly ordinary numbers of every magnitude, sometimes an edge case.
   static func roundTripSample(using generator: inout SeededGenerator) -> Float {
     switch Int.random(in: 0..<20, using: &generator) {
-    case 0: return [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
-      -.leastNormalMagnitude, 1 / 3][Int.random(in: 0..<9, using: &generator)]
+    case 0:
+      return [
+        0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
+        -.leastNormalMagnitude, 1 / 3,
+      ][Int.random(in: 0..<9, using: &generator)]
     case 1: return Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator))
     default:
-      let magnitude = Float.random(in: 1..<10, using: &generator) * pow(10, Float(Int.random(in: -30...30, using: &generator)))
+      let magnitude =
+        Float.random(in: 1..<10, using: &generator)
+        * pow(10, Float(Int.random(in: -30...30, using: &generator)))
       return Bool.random(using: &generator) ? magnitude : -magnitude
     }
   }
@@ -35,7 +40,8 @@ extension Float {
 
 /// A tensor of `shape` filled with `Float.roundTripSample`.
 func randomTensor(_ shape: [Int], using generator: inout SeededGenerator) -> Tensor {
-  Tensor(shape: shape, scalars: (0..<Tensor.elementCount(shape)).map { _ in .roundTripSample(using: &generator) })
+  Tensor(
+    shape: shape, scalars: (0..<Tensor.elementCount(shape)).map { _ in .roundTripSample(using: &generator) })
 }
 
 /// A random shape of `rank` axes with odd lengths between 1 and `maximum`.
@@ -139,7 +145,9 @@ struct ZipMember {
 
 /// A ZIP archive built field by field from the APPNOTE layout, for hostile-input tests.
 func zipArchive(_ members: [ZipMember], zip64End: Bool = false) -> [UInt8] {
-  func le(_ value: Int, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+  func le(_ value: Int, _ count: Int) -> [UInt8] {
+    (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+  }
   var archive: [UInt8] = []
   var directory: [UInt8] = []
   for member in members {
@@ -151,9 +159,11 @@ func zipArchive(_ members: [ZipMember], zip64End: Bool = false) -> [UInt8] {
     let method = member.method ?? (member.deflate ? 8 : 0)
     var extra: [UInt8] = []
     if member.zip64Sizes { extra = le(1, 2) + le(16, 2) + le(uncompressed, 8) + le(compressed, 8) }
-    let sizes = member.zip64Sizes ? le(0xFFFF_FFFF, 4) + le(0xFFFF_FFFF, 4) : le(compressed, 4) + le(uncompressed, 4)
+    let sizes =
+      member.zip64Sizes ? le(0xFFFF_FFFF, 4) + le(0xFFFF_FFFF, 4) : le(compressed, 4) + le(uncompressed, 4)
     let common = le(45, 2) + le(member.flags, 2) + le(method, 2) + le(0, 4) + le(crc, 4) + sizes
-    directory += le(0x0201_4B50, 4) + le(0x031E, 2) + common + le(name.count, 2) + le(extra.count, 2)
+    directory +=
+      le(0x0201_4B50, 4) + le(0x031E, 2) + common + le(name.count, 2) + le(extra.count, 2)
       + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(archive.count, 4) + name + extra
     archive += le(0x0403_4B50, 4) + common + le(name.count, 2) + le(extra.count, 2) + name + extra + stored
   }
@@ -161,13 +171,16 @@ func zipArchive(_ members: [ZipMember], zip64End: Bool = false) -> [UInt8] {
   archive += directory
   if zip64End {
     let recordOffset = archive.count
-    archive += le(0x0606_4B50, 4) + le(44, 8) + le(45, 2) + le(45, 2) + le(0, 4) + le(0, 4)
+    archive +=
+      le(0x0606_4B50, 4) + le(44, 8) + le(45, 2) + le(45, 2) + le(0, 4) + le(0, 4)
       + le(members.count, 8) + le(members.count, 8) + le(directory.count, 8) + le(directoryOffset, 8)
     archive += le(0x0706_4B50, 4) + le(0, 4) + le(recordOffset, 8) + le(1, 4)
-    archive += le(0x0605_4B50, 4) + le(0, 4) + le(0xFFFF, 2) + le(0xFFFF, 2) + le(0xFFFF_FFFF, 4)
+    archive +=
+      le(0x0605_4B50, 4) + le(0, 4) + le(0xFFFF, 2) + le(0xFFFF, 2) + le(0xFFFF_FFFF, 4)
       + le(0xFFFF_FFFF, 4) + le(0, 2)
   } else {
-    archive += le(0x0605_4B50, 4) + le(0, 4) + le(members.count, 2) + le(members.count, 2)
+    archive +=
+      le(0x0605_4B50, 4) + le(0, 4) + le(members.count, 2) + le(members.count, 2)
       + le(directory.count, 4) + le(directoryOffset, 4) + le(0, 2)
   }
   return archive

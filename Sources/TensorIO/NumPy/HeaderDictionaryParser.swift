@@ -156,7 +156,8 @@ struct HeaderDictionaryParser {
       return Problem("malformed header: ends where \(expected) was expected")
     }
     let shown =
-      byte >= 0x20 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+      byte >= 0x20 && byte < 0x7F
+      ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
     return Problem("malformed header: \(shown) at offset \(position) where \(expected) was expected")
   }
 }

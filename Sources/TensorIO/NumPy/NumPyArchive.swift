@@ -1,3 +1,5 @@
+import AttentionCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import AttentionCore
 
 /// Reads and writes NumPy's `.npz`: a ZIP archive whose members are `.npy` files.
 ///
@@ -58,7 +59,9 @@ enum NumPyArchive {
   }
 
   /// Decompresses `entry`, stopping as soon as its output disagrees with the archive or its `.npy` header.
-  private static func inflate(_ entry: ZipEntry, at offset: Int, from source: ByteSource) throws(Problem) -> [UInt8] {
+  private static func inflate(_ entry: ZipEntry, at offset: Int, from source: ByteSource) throws(Problem)
+    -> [UInt8]
+  {
     let declared = entry.uncompressedSize
     let (bound, overflow) = entry.compressedSize.multipliedReportingOverflow(by: maximumDeflateRatio)
     guard overflow || declared <= bound + 64 else {

@@ -33,7 +33,8 @@ enum NumPyArray {
         let offset = header.dataOffset + done * itemSize
         chunk.withUnsafeMutableBytes { raw in
           do throws(Problem) {
-            try source.copy(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<elements * itemSize]), from: offset)
+            try source.copy(
+              into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<elements * itemSize]), from: offset)
           } catch {
             failure = error
           }
@@ -57,7 +58,8 @@ enum NumPyArray {
   ) {
     func each<T: FixedWidthInteger>(_: T.Type, _ transform: (T) -> Float) {
       for index in 0..<count {
-        let value = T(littleEndian: raw.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self))
+        let value = T(
+          littleEndian: raw.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self))
         output[index] = transform(value)
       }
     }

@@ -41,7 +41,8 @@ struct NumPyHeader: Equatable, Sendable {
     default: throw Problem("unsupported .npy format version \(major).\(minor) (known: 1.0, 2.0, 3.0)")
     }
     guard totalSize >= 8 + fieldSize, prefix.count >= 8 + fieldSize else {
-      throw Problem("truncated: \(totalSize) bytes, a version \(major).0 header needs at least \(8 + fieldSize)")
+      throw Problem(
+        "truncated: \(totalSize) bytes, a version \(major).0 header needs at least \(8 + fieldSize)")
     }
     var headerLength = 0
     for index in (0..<fieldSize).reversed() {
@@ -68,7 +69,8 @@ struct NumPyHeader: Equatable, Sendable {
     let fields = try parser.parseDictionary()
 
     let dtype = try NumPyDType(descr: fields.descr)
-    let shapeText = "(" + fields.shape.map(String.init).joined(separator: ", ")
+    let shapeText =
+      "(" + fields.shape.map(String.init).joined(separator: ", ")
       + (fields.shape.count == 1 ? ",)" : ")")
     if fields.fortranOrder {
       throw Problem("Fortran-order arrays are not supported; save with np.ascontiguousarray")

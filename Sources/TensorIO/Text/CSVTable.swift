@@ -41,7 +41,9 @@ enum CSVTable {
       }
       if columns == nil {
         if let header, header.names != cells.count {
-          throw Problem("line \(lineNumber) has \(cells.count) values, the header on line \(header.line) has \(header.names) names")
+          throw Problem(
+            "line \(lineNumber) has \(cells.count) values, the header on line \(header.line) has \(header.names) names"
+          )
         }
         columns = cells.count
         firstRowLine = lineNumber

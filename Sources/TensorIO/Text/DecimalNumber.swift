@@ -28,7 +28,9 @@ enum DecimalNumber {
       }
     }
     guard digits > 0 else { return nil }
-    guard let afterExponent = exponentEnd(text, from: index), afterExponent == text.endIndex else { return nil }
+    guard let afterExponent = exponentEnd(text, from: index), afterExponent == text.endIndex else {
+      return nil
+    }
     return Float(String(decoding: text, as: UTF8.self))
   }
 

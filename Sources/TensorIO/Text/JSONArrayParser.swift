@@ -55,7 +55,8 @@ struct JSONArrayParser {
   /// Parses the array at `position`, which is at nesting `level` (0 is outermost) and at `path`.
   private mutating func parseArray(level: Int, path: inout [Int]) throws(Problem) {
     guard level < JSONArrayParser.maximumRank else {
-      throw Problem("arrays nested deeper than \(JSONArrayParser.maximumRank) levels at \(location()); at most 4-D")
+      throw Problem(
+        "arrays nested deeper than \(JSONArrayParser.maximumRank) levels at \(location()); at most 4-D")
     }
     position += 1
     skipWhitespace()
@@ -115,7 +116,8 @@ struct JSONArrayParser {
       throw unexpected("a number")
     }
     guard value.isFinite else {
-      throw Problem("at \(location()): \(DecimalNumber.outOfRange(DecimalNumber.shown(bytes[position..<end])))")
+      throw Problem(
+        "at \(location()): \(DecimalNumber.outOfRange(DecimalNumber.shown(bytes[position..<end])))")
     }
     position = end
     return value
@@ -139,7 +141,8 @@ struct JSONArrayParser {
       case "data" where data == nil:
         data = try parseFlatData(expected: shape.map(Tensor.elementCount))
       default:
-        throw Problem("at \(location()): unexpected key \"\(key)\"; an object holds only \"shape\" and \"data\"")
+        throw Problem(
+          "at \(location()): unexpected key \"\(key)\"; an object holds only \"shape\" and \"data\"")
       }
       skipWhitespace()
       if peek() == UInt8(ascii: ",") {
@@ -190,7 +193,8 @@ struct JSONArrayParser {
       let digits = bytes[start..<position]
       guard !digits.isEmpty else { throw unexpected("a positive integer in the shape") }
       guard digits.count <= 18, let length = Int(String(decoding: digits, as: UTF8.self)), length > 0 else {
-        throw Problem("at \(location()): axis length \(DecimalNumber.shown(digits)) is not a positive integer")
+        throw Problem(
+          "at \(location()): axis length \(DecimalNumber.shown(digits)) is not a positive integer")
       }
       let (product, overflow) = elementCount.multipliedReportingOverflow(by: length)
       // Every element takes at least two bytes of the file ("0,"), so larger shapes cannot be real.

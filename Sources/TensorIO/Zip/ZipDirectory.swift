@@ -114,7 +114,9 @@ enum ZipDirectory {
     return record
   }
 
-  private static func findZip64EndRecord(in source: ByteSource, before recordOffset: Int) throws(Problem) -> Int {
+  private static func findZip64EndRecord(in source: ByteSource, before recordOffset: Int) throws(Problem)
+    -> Int
+  {
     guard recordOffset >= 20 else { throw Problem("corrupt ZIP archive: ZIP64 locator missing") }
     let locator = try source.bytes(at: recordOffset - 20, count: 20)
     guard locator.uint32(at: 0) == zip64LocatorSignature else {
