@@ -116,7 +116,7 @@ import Testing
       declaredUncompressedSize: 0xFFFF_FFFE)
     #expect(
       decodeFailure(zipArchive([storedClaim]))?.hasPrefix(
-        "z.npz: member \"a.npy\": truncated: needs 4294967294 bytes") == true)
+        "z.npz: ZIP entry \"a.npy\": truncated: needs 4294967294 bytes") == true)
     let deflateClaim = ZipMember(
       name: "a.npy", contents: member, deflate: true, declaredUncompressedSize: 0xFFFF_FFFE)
     #expect(
@@ -160,11 +160,11 @@ import Testing
         == "z.npz: member \"a\": CRC-32 mismatch (the archive is corrupt)")
     #expect(
       decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: member, method: 12)]))
-        == "z.npz: member \"a.npy\": compression method 12 (bzip2) is not supported (only stored and deflate)"
+        == "z.npz: ZIP entry \"a.npy\": compression method 12 (bzip2) is not supported (only stored and deflate)"
     )
     #expect(
       decodeFailure(zipArchive([ZipMember(name: "a.npy", contents: member, flags: 1)]))
-        == "z.npz: member \"a.npy\": encrypted ZIP entries are not supported")
+        == "z.npz: ZIP entry \"a.npy\": encrypted ZIP entries are not supported")
     #expect(
       decodeFailure(zipArchive([ZipMember(name: "notes.txt", contents: member)]))
         == "z.npz: member \"notes.txt\" is not a .npy array")

@@ -38,7 +38,6 @@ enum NumPyArchive {
   /// Decodes one member of the archive in `source`.
   static func readArray(_ entry: ZipEntry, from source: ByteSource) throws(Problem) -> Tensor {
     let offset = try ZipDirectory.dataOffset(of: entry, in: source)
-    let contents: [UInt8]
     switch entry.method {
     case .stored:
       guard entry.compressedSize == entry.uncompressedSize else {
@@ -49,13 +48,38 @@ enum NumPyArchive {
       let member = SliceSource(base: source, offset: offset, size: entry.compressedSize)
       // A hostile header is rejected before the data is read.
       _ = try NumPyArray.readHeader(from: member)
-      contents = try member.bytes(at: 0, count: member.size)
+      // Checked in a streaming pass so that the member is decoded straight from the file, not from a copy.
+      guard try crc32(of: member) == entry.crc32 else { throw crcMismatch }
+      return try NumPyArray.read(from: member)
     case .deflated:
-      contents = try inflate(entry, at: offset, from: source)
+      let contents = try inflate(entry, at: offset, from: source)
+      guard contents.withUnsafeBytes({ zipCRC32($0) }) == entry.crc32 else { throw crcMismatch }
+      return try NumPyArray.read(from: MemorySource(contents: contents))
     }
-    let crc = contents.withUnsafeBytes { zipCRC32($0) }
-    guard crc == entry.crc32 else { throw Problem("CRC-32 mismatch (the archive is corrupt)") }
-    return try NumPyArray.read(from: MemorySource(contents: contents))
+  }
+
+  private static let crcMismatch = Problem("CRC-32 mismatch (the archive is corrupt)")
+
+  private static func crc32(of source: ByteSource) throws(Problem) -> UInt32 {
+    var chunk = [UInt8](repeating: 0, count: min(source.size, 1 << 20))
+    var crc: UInt32 = 0
+    var done = 0
+    while done < source.size {
+      let length = min(chunk.count, source.size - done)
+      var failure: Problem?
+      chunk.withUnsafeMutableBytes { raw in
+        let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<length])
+        do throws(Problem) {
+          try source.copy(into: part, from: done)
+          crc = zipCRC32(UnsafeRawBufferPointer(part), continuing: crc)
+        } catch {
+          failure = error
+        }
+      }
+      if let failure { throw failure }
+      done += length
+    }
+    return crc
   }
 
   /// Decompresses `entry`, stopping as soon as its output disagrees with the archive or its `.npy` header.

@@ -24,11 +24,23 @@ enum NumPyArray {
     let itemSize = header.dtype.itemSize
     let count = header.dataByteCount / itemSize
     let chunkElements = max(1, (1 << 20) / itemSize)
-    var chunk = [UInt8](repeating: 0, count: min(count, chunkElements) * itemSize)
+    var chunk = [UInt8](
+      repeating: 0, count: header.dtype == .float32 ? 0 : min(count, chunkElements) * itemSize)
     var failure: Problem?
     let scalars = [Float](unsafeUninitializedCapacity: count) { output, initialized in
       var done = 0
-      while done < count {
+      #if _endian(little)
+        // float32 on a little-endian machine needs no conversion: read straight into the result.
+        if header.dtype == .float32 {
+          do throws(Problem) {
+            try source.copy(into: UnsafeMutableRawBufferPointer(output), from: header.dataOffset)
+            done = count
+          } catch {
+            failure = error
+          }
+        }
+      #endif
+      while done < count && failure == nil {
         let elements = min(chunkElements, count - done)
         let offset = header.dataOffset + done * itemSize
         chunk.withUnsafeMutableBytes { raw in

@@ -11,8 +11,11 @@ enum DecimalNumber {
     if index < text.endIndex && (text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-")) {
       index += 1
     }
-    let word = String(decoding: text[index...], as: UTF8.self).lowercased()
-    if word == "nan" || word == "inf" || word == "infinity" {
+    if index < text.endIndex && text[index] | 0x20 >= UInt8(ascii: "a")
+      && text[index] | 0x20 <= UInt8(ascii: "z")
+    {
+      let word = String(decoding: text[index...], as: UTF8.self).lowercased()
+      guard word == "nan" || word == "inf" || word == "infinity" else { return nil }
       return Float(String(decoding: text, as: UTF8.self))
     }
     var digits = 0

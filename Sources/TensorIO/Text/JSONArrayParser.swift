@@ -12,6 +12,9 @@ import AttentionCore
 /// with the elements flat in row-major order.
 struct JSONArrayParser {
   static let maximumRank = 4
+  private static let nonFiniteSpellings: [([UInt8], Float)] = [
+    (Array("NaN".utf8), .nan), (Array("Infinity".utf8), .infinity), (Array("-Infinity".utf8), -.infinity),
+  ]
 
   private let bytes: [UInt8]
   private var position = 0
@@ -105,10 +108,12 @@ struct JSONArrayParser {
   }
 
   private mutating func parseNumber() throws(Problem) -> Float {
-    for (word, value) in [("NaN", Float.nan), ("Infinity", .infinity), ("-Infinity", -.infinity)] {
-      let utf8 = Array(word.utf8)
-      if position + utf8.count <= bytes.count && Array(bytes[position..<position + utf8.count]) == utf8 {
-        position += utf8.count
+    if let first = peek(),
+      first == UInt8(ascii: "N") || first == UInt8(ascii: "I") || first == UInt8(ascii: "-")
+    {
+      for (word, value) in JSONArrayParser.nonFiniteSpellings
+      where bytes[position...].starts(with: word) {
+        position += word.count
         return value
       }
     }

@@ -146,7 +146,7 @@ enum ZipDirectory {
       throw Problem("ZIP entry \(index + 1) has a name that is not UTF-8")
     }
     guard flags & 0x1 == 0, flags & 0x40 == 0 else {
-      throw Problem("member \"\(name)\": encrypted ZIP entries are not supported")
+      throw Problem("ZIP entry \"\(name)\": encrypted ZIP entries are not supported")
     }
     let method: ZipEntry.Method
     switch methodCode {
@@ -155,7 +155,7 @@ enum ZipDirectory {
     default:
       let known = [9: "deflate64", 12: "bzip2", 14: "LZMA", 93: "zstandard", 95: "xz"][methodCode]
       throw Problem(
-        "member \"\(name)\": compression method \(methodCode)\(known.map { " (\($0))" } ?? "") is not"
+        "ZIP entry \"\(name)\": compression method \(methodCode)\(known.map { " (\($0))" } ?? "") is not"
           + " supported (only stored and deflate)")
     }
     var compressedSize = directory.uint32(at: position + 20)
@@ -170,7 +170,7 @@ enum ZipDirectory {
       var cursor = 0
       func next() throws(Problem) -> Int {
         guard cursor + 8 <= zip64.count else {
-          throw Problem("member \"\(name)\": ZIP64 extra field is too short")
+          throw Problem("ZIP entry \"\(name)\": ZIP64 extra field is too short")
         }
         defer { cursor += 8 }
         return zip64.uint64(at: cursor)
@@ -192,7 +192,7 @@ enum ZipDirectory {
       let id = extra.uint16(at: position)
       let size = extra.uint16(at: position + 2)
       guard position + 4 + size <= extra.count else {
-        throw Problem("member \"\(entryName)\": corrupt extra field in the central directory")
+        throw Problem("ZIP entry \"\(entryName)\": corrupt extra field in the central directory")
       }
       if id == 1 { return Array(extra[position + 4..<position + 4 + size]) }
       position += 4 + size
@@ -205,23 +205,23 @@ enum ZipDirectory {
     of entry: ZipEntry, in source: ByteSource, dataLimit: Int
   ) throws(Problem) {
     guard entry.localHeaderOffset <= dataLimit - localHeaderLength else {
-      throw Problem("member \"\(entry.name)\": local header offset \(entry.localHeaderOffset) out of range")
+      throw Problem("ZIP entry \"\(entry.name)\": local header offset \(entry.localHeaderOffset) out of range")
     }
     let local = try source.bytes(at: entry.localHeaderOffset, count: localHeaderLength)
     guard local.uint32(at: 0) == localHeaderSignature else {
-      throw Problem("member \"\(entry.name)\": corrupt local header")
+      throw Problem("ZIP entry \"\(entry.name)\": corrupt local header")
     }
     let nameLength = local.uint16(at: 26)
     let nameStart = entry.localHeaderOffset + localHeaderLength
     guard nameLength <= dataLimit - nameStart,
       try source.bytes(at: nameStart, count: nameLength) == Array(entry.name.utf8)
     else {
-      throw Problem("member \"\(entry.name)\": local header names a different file")
+      throw Problem("ZIP entry \"\(entry.name)\": local header names a different file")
     }
     let dataOffset = nameStart + nameLength + local.uint16(at: 28)
     guard dataOffset <= dataLimit, entry.compressedSize <= dataLimit - dataOffset else {
       throw Problem(
-        "member \"\(entry.name)\": truncated: needs \(entry.compressedSize) bytes at offset \(dataOffset),"
+        "ZIP entry \"\(entry.name)\": truncated: needs \(entry.compressedSize) bytes at offset \(dataOffset),"
           + " archive data ends at \(dataLimit)")
     }
   }
