@@ -23,8 +23,13 @@ let package = Package(
       pkgConfig: "pangocairo",
       providers: [.apt(["libpango1.0-dev", "libcairo2-dev"]), .brew(["pango", "cairo"])]
     ),
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+    ),
     .target(name: "AttentionCore", dependencies: ["COpenBLAS"]),
-    .target(name: "TensorIO", dependencies: ["AttentionCore"]),
+    .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
     .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo"]),
     .executableTarget(
       name: "attn",
@@ -34,7 +39,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),
-    .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
+    .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps"]),
     .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO"]),
   ]
