@@ -39,7 +39,8 @@ extension LayoutEngine {
     }
     if format.decimals < 2 || format.fontSize < style.annotationFontSizes.upperBound {
       notes.append(
-        "values written with \(format.decimals) decimals at \(cFormat("%g", format.fontSize)) pt to fit the cells")
+        "values written with \(format.decimals) decimal\(format.decimals == 1 ? "" : "s") at "
+          + "\(cFormat("%g", format.fontSize)) pt to fit the cells")
     }
     let panelSize = grid.height * grid.width
     figure.matrices.scalars.withUnsafeBufferPointer { scalars in

@@ -68,6 +68,7 @@ struct LayoutEngine {
           panel(row: row, column: column, frame: frame, xTickPlan: xTickPlan, yTickPlan: yTickPlan))
       }
     }
+    mergeCollidingAxisLabels(in: &panels)
     placeRowTitles(in: &panels)
     annotate(&panels, notes: &notes)
     let colorbars = subplots.colorbars.enumerated().map { index, box in
@@ -114,6 +115,36 @@ struct LayoutEngine {
 
   private func tickMarkLength(_ ticks: [Tick]) -> Double {
     ticks.isEmpty ? 0 : style.tickLength
+  }
+
+  /// matplotlib repeats the axis labels under every column and beside every
+  /// row, and lets them overprint when panels are small; instead, labels that
+  /// would touch become one label centred on the whole grid side, carried by
+  /// the middle panel of that side.
+  func mergeCollidingAxisLabels(in panels: inout [PanelLayout]) {
+    let gap = style.tickLabelGap
+    let bottomRow = panels.indices.filter { panels[$0].xlabel != nil }
+    let xlabels = bottomRow.compactMap { panels[$0].xlabel }
+    if let text = xlabels.first?.string,
+      zip(xlabels, xlabels.dropFirst()).contains(where: { $0.bounds.maxX + gap > $1.bounds.minX })
+    {
+      let span = panels[bottomRow.first!].frame.union(panels[bottomRow.last!].frame)
+      let top = xlabels.map(\.bounds.minY).max()!
+      for index in bottomRow { panels[index].xlabel = nil }
+      panels[bottomRow[(bottomRow.count - 1) / 2]].xlabel = placer.horizontal(
+        text, fontSize: style.labelFontSize, at: Point(x: span.midX, y: top), .center, .top)
+    }
+    let firstColumn = panels.indices.filter { panels[$0].ylabel != nil }
+    let ylabels = firstColumn.compactMap { panels[$0].ylabel }
+    if let text = ylabels.first?.string,
+      zip(ylabels, ylabels.dropFirst()).contains(where: { $0.bounds.maxY + gap > $1.bounds.minY })
+    {
+      let span = panels[firstColumn.first!].frame.union(panels[firstColumn.last!].frame)
+      let right = ylabels.map(\.bounds.maxX).min()!
+      for index in firstColumn { panels[index].ylabel = nil }
+      panels[firstColumn[(firstColumn.count - 1) / 2]].ylabel = placer.vertical(
+        text, fontSize: style.labelFontSize, at: Point(x: right, y: span.midY), .right, .center)
+    }
   }
 
   /// Row titles share one column left of everything else of the first column.

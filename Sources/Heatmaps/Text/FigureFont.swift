@@ -26,8 +26,13 @@ enum FigureFont {
   }
 
   /// Makes a Pango context work in points with the figure's font options.
+  /// Glyphs turn with the text, as in matplotlib: without a fixed gravity
+  /// Pango would stand CJK glyphs upright in vertical labels and change their
+  /// extent from what was measured.
   static func configure(_ context: OpaquePointer, options: OpaquePointer) {
     pango_cairo_context_set_resolution(context, 72)
     pango_cairo_context_set_font_options(context, options)
+    pango_context_set_base_gravity(context, PANGO_GRAVITY_SOUTH)
+    pango_context_set_gravity_hint(context, PANGO_GRAVITY_HINT_STRONG)
   }
 }
