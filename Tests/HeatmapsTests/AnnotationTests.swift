@@ -67,7 +67,8 @@ import Testing
       #expect(text.bounds.width <= snug.panels[0].frame.width / 9)
     }
     let tiny = layoutFigure(
-      try HeatmapFigure(matrices: randomTensor([60, 60], seed: 33), annotate: true), measurer: PangoTextMeasurer())
+      try HeatmapFigure(matrices: randomTensor([60, 60], seed: 33), annotate: true),
+      measurer: PangoTextMeasurer())
     #expect(tiny.panels[0].annotations.isEmpty)
     #expect(tiny.notes.contains { $0.contains("too small") })
   }

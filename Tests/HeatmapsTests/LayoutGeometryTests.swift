@@ -127,8 +127,10 @@ import Testing
     // matplotlib 3.11, Agg, figsize 2.5: axes box 22.5...134.1 × 35.1...146.7 pt
     // (from the top); x tick labels' top 153.70, x label's top 167.70 (both
     // with "lp" metrics), title baseline 6 pt above the axes.
-    #expect(isClose([panel.frame.minX, panel.frame.maxX, panel.frame.minY, panel.frame.maxY],
-      [22.5, 134.1, 35.1, 146.7], tolerance: 1e-9))
+    #expect(
+      isClose(
+        [panel.frame.minX, panel.frame.maxX, panel.frame.minY, panel.frame.maxY],
+        [22.5, 134.1, 35.1, 146.7], tolerance: 1e-9))
     let xTickTop = panel.xTicks.compactMap { $0.label?.bounds.minY }
     #expect(xTickTop.allSatisfy { abs($0 - 153.7) < 1e-9 })
     let title = try #require(panel.title)
@@ -153,7 +155,8 @@ import Testing
       rowTitles: ["Layer 1", "Layer 2"])
     let layout = layoutFigure(tight, measurer: measurer)
     let bounds = layout.contentBounds
-    #expect(bounds.minX >= 0 && bounds.minY >= 0 && bounds.maxX <= layout.width && bounds.maxY <= layout.height)
+    #expect(
+      bounds.minX >= 0 && bounds.minY >= 0 && bounds.maxX <= layout.width && bounds.maxY <= layout.height)
     // A roomy figure needs no fitting: the geometry stays matplotlib's.
     let roomy = try HeatmapFigure(matrices: tensor, figsize: FigureSize(width: 9, height: 6))
     let roomyLayout = layoutFigure(roomy, measurer: measurer)

@@ -18,7 +18,9 @@ func makeScratchFolder() -> String {
 func removeFolder(_ path: String) {
   if let directory = opendir(path) {
     while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+      let name = withUnsafeBytes(of: entry.pointee.d_name) {
+        String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+      }
       if name != "." && name != ".." { unlink(path + "/" + name) }
     }
     closedir(directory)
@@ -30,7 +32,9 @@ func folderEntries(_ path: String) -> [String] {
   var names: [String] = []
   if let directory = opendir(path) {
     while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+      let name = withUnsafeBytes(of: entry.pointee.d_name) {
+        String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+      }
       if name != "." && name != ".." { names.append(name) }
     }
     closedir(directory)
@@ -64,7 +68,9 @@ struct DecodedPNG {
     width = Int(cairo_image_surface_get_width(surface))
     height = Int(cairo_image_surface_get_height(surface))
     let stride = Int(cairo_image_surface_get_stride(surface)) / 4
-    let data = cairo_image_surface_get_data(surface)!.withMemoryRebound(to: UInt32.self, capacity: stride * height) {
+    let data = cairo_image_surface_get_data(surface)!.withMemoryRebound(
+      to: UInt32.self, capacity: stride * height
+    ) {
       $0
     }
     var pixels = [UInt32](repeating: 0, count: width * height)
@@ -89,7 +95,8 @@ struct DecodedPNG {
     var matrices = randomTensor([1, 2, 7, 11], in: -3...5, seed: 42)
     matrices.scalars[5] = .nan
     let figure = try HeatmapFigure(
-      matrices: matrices, xlabel: "Keys", ylabel: "Queries", figsize: FigureSize(width: 9.3, height: 4.1), dpi: 87)
+      matrices: matrices, xlabel: "Keys", ylabel: "Queries", figsize: FigureSize(width: 9.3, height: 4.1),
+      dpi: 87)
     let path = folder + "/figure.png"
     let layout = try renderFigure(figure, to: path)
     let image = try #require(DecodedPNG(path: path))
@@ -138,8 +145,10 @@ struct DecodedPNG {
       #expect(panel.valueRange == ValueRange(lower: lower, upper: upper))
       for cell in 0..<25 {
         let (i, j) = (cell / 5, cell % 5)
-        let x = Int(((panel.frame.minX + (Double(j) + 0.5) * panel.frame.width / 5) * 100 / 72).rounded(.down))
-        let y = Int(((panel.frame.minY + (Double(i) + 0.5) * panel.frame.height / 5) * 100 / 72).rounded(.down))
+        let x = Int(
+          ((panel.frame.minX + (Double(j) + 0.5) * panel.frame.width / 5) * 100 / 72).rounded(.down))
+        let y = Int(
+          ((panel.frame.minY + (Double(i) + 0.5) * panel.frame.height / 5) * 100 / 72).rounded(.down))
         let entry = min(Int(((Double(values[cell]) - lower) / (upper - lower) * 256).rounded(.down)), 255)
         #expect(image.rgb(x: x, y: y) == figure.colormap.table[entry].bytes)
       }
@@ -150,14 +159,17 @@ struct DecodedPNG {
     let folder = makeScratchFolder()
     defer { removeFolder(folder) }
     let figure = try HeatmapFigure(
-      matrices: randomTensor([1, 2, 4, 6], seed: 3), xlabel: "Keys", ylabel: "Queries", titles: ["Head 1", "Head 2"])
+      matrices: randomTensor([1, 2, 4, 6], seed: 3), xlabel: "Keys", ylabel: "Queries",
+      titles: ["Head 1", "Head 2"])
     for (format, magic) in [(OutputFormat.svg, "<?xml"), (.pdf, "%PDF-")] {
       let path = folder + "/figure." + format.rawValue
       try renderFigure(figure, to: path)
       let bytes = readBytes(path)
       #expect(bytes.starts(with: Array(magic.utf8)), "\(format)")
       let text = String(decoding: bytes, as: UTF8.self)
-      for word in ["Keys", "Queries", "Head 1", "Head 2"] { #expect(text.contains(word), "\(format): \(word)") }
+      for word in ["Keys", "Queries", "Head 1", "Head 2"] {
+        #expect(text.contains(word), "\(format): \(word)")
+      }
       if format == .svg {
         #expect(text.contains("<svg") && text.contains("</svg>"))
         #expect(text.contains("width=\"180pt\""))

@@ -14,7 +14,9 @@ import Testing
     while !rest.isEmpty {
       if rest.hasPrefix("\u{1B}[") {
         let end = rest.firstIndex(of: "m")!
-        let codes = rest[rest.index(rest.startIndex, offsetBy: 2)..<end].split(separator: ";").map { Int($0)! }
+        let codes = rest[rest.index(rest.startIndex, offsetBy: 2)..<end].split(separator: ";").map {
+          Int($0)!
+        }
         if codes.starts(with: [38, 2]) { foreground = Array(codes[2...]) }
         if codes.starts(with: [48, 2]) { background = Array(codes[2...]) }
         if codes == [49] || codes == [0] { background = nil }

@@ -71,9 +71,12 @@ import Testing
     let size = 41
     let tokens = (0..<size).map { "tok\($0)" }
     let measurer = PangoTextMeasurer()
-    for figsize in [FigureSize(width: 3, height: 3), FigureSize(width: 5, height: 4), FigureSize(width: 14, height: 14)] {
+    for figsize in [
+      FigureSize(width: 3, height: 3), FigureSize(width: 5, height: 4), FigureSize(width: 14, height: 14),
+    ] {
       let figure = try HeatmapFigure(
-        matrices: randomTensor([size, size], seed: 4), figsize: figsize, xTickLabels: tokens, yTickLabels: tokens)
+        matrices: randomTensor([size, size], seed: 4), figsize: figsize, xTickLabels: tokens,
+        yTickLabels: tokens)
       let layout = layoutFigure(figure, measurer: measurer)
       let panel = layout.panels[0]
       let lineHeight = tokens.map { measurer.metrics(of: $0, fontSize: 10).height }.max()!

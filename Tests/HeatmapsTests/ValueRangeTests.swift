@@ -38,9 +38,14 @@ import Testing
   @Test func givenLimitsWinAndOneLimitCombinesWithTheData() throws {
     let matrices = randomTensor([4, 6], in: 2...3, seed: 23)
     let (lower, upper) = try #require(reference(matrices.scalars))
-    #expect(try HeatmapFigure(matrices: matrices, vmin: 0, vmax: 10).valueRanges() == [ValueRange(lower: 0, upper: 10)])
-    #expect(try HeatmapFigure(matrices: matrices, vmin: 0).valueRanges() == [ValueRange(lower: 0, upper: upper)])
-    #expect(try HeatmapFigure(matrices: matrices, vmax: 4).valueRanges() == [ValueRange(lower: lower, upper: 4)])
+    #expect(
+      try HeatmapFigure(matrices: matrices, vmin: 0, vmax: 10).valueRanges() == [
+        ValueRange(lower: 0, upper: 10)
+      ])
+    #expect(
+      try HeatmapFigure(matrices: matrices, vmin: 0).valueRanges() == [ValueRange(lower: 0, upper: upper)])
+    #expect(
+      try HeatmapFigure(matrices: matrices, vmax: 4).valueRanges() == [ValueRange(lower: lower, upper: 4)])
   }
 
   /// matplotlib's colorbar widens a one-value range by 10% each way (or to
@@ -66,6 +71,8 @@ import Testing
       128: (250, 105, 73), 200: (192, 21, 26), 238: (136, 8, 17), 254: (104, 0, 13), 255: (103, 0, 12),
     ]
     #expect(Colormap.defaultReds.table.count == 256)
-    for (entry, bytes) in expected { #expect(Colormap.defaultReds.table[entry].bytes == bytes, "entry \(entry)") }
+    for (entry, bytes) in expected {
+      #expect(Colormap.defaultReds.table[entry].bytes == bytes, "entry \(entry)")
+    }
   }
 }

@@ -29,7 +29,9 @@ extension LayoutEngine {
     let cellHeight = first.frame.height / Double(grid.height)
     let finite = figure.matrices.scalars.filter(\.isFinite)
     guard let lowest = finite.min(), let highest = finite.max() else { return }
-    guard let format = annotationFormat(cellWidth: cellWidth, cellHeight: cellHeight, extremes: [lowest, highest])
+    guard
+      let format = annotationFormat(
+        cellWidth: cellWidth, cellHeight: cellHeight, extremes: [lowest, highest])
     else {
       let size = cFormat("%.1f×%.1f", cellWidth, cellHeight)
       notes.append(
@@ -54,13 +56,15 @@ extension LayoutEngine {
             let value = scalars[start + row * grid.width + column]
             guard value.isFinite else { continue }
             let cellColor = figure.colormap.color(at: panel.valueRange.normalized(Double(value)))
-            let color = relativeLuminance(cellColor) > style.luminanceThreshold ? style.darkText : style.lightText
+            let color =
+              relativeLuminance(cellColor) > style.luminanceThreshold ? style.darkText : style.lightText
             let center = Point(
               x: panel.frame.minX + (Double(column) + 0.5) * cellWidth,
               y: panel.frame.minY + (Double(row) + 0.5) * cellHeight)
             texts.append(
               placer.horizontal(
-                format.text(for: value), fontSize: format.fontSize, at: center, .center, .center, color: color))
+                format.text(for: value), fontSize: format.fontSize, at: center, .center, .center, color: color
+              ))
           }
         }
         panels[index].annotations = texts

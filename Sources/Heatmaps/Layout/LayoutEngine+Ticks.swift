@@ -59,7 +59,8 @@ extension LayoutEngine {
   /// matplotlib's AutoLocator over the image extent -0.5...count-0.5, keeping
   /// the ticks that fall on a cell centre: a tick between cells names no cell.
   func automaticTicks(count: Int, axisLength: Double, isVertical: Bool) -> [Int] {
-    let locator = TickLocator(axisLength: axisLength, labelFontSize: style.tickFontSize, isVertical: isVertical)
+    let locator = TickLocator(
+      axisLength: axisLength, labelFontSize: style.tickFontSize, isVertical: isVertical)
     let (lower, upper) = (-0.5, Double(count) - 0.5)
     let tolerance = (upper - lower) * 1e-10
     return locator.ticks(from: lower, to: upper)

@@ -63,7 +63,8 @@ struct LayoutEngine {
     var panels: [PanelLayout] = []
     for row in 0..<grid.rows {
       for column in 0..<grid.columns {
-        let frame = subplots.panels[row * grid.columns + column].rect(figureWidth: width, figureHeight: height)
+        let frame = subplots.panels[row * grid.columns + column].rect(
+          figureWidth: width, figureHeight: height)
         panels.append(
           panel(row: row, column: column, frame: frame, xTickPlan: xTickPlan, yTickPlan: yTickPlan))
       }
@@ -99,13 +100,15 @@ struct LayoutEngine {
     }
     if row == grid.rows - 1, let xlabel = figure.xlabel, !xlabel.isEmpty {
       // matplotlib puts the label below the tick labels and the tick marks.
-      let lowest = ([frame.maxY + tickMarkLength(xTicks)] + xTicks.compactMap { $0.label?.bounds.maxY }).max()!
+      let lowest = ([frame.maxY + tickMarkLength(xTicks)] + xTicks.compactMap { $0.label?.bounds.maxY })
+        .max()!
       panel.xlabel = placer.horizontal(
         xlabel, fontSize: style.labelFontSize, at: Point(x: frame.midX, y: lowest + style.labelPad),
         .center, .top)
     }
     if column == 0, let ylabel = figure.ylabel, !ylabel.isEmpty {
-      let leftmost = ([frame.minX - tickMarkLength(yTicks)] + yTicks.compactMap { $0.label?.bounds.minX }).min()!
+      let leftmost = ([frame.minX - tickMarkLength(yTicks)] + yTicks.compactMap { $0.label?.bounds.minX })
+        .min()!
       panel.ylabel = placer.vertical(
         ylabel, fontSize: style.labelFontSize, at: Point(x: leftmost - style.labelPad, y: frame.midY),
         .right, .center)
@@ -153,7 +156,8 @@ struct LayoutEngine {
     let firstColumn = panels.indices.filter { panels[$0].column == 0 }
     let leftmost = firstColumn.map { index in
       let panel = panels[index]
-      let edges = [panel.frame.minX - tickMarkLength(panel.yTicks)]
+      let edges =
+        [panel.frame.minX - tickMarkLength(panel.yTicks)]
         + panel.yTicks.compactMap { $0.label?.bounds.minX } + [panel.ylabel?.bounds.minX].compactMap { $0 }
       return edges.min()!
     }.min()!

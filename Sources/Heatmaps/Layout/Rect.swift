@@ -25,7 +25,8 @@ public struct Rect: Sendable, Equatable {
 
   /// The smallest rectangle holding both.
   public func union(_ other: Rect) -> Rect {
-    Rect(corner: Point(x: min(minX, other.minX), y: min(minY, other.minY)),
+    Rect(
+      corner: Point(x: min(minX, other.minX), y: min(minY, other.minY)),
       Point(x: max(maxX, other.maxX), y: max(maxY, other.maxY)))
   }
 

@@ -53,12 +53,14 @@ struct TickFormatter {
       return magnitude
     }
     var magnitude =
-      1 + firstMagnitude(from: topMagnitude) { m in
+      1
+      + firstMagnitude(from: topMagnitude) { m in
         pythonFloorDivide(absMin, pow(10, m)) != pythonFloorDivide(absMax, pow(10, m))
       }
     if (absMax - absMin) / pow(10, magnitude) <= 1e-2 {
       magnitude =
-        1 + firstMagnitude(from: topMagnitude) { m in
+        1
+        + firstMagnitude(from: topMagnitude) { m in
           pythonFloorDivide(absMax, pow(10, m)) - pythonFloorDivide(absMin, pow(10, m)) > 1
         }
     }

@@ -49,7 +49,8 @@ struct CairoFigureRenderer {
     defer { cairo_surface_destroy(surface) }
     fillImage(surface) { pixels, stride in
       colors.fill(
-        pixels, stride: stride, values: values, height: grid.height, width: grid.width, range: panel.valueRange)
+        pixels, stride: stride, values: values, height: grid.height, width: grid.width,
+        range: panel.valueRange)
     }
     paintImage(surface, columns: grid.width, rows: grid.height, in: frame, on: cr)
     strokeFrame(panel.frame, on: cr)

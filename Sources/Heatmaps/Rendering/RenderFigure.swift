@@ -10,7 +10,8 @@ import CPangoCairo
 /// - Throws: `HeatmapError` for an invalid figure, an unknown extension, or a
 ///   file that cannot be written, naming `path`.
 @discardableResult
-public func renderFigure(_ figure: HeatmapFigure, to path: String, format: OutputFormat? = nil) throws(HeatmapError)
+public func renderFigure(_ figure: HeatmapFigure, to path: String, format: OutputFormat? = nil)
+  throws(HeatmapError)
   -> FigureLayout
 {
   let resolvedFormat: OutputFormat
@@ -40,7 +41,8 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
     defer { cairo_surface_destroy(surface) }
     draw(layout, of: figure, on: surface, pixelsPerPoint: pixelsPerPoint)
     let drawn = cairo_surface_status(surface)
-    status = drawn == CAIRO_STATUS_SUCCESS
+    status =
+      drawn == CAIRO_STATUS_SUCCESS
       ? cairo_surface_write_to_png_stream(surface, ByteSink.write, closure) : drawn
   case .pdf:
     let surface = cairo_pdf_surface_create_for_stream(ByteSink.write, closure, layout.width, layout.height)!
@@ -63,7 +65,8 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
   }
   guard status == CAIRO_STATUS_SUCCESS else {
     throw .writeFailed(
-      path: "<\(format.rawValue) output>", reason: "cairo: " + String(cString: cairo_status_to_string(status)))
+      path: "<\(format.rawValue) output>", reason: "cairo: " + String(cString: cairo_status_to_string(status))
+    )
   }
   var bytes = sink.bytes
   if format == .svg { bytes = svgWithHeader(bytes, words: documentWords(of: figure)) }
@@ -76,7 +79,9 @@ private func pixelCount(_ pixels: Double) -> Int {
   max(1, Int((pixels + 1e-6).rounded(.down)))
 }
 
-private func draw(_ layout: FigureLayout, of figure: HeatmapFigure, on surface: OpaquePointer, pixelsPerPoint: Double?) {
+private func draw(
+  _ layout: FigureLayout, of figure: HeatmapFigure, on surface: OpaquePointer, pixelsPerPoint: Double?
+) {
   let cr = cairo_create(surface)!
   defer { cairo_destroy(cr) }
   if let pixelsPerPoint { cairo_scale(cr, pixelsPerPoint, pixelsPerPoint) }
@@ -87,7 +92,8 @@ private func draw(_ layout: FigureLayout, of figure: HeatmapFigure, on surface: 
 /// Vector output draws text as outlines, so this is how search and screen
 /// readers find it.
 private func documentWords(of figure: HeatmapFigure) -> [String] {
-  let words = [figure.ylabel, figure.xlabel].compactMap { $0 } + (figure.titles ?? []) + (figure.rowTitles ?? [])
+  let words =
+    [figure.ylabel, figure.xlabel].compactMap { $0 } + (figure.titles ?? []) + (figure.rowTitles ?? [])
   return words.filter { !$0.isEmpty }
 }
 

@@ -97,7 +97,9 @@ struct TerminalPreview {
   }
 
   /// A gradient from the colormap's first to last colour between the range's ends.
-  private func legend(ranges: [ValueRange], grid: (rows: Int, columns: Int, height: Int, width: Int)) -> [String] {
+  private func legend(ranges: [ValueRange], grid: (rows: Int, columns: Int, height: Int, width: Int))
+    -> [String]
+  {
     let steps = 24
     let gradient =
       (0..<steps).map { step -> String in
