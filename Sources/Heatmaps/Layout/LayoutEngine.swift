@@ -6,6 +6,8 @@ struct LayoutEngine {
   let placer: TextPlacer
   let grid: (rows: Int, columns: Int, height: Int, width: Int)
   let ranges: [ValueRange]
+  /// Whether each panel, row-major, has NaN or infinite cells.
+  let panelsWithMissingValues: [Bool]
   /// The figure's size in points.
   let width: Double
   let height: Double
@@ -15,6 +17,9 @@ struct LayoutEngine {
     placer = TextPlacer(measurer: measurer)
     grid = figure.gridShape
     ranges = figure.valueRanges()
+    panelsWithMissingValues = (0..<(grid.rows * grid.columns)).map { panel in
+      figure.panelHasMissingValues(row: panel / figure.gridShape.columns, column: panel % figure.gridShape.columns)
+    }
     width = figure.figsize.width * 72
     height = figure.figsize.height * 72
   }
@@ -75,7 +80,7 @@ struct LayoutEngine {
     let colorbars = subplots.colorbars.enumerated().map { index, box in
       colorbar(frame: box.rect(figureWidth: width, figureHeight: height), range: ranges[index])
     }
-    if figure.matrices.scalars.allSatisfy({ !$0.isFinite }) {
+    if !panelsWithMissingValues.contains(false), figure.matrices.scalars.allSatisfy({ !$0.isFinite }) {
       notes.append("every value is NaN or infinite; all cells are drawn as missing")
     }
     return FigureLayout(
@@ -90,7 +95,7 @@ struct LayoutEngine {
     var panel = PanelLayout(
       row: row, column: column, frame: frame,
       valueRange: figure.valueRange(row: row, column: column, in: ranges),
-      hasMissingValues: figure.panelHasMissingValues(row: row, column: column),
+      hasMissingValues: panelsWithMissingValues[row * grid.columns + column],
       xTicks: xTicks, yTicks: yTicks, title: nil, xlabel: nil, ylabel: nil, rowTitle: nil,
       annotations: [])
     if let titles = figure.titles, column < titles.count, !titles[column].isEmpty {

@@ -16,7 +16,13 @@ public func renderFigure(_ figure: HeatmapFigure, to path: String, format: Outpu
 {
   let resolvedFormat: OutputFormat
   if let format { resolvedFormat = format } else { resolvedFormat = try OutputFormat(path: path) }
-  let (bytes, layout) = try renderFigureData(figure, format: resolvedFormat)
+  let bytes: [UInt8]
+  let layout: FigureLayout
+  do {
+    (bytes, layout) = try renderFigureData(figure, format: resolvedFormat)
+  } catch .writeFailed(_, let reason) {
+    throw .writeFailed(path: path, reason: reason)
+  }
   try AtomicFileWriter.write(bytes, to: path)
   return layout
 }
@@ -65,7 +71,7 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
   }
   guard status == CAIRO_STATUS_SUCCESS else {
     throw .writeFailed(
-      path: "<\(format.rawValue) output>", reason: "cairo: " + String(cString: cairo_status_to_string(status))
+      path: "\(format.rawValue) output", reason: "cairo: " + String(cString: cairo_status_to_string(status))
     )
   }
   var bytes = sink.bytes
