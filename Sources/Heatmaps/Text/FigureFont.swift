@@ -32,6 +32,8 @@ enum FigureFont {
   static func configure(_ context: OpaquePointer, options: OpaquePointer) {
     pango_cairo_context_set_resolution(context, 72)
     pango_cairo_context_set_font_options(context, options)
+    // Pango otherwise rounds advances to whole units, here whole points.
+    pango_context_set_round_glyph_positions(context, 0)
     pango_context_set_base_gravity(context, PANGO_GRAVITY_SOUTH)
     pango_context_set_gravity_hint(context, PANGO_GRAVITY_HINT_STRONG)
   }
