@@ -229,3 +229,47 @@ struct DecodedPNG {
     #expect(layout.panels[0].xlabel?.string == "键")
   }
 }
+
+@Suite struct RobustnessTests {
+  static let shapes: [([Int], FigureSize)] = [
+    ([1, 1], FigureSize(width: 2.5, height: 2.5)),
+    ([1, 300], FigureSize(width: 6, height: 2)),
+    ([300, 1], FigureSize(width: 2, height: 6)),
+    ([12, 12, 3, 3], FigureSize(width: 5, height: 5)),
+    ([2, 2, 8, 8], FigureSize(width: 0.3, height: 0.3)),
+    ([3, 17], FigureSize(width: 40, height: 1)),
+  ]
+
+  @Test(arguments: shapes.indices)
+  func oddShapesAndSizesRender(index: Int) throws {
+    let (shape, figsize) = Self.shapes[index]
+    let figure = try HeatmapFigure(
+      matrices: randomTensor(shape, seed: UInt64(index)), xlabel: "Keys", ylabel: "Queries", titles: nil,
+      figsize: figsize, annotate: true)
+    let (bytes, layout) = try renderFigureData(figure, format: .png)
+    let image = try #require(decodePNG(bytes))
+    #expect(
+      image.width == Int(figsize.width * 100 + 1e-6) && image.height == Int(figsize.height * 100 + 1e-6))
+    #expect(layout.panels.count == (shape.count == 4 ? shape[0] * shape[1] : 1))
+    for panel in layout.panels { #expect(panel.frame.width > 0 && panel.frame.height > 0) }
+  }
+
+  @Test func oversizedPNGIsAnErrorNotACrash() throws {
+    let folder = makeScratchFolder()
+    defer { removeFolder(folder) }
+    let figure = try HeatmapFigure(matrices: .eye(3), figsize: FigureSize(width: 1e12, height: 3))
+    #expect(throws: HeatmapError.self) { try renderFigure(figure, to: folder + "/huge.png") }
+    #expect(folderEntries(folder).isEmpty)
+  }
+}
+
+/// PNG bytes read back through a scratch file and Cairo's reader.
+func decodePNG(_ bytes: [UInt8]) -> DecodedPNG? {
+  let folder = makeScratchFolder()
+  defer { removeFolder(folder) }
+  let path = folder + "/image.png"
+  guard let file = fopen(path, "wb") else { return nil }
+  _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+  fclose(file)
+  return DecodedPNG(path: path)
+}

@@ -41,9 +41,18 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
   switch format {
   case .png:
     let pixelsPerPoint = figure.dpi / 72
-    let surface = cairo_image_surface_create(
-      CAIRO_FORMAT_ARGB32, Int32(pixelCount(layout.width * pixelsPerPoint)),
-      Int32(pixelCount(layout.height * pixelsPerPoint)))!
+    let (width, height) = (
+      pixelCount(layout.width * pixelsPerPoint), pixelCount(layout.height * pixelsPerPoint)
+    )
+    // Cairo's image surfaces, like most PNG readers, stop at 32767 pixels a side.
+    guard width <= 32767 && height <= 32767 else {
+      throw .writeFailed(
+        path: "png output",
+        reason:
+          "\(width)×\(height) pixels is more than PNG output allows (32767 a side); lower the dpi or the figure size"
+      )
+    }
+    let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))!
     defer { cairo_surface_destroy(surface) }
     draw(layout, of: figure, on: surface, pixelsPerPoint: pixelsPerPoint)
     let drawn = cairo_surface_status(surface)
@@ -82,7 +91,7 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
 /// matplotlib's rule: the canvas is `int(size × dpi)` pixels; the epsilon
 /// keeps 2.9 × 100 from truncating to 289.
 private func pixelCount(_ pixels: Double) -> Int {
-  max(1, Int((pixels + 1e-6).rounded(.down)))
+  max(1, Int(min(pixels + 1e-6, 1e9).rounded(.down)))
 }
 
 private func draw(
