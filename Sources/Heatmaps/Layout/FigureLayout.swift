@@ -28,7 +28,7 @@ public struct FigureLayout: Sendable {
   public var contentBounds: Rect {
     var boxes = panels.map(\.frame) + colorbars.map(\.frame) + texts.map(\.bounds)
     for ticks in panels.map({ $0.xTicks + $0.yTicks }) + colorbars.map(\.ticks) {
-      boxes += ticks.map { Rect(corner: $0.mark.start, $0.mark.end) }
+      boxes += ticks.map { Rect(spanning: $0.mark.start, $0.mark.end) }
     }
     return boxes.dropFirst().reduce(boxes[0]) { $0.union($1) }
   }

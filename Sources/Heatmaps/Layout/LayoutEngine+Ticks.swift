@@ -16,7 +16,7 @@ extension LayoutEngine {
       let lineHeight = tokens.map { measurer.metrics(of: $0, fontSize: style.tickFontSize).height }.max() ?? 0
       let every = thinning(spacing: cellWidth, needed: lineHeight + style.tickLabelGap)
       if every > 1 { notes.append(thinningNote(axis: "x", every: every, count: tokens.count)) }
-      let cells = Array(stride(from: 0, to: grid.width, by: every))
+      let cells = Array(stride(from: 0, to: min(grid.width, tokens.count), by: every))
       return TickPlan(ticks: cells.map { ($0, tokens[$0]) }, rotatesLabels: true)
     }
     let cells = automaticTicks(count: grid.width, axisLength: frame.width, isVertical: false)
@@ -40,7 +40,7 @@ extension LayoutEngine {
       let lineHeight = tokens.map { measurer.metrics(of: $0, fontSize: style.tickFontSize).height }.max() ?? 0
       let every = thinning(spacing: cellHeight, needed: lineHeight + style.tickLabelGap)
       if every > 1 { notes.append(thinningNote(axis: "y", every: every, count: tokens.count)) }
-      let cells = Array(stride(from: 0, to: grid.height, by: every))
+      let cells = Array(stride(from: 0, to: min(grid.height, tokens.count), by: every))
       return TickPlan(ticks: cells.map { ($0, tokens[$0]) }, rotatesLabels: false)
     }
     let cells = automaticTicks(count: grid.height, axisLength: frame.height, isVertical: true)

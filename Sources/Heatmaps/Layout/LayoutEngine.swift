@@ -17,8 +17,9 @@ struct LayoutEngine {
     placer = TextPlacer(measurer: measurer)
     grid = figure.gridShape
     ranges = figure.valueRanges()
-    panelsWithMissingValues = (0..<(grid.rows * grid.columns)).map { panel in
-      figure.panelHasMissingValues(row: panel / figure.gridShape.columns, column: panel % figure.gridShape.columns)
+    let columns = grid.columns
+    panelsWithMissingValues = (0..<(grid.rows * columns)).map { panel in
+      figure.panelHasMissingValues(row: panel / columns, column: panel % columns)
     }
     width = figure.figsize.width * 72
     height = figure.figsize.height * 72

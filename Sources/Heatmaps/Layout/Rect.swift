@@ -14,7 +14,7 @@ public struct Rect: Sendable, Equatable {
   }
 
   /// The rectangle spanning two corners given in any order.
-  public init(corner a: Point, _ b: Point) {
+  public init(spanning a: Point, _ b: Point) {
     self.init(minX: min(a.x, b.x), minY: min(a.y, b.y), width: abs(a.x - b.x), height: abs(a.y - b.y))
   }
 
@@ -26,7 +26,7 @@ public struct Rect: Sendable, Equatable {
   /// The smallest rectangle holding both.
   public func union(_ other: Rect) -> Rect {
     Rect(
-      corner: Point(x: min(minX, other.minX), y: min(minY, other.minY)),
+      spanning: Point(x: min(minX, other.minX), y: min(minY, other.minY)),
       Point(x: max(maxX, other.maxX), y: max(maxY, other.maxY)))
   }
 

@@ -133,7 +133,7 @@ struct CairoFigureRenderer {
   private func strokeFrame(_ frame: Rect, on cr: OpaquePointer) {
     let snapped = snappedToPixels(frame)
     let box = Rect(
-      corner: Point(x: pixelCentre(snapped.minX), y: pixelCentre(snapped.minY)),
+      spanning: Point(x: pixelCentre(snapped.minX), y: pixelCentre(snapped.minY)),
       Point(x: pixelCentre(snapped.maxX), y: pixelCentre(snapped.maxY)))
     cairo_set_source_rgb(cr, 0, 0, 0)
     cairo_set_line_width(cr, layout.lineWidth)
@@ -204,7 +204,7 @@ struct CairoFigureRenderer {
 
   private func snappedToPixels(_ rect: Rect) -> Rect {
     Rect(
-      corner: Point(x: snappedToPixel(rect.minX), y: snappedToPixel(rect.minY)),
+      spanning: Point(x: snappedToPixel(rect.minX), y: snappedToPixel(rect.minY)),
       Point(x: snappedToPixel(rect.maxX), y: snappedToPixel(rect.maxY)))
   }
 }

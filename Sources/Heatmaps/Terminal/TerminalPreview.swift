@@ -61,8 +61,8 @@ struct TerminalPreview {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// The colour of each block of a panel, `nil`-free; averages of the finite
-  /// values a block covers, missing where it covers none.
+  /// The colour of each block of a panel: the mean of the finite values the
+  /// block covers, or the missing-value grey where it covers none.
   private func colors(
     row: Int, column: Int, range: ValueRange, cellsPerBlock: Int, blockRows: Int, blockColumns: Int
   ) -> [[(UInt8, UInt8, UInt8)]] {
@@ -114,7 +114,9 @@ struct TerminalPreview {
       for (index, range) in ranges.enumerated() {
         let (row, column) = (index / grid.columns, index % grid.columns)
         let name =
-          [figure.rowTitles?[row], figure.titles?[column]].compactMap { $0 }.joined(separator: " / ")
+          [(figure.rowTitles, row), (figure.titles, column)].compactMap { titles, index in
+            titles.flatMap { index < $0.count ? $0[index] : nil }
+          }.joined(separator: " / ")
         let label = name.isEmpty ? "panel (\(row), \(column))" : name
         lines.append("  \(label): \(number(range.lower)) … \(number(range.upper))")
       }
