@@ -110,22 +110,26 @@ struct CairoFigureRenderer {
   /// Light grey with diagonal lines, under the image, whose missing cells are
   /// transparent: distinct from every colormap colour, zero included.
   private func drawMissingHatch(in frame: Rect, on cr: OpaquePointer) {
-    cairo_save(cr)
-    cairo_rectangle(cr, frame.minX, frame.minY, frame.width, frame.height)
-    cairo_clip(cr)
     cairo_set_source_rgb(cr, missingFill.0, missingFill.1, missingFill.2)
-    cairo_paint(cr)
+    cairo_rectangle(cr, frame.minX, frame.minY, frame.width, frame.height)
+    cairo_fill(cr)
     cairo_set_source_rgb(cr, missingLines.0, missingLines.1, missingLines.2)
     cairo_set_line_width(cr, 0.6)
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT)
+    // Lines at 45° cut to the frame here rather than by a clip, which some
+    // SVG viewers ignore.
     let spacing = 3.0
     var offset = -frame.height
     while offset < frame.width {
-      cairo_move_to(cr, frame.minX + offset, frame.maxY)
-      cairo_line_to(cr, frame.minX + offset + frame.height, frame.minY)
+      let first = max(0, -offset)
+      let last = min(frame.height, frame.width - offset)
+      if first < last {
+        cairo_move_to(cr, frame.minX + offset + first, frame.maxY - first)
+        cairo_line_to(cr, frame.minX + offset + last, frame.maxY - last)
+      }
       offset += spacing
     }
     cairo_stroke(cr)
-    cairo_restore(cr)
   }
 
   /// The spines, centred on pixels next to the image's snapped edges so that
