@@ -1,0 +1,135 @@
+import AttentionCore
+
+/// A grid of heatmaps with shared axes and a colorbar, as `show_heatmaps` in
+/// Dive into Deep Learning draws attention weights.
+///
+/// Dimension letters: `R` rows and `C` columns of panels, each panel a matrix
+/// of `H` rows (queries) and `W` columns (keys).
+public struct HeatmapFigure: Sendable {
+  /// The matrices to draw: `[R, C, H, W]`. `init` promotes `[H, W]` to one
+  /// panel and `[C, H, W]` to one row.
+  public var matrices: Tensor
+  /// The label under the bottom row of panels.
+  public var xlabel: String?
+  /// The label left of the first column of panels.
+  public var ylabel: String?
+  /// One title per column, drawn over every panel of that column: `[C]`.
+  public var titles: [String]?
+  /// One title per row, drawn left of the row: `[R]`, e.g. `Layer 1`.
+  public var rowTitles: [String]?
+  /// The size of the whole figure in inches.
+  public var figsize: FigureSize
+  /// Pixels per inch of raster output; vector output is sized in points.
+  public var dpi: Double
+  /// The colours values are drawn with.
+  public var colormap: Colormap
+  /// The value drawn with the colormap's first colour; `nil` takes the
+  /// smallest finite value.
+  public var vmin: Float?
+  /// The value drawn with the colormap's last colour; `nil` takes the largest
+  /// finite value.
+  public var vmax: Float?
+  /// Whether all panels share one colour range or each has its own.
+  public var colorScale: ColorScale
+  /// Whether each cell shows its value as text.
+  public var annotate: Bool
+  /// One label per matrix column, e.g. key tokens: `[W]`.
+  public var xTickLabels: [String]?
+  /// One label per matrix row, e.g. query tokens: `[H]`.
+  public var yTickLabels: [String]?
+  /// Whether the grid shrinks, when labels would otherwise stick out of the
+  /// figure, so that nothing is cut off. `false` keeps matplotlib's subplot
+  /// parameters exactly, cut-off labels included.
+  public var keepsTextInside: Bool
+
+  /// Creates a figure and checks that its parts fit together.
+  ///
+  /// - Parameters:
+  ///   - matrices: `[H, W]`, `[C, H, W]` or `[R, C, H, W]`.
+  ///   - titles: `[C]`.
+  ///   - rowTitles: `[R]`.
+  ///   - xTickLabels: `[W]`.
+  ///   - yTickLabels: `[H]`.
+  /// - Throws: `HeatmapError` naming the first part that does not fit.
+  public init(
+    matrices: Tensor,
+    xlabel: String? = nil,
+    ylabel: String? = nil,
+    titles: [String]? = nil,
+    rowTitles: [String]? = nil,
+    figsize: FigureSize = .d2lDefault,
+    dpi: Double = 100,
+    colormap: Colormap = .defaultReds,
+    vmin: Float? = nil,
+    vmax: Float? = nil,
+    colorScale: ColorScale = .shared,
+    annotate: Bool = false,
+    xTickLabels: [String]? = nil,
+    yTickLabels: [String]? = nil,
+    keepsTextInside: Bool = true
+  ) throws(HeatmapError) {
+    self.matrices = try Self.promoted(matrices)
+    self.xlabel = xlabel
+    self.ylabel = ylabel
+    self.titles = titles
+    self.rowTitles = rowTitles
+    self.figsize = figsize
+    self.dpi = dpi
+    self.colormap = colormap
+    self.vmin = vmin
+    self.vmax = vmax
+    self.colorScale = colorScale
+    self.annotate = annotate
+    self.xTickLabels = xTickLabels
+    self.yTickLabels = yTickLabels
+    self.keepsTextInside = keepsTextInside
+    try validate()
+  }
+
+  /// The number of panel rows, panel columns, and the height and width of
+  /// each matrix.
+  public var gridShape: (rows: Int, columns: Int, height: Int, width: Int) {
+    let shape = Self.fourDimensionalShape(matrices.shape)
+    return (shape[0], shape[1], shape[2], shape[3])
+  }
+
+  /// Checks that the parts of the figure fit together; `init` calls it, and
+  /// so does every renderer, since the properties may have changed since.
+  public func validate() throws(HeatmapError) {
+    let shape = matrices.shape
+    guard (2...4).contains(shape.count) else { throw .unsupportedRank(shape: shape) }
+    guard shape.allSatisfy({ $0 > 0 }) else { throw .emptyMatrices(shape: shape) }
+    let grid = gridShape
+    if let titles, titles.count != grid.columns {
+      throw .titleCount(titles: titles.count, columns: grid.columns)
+    }
+    if let rowTitles, rowTitles.count != grid.rows {
+      throw .rowTitleCount(titles: rowTitles.count, rows: grid.rows)
+    }
+    if let xTickLabels, xTickLabels.count != grid.width {
+      throw .xTickLabelCount(labels: xTickLabels.count, width: grid.width)
+    }
+    if let yTickLabels, yTickLabels.count != grid.height {
+      throw .yTickLabelCount(labels: yTickLabels.count, height: grid.height)
+    }
+    let sides = [figsize.width, figsize.height]
+    guard sides.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+      throw .invalidFigureSize(width: figsize.width, height: figsize.height)
+    }
+    guard dpi.isFinite && dpi > 0 else { throw .invalidDPI(dpi) }
+    if let vmin, !vmin.isFinite { throw .nonFiniteLimit(name: "vmin", value: vmin) }
+    if let vmax, !vmax.isFinite { throw .nonFiniteLimit(name: "vmax", value: vmax) }
+    if let vmin, let vmax, !(vmin < vmax) { throw .invalidLimits(vmin: vmin, vmax: vmax) }
+  }
+
+  private static func promoted(_ matrices: Tensor) throws(HeatmapError) -> Tensor {
+    guard (2...4).contains(matrices.rank) else { throw .unsupportedRank(shape: matrices.shape) }
+    guard matrices.shape.allSatisfy({ $0 > 0 }) else { throw .emptyMatrices(shape: matrices.shape) }
+    return matrices.reshaped(fourDimensionalShape(matrices.shape))
+  }
+
+  private static func fourDimensionalShape(_ shape: [Int]) -> [Int] {
+    precondition((2...4).contains(shape.count), "matrices of shape \(shape) are not 2-D, 3-D or 4-D")
+    return Array(repeating: 1, count: 4 - shape.count) + shape
+  }
+}

@@ -1,2 +1,0 @@
-import AttentionCore
-import CPangoCairo

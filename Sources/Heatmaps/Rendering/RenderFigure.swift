@@ -1,0 +1,138 @@
+import CPangoCairo
+
+/// Draws `figure` and writes it to `path`, atomically: a hidden file in the
+/// same folder is written first and then renamed over `path`, so a failure
+/// never leaves a half-written file.
+///
+/// - Parameters:
+///   - format: the output format; `nil` takes it from the extension of `path`.
+/// - Returns: the layout that was drawn, whose `notes` say what was left out.
+/// - Throws: `HeatmapError` for an invalid figure, an unknown extension, or a
+///   file that cannot be written, naming `path`.
+@discardableResult
+public func renderFigure(_ figure: HeatmapFigure, to path: String, format: OutputFormat? = nil)
+  throws(HeatmapError)
+  -> FigureLayout
+{
+  let resolvedFormat: OutputFormat
+  if let format { resolvedFormat = format } else { resolvedFormat = try OutputFormat(path: path) }
+  let bytes: [UInt8]
+  let layout: FigureLayout
+  do {
+    (bytes, layout) = try renderFigureData(figure, format: resolvedFormat)
+  } catch .writeFailed(_, let reason) {
+    throw .writeFailed(path: path, reason: reason)
+  }
+  try AtomicFileWriter.write(bytes, to: path)
+  return layout
+}
+
+/// Draws `figure` into the bytes of a PNG, SVG or PDF file.
+///
+/// - Returns: the file's bytes and the layout that was drawn.
+public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) throws(HeatmapError)
+  -> (bytes: [UInt8], layout: FigureLayout)
+{
+  try figure.validate()
+  let layout = layoutFigure(figure, measurer: PangoTextMeasurer())
+  let sink = ByteSink()
+  let closure = Unmanaged.passUnretained(sink).toOpaque()
+  let status: cairo_status_t
+  switch format {
+  case .png:
+    let pixelsPerPoint = figure.dpi / 72
+    let (width, height) = (
+      pixelCount(layout.width * pixelsPerPoint), pixelCount(layout.height * pixelsPerPoint)
+    )
+    // Cairo's image surfaces, like most PNG readers, stop at 32767 pixels a side.
+    guard width <= 32767 && height <= 32767 else {
+      throw .writeFailed(
+        path: "png output",
+        reason:
+          "\(width)×\(height) pixels is more than PNG output allows (32767 a side); lower the dpi or the figure size"
+      )
+    }
+    let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))!
+    defer { cairo_surface_destroy(surface) }
+    draw(layout, of: figure, on: surface, pixelsPerPoint: pixelsPerPoint)
+    let drawn = cairo_surface_status(surface)
+    status =
+      drawn == CAIRO_STATUS_SUCCESS
+      ? cairo_surface_write_to_png_stream(surface, ByteSink.write, closure) : drawn
+  case .pdf:
+    let surface = cairo_pdf_surface_create_for_stream(ByteSink.write, closure, layout.width, layout.height)!
+    defer { cairo_surface_destroy(surface) }
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "AttentionKit")
+    let words = documentWords(of: figure)
+    if !words.isEmpty {
+      cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, words.joined(separator: ", "))
+    }
+    draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
+    cairo_surface_finish(surface)
+    status = cairo_surface_status(surface)
+  case .svg:
+    let surface = cairo_svg_surface_create_for_stream(ByteSink.write, closure, layout.width, layout.height)!
+    defer { cairo_surface_destroy(surface) }
+    cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
+    draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
+    cairo_surface_finish(surface)
+    status = cairo_surface_status(surface)
+  }
+  guard status == CAIRO_STATUS_SUCCESS else {
+    throw .writeFailed(
+      path: "\(format.rawValue) output", reason: "cairo: " + String(cString: cairo_status_to_string(status))
+    )
+  }
+  var bytes = sink.bytes
+  if format == .svg { bytes = svgWithHeader(bytes, words: documentWords(of: figure)) }
+  return (bytes, layout)
+}
+
+/// matplotlib's rule: the canvas is `int(size × dpi)` pixels; the epsilon
+/// keeps 2.9 × 100 from truncating to 289.
+private func pixelCount(_ pixels: Double) -> Int {
+  max(1, Int(min(pixels + 1e-6, 1e9).rounded(.down)))
+}
+
+private func draw(
+  _ layout: FigureLayout, of figure: HeatmapFigure, on surface: OpaquePointer, pixelsPerPoint: Double?
+) {
+  let cr = cairo_create(surface)!
+  defer { cairo_destroy(cr) }
+  if let pixelsPerPoint { cairo_scale(cr, pixelsPerPoint, pixelsPerPoint) }
+  CairoFigureRenderer(figure: figure, layout: layout, pixelsPerPoint: pixelsPerPoint).draw(on: cr)
+}
+
+/// The figure's words, for document titles: labels, column and row titles.
+/// Vector output draws text as outlines, so this is how search and screen
+/// readers find it.
+private func documentWords(of figure: HeatmapFigure) -> [String] {
+  let words =
+    [figure.ylabel, figure.xlabel].compactMap { $0 } + (figure.titles ?? []) + (figure.rowTitles ?? [])
+  return words.filter { !$0.isEmpty }
+}
+
+/// Inserts, after the opening `<svg ...>` tag, a `<title>` and a style that
+/// keeps cells crisp: Cairo embeds each panel as a small image scaled up, which
+/// browsers would otherwise smooth into a blur.
+private func svgWithHeader(_ svg: [UInt8], words: [String]) -> [UInt8] {
+  let tag = Array("<svg".utf8)
+  guard let open = svg.indices.first(where: { svg[$0...].starts(with: tag) }),
+    let close = svg[open...].firstIndex(of: UInt8(ascii: ">"))
+  else { return svg }
+  var header = "\n<style>image { image-rendering: optimizeSpeed; image-rendering: pixelated; }</style>"
+  if !words.isEmpty {
+    let escaped = words.joined(separator: ", ").flatMap { character -> String in
+      switch character {
+      case "&": return "&amp;"
+      case "<": return "&lt;"
+      case ">": return "&gt;"
+      default: return String(character)
+      }
+    }
+    header = "\n<title>\(String(escaped))</title>" + header
+  }
+  var result = svg
+  result.insert(contentsOf: Array(header.utf8), at: close + 1)
+  return result
+}

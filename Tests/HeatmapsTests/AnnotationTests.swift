@@ -1,0 +1,82 @@
+import AttentionCore
+import Testing
+
+@testable import Heatmaps
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite struct AnnotationTests {
+  /// WCAG relative luminance, written out independently of the library.
+  func luminance(_ color: RGB) -> Double {
+    let channels = [color.red, color.green, color.blue].map { c in
+      c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
+    }
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+  }
+
+  @Test func valuesAreCentredAndContrastWithTheirCell() throws {
+    var matrices = randomTensor([1, 2, 5, 7], seed: 31)
+    matrices.scalars[3] = .nan
+    let figure = try HeatmapFigure(
+      matrices: matrices, figsize: FigureSize(width: 10, height: 4), annotate: true)
+    let layout = layoutFigure(figure, measurer: PangoTextMeasurer())
+    let range = figure.valueRanges()[0]
+    let dark = RGB(red: 38 / 255.0, green: 38 / 255.0, blue: 38 / 255.0)
+    var seenDark = false
+    var seenLight = false
+    for panel in layout.panels {
+      let cellWidth = panel.frame.width / 7
+      let cellHeight = panel.frame.height / 5
+      let expectedCount = (0..<35).filter { matrices.scalars[panel.column * 35 + $0].isFinite }.count
+      #expect(panel.annotations.count == expectedCount)
+      for text in panel.annotations {
+        let column = Int((text.bounds.midX - panel.frame.minX) / cellWidth)
+        let row = Int((text.bounds.midY - panel.frame.minY) / cellHeight)
+        #expect(abs(text.bounds.midX - (panel.frame.minX + (Double(column) + 0.5) * cellWidth)) < 1e-9)
+        #expect(abs(text.bounds.midY - (panel.frame.minY + (Double(row) + 0.5) * cellHeight)) < 1e-9)
+        let value = matrices[0, panel.column, row, column]
+        #expect(text.string == cFormat("%.2f", Double(value)))
+        let cell = figure.colormap.table[min(Int(range.normalized(Double(value)) * 256), 255)]
+        let expectDark = luminance(cell) > 0.408
+        #expect(text.color == (expectDark ? dark : RGB(red: 1, green: 1, blue: 1)), "value \(value)")
+        if expectDark { seenDark = true } else { seenLight = true }
+      }
+    }
+    #expect(seenDark && seenLight)
+  }
+
+  @Test func smallCellsGetFewerDigitsAndTinyCellsNone() throws {
+    let matrices = randomTensor([9, 9], in: -1...1, seed: 32)
+    let roomy = layoutFigure(
+      try HeatmapFigure(matrices: matrices, figsize: FigureSize(width: 9, height: 8), annotate: true),
+      measurer: PangoTextMeasurer())
+    func decimals(_ text: String) -> Int {
+      text.firstIndex(of: ".").map { text.distance(from: $0, to: text.endIndex) - 1 } ?? 0
+    }
+    #expect(roomy.panels[0].annotations.allSatisfy { decimals($0.string) == 2 })
+    #expect(roomy.panels[0].annotations.allSatisfy { $0.fontSize == 10 })
+    let snug = layoutFigure(
+      try HeatmapFigure(matrices: matrices, figsize: FigureSize(width: 3, height: 3), annotate: true),
+      measurer: PangoTextMeasurer())
+    let digits = snug.panels[0].annotations.map { decimals($0.string) }
+    #expect(!digits.isEmpty && digits.allSatisfy { $0 < 2 })
+    #expect(snug.notes.contains { $0.contains("decimal") })
+    for text in snug.panels[0].annotations {
+      #expect(text.bounds.width <= snug.panels[0].frame.width / 9)
+    }
+    let tiny = layoutFigure(
+      try HeatmapFigure(matrices: randomTensor([60, 60], seed: 33), annotate: true),
+      measurer: PangoTextMeasurer())
+    #expect(tiny.panels[0].annotations.isEmpty)
+    #expect(tiny.notes.contains { $0.contains("too small") })
+  }
+
+  @Test func negativeZeroIsWrittenWithoutSign() {
+    let format = AnnotationFormat(fontSize: 10, decimals: 2)
+    #expect(format.text(for: -0.001) == "0.00")
+    #expect(format.text(for: -0.25) == "\u{2212}0.25")
+    #expect(format.text(for: 0.125) == "0.12")
+  }
+}
