@@ -64,15 +64,15 @@ import Testing
     #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
   }
 
-  @Test func defaultRedsMatchesMatplotlibBytes() {
+  @Test func redsMatchesMatplotlibBytes() {
     // matplotlib 3.11: matplotlib.colormaps['Reds'](np.arange(256), bytes=True).
     let expected: [Int: (UInt8, UInt8, UInt8)] = [
       0: (255, 245, 240), 1: (254, 244, 239), 37: (253, 218, 202), 102: (251, 138, 106),
       128: (250, 105, 73), 200: (192, 21, 26), 238: (136, 8, 17), 254: (104, 0, 13), 255: (103, 0, 12),
     ]
-    #expect(Colormap.defaultReds.table.count == 256)
+    #expect(Colormap.reds.table.count == 256)
     for (entry, bytes) in expected {
-      #expect(Colormap.defaultReds.table[entry].bytes == bytes, "entry \(entry)")
+      #expect(Colormap.reds.table[entry].bytes == bytes, "entry \(entry)")
     }
   }
 }

@@ -59,7 +59,7 @@ public struct HeatmapFigure: Sendable {
     rowTitles: [String]? = nil,
     figsize: FigureSize = .d2lDefault,
     dpi: Double = 100,
-    colormap: Colormap = .defaultReds,
+    colormap: Colormap = .reds,
     vmin: Float? = nil,
     vmax: Float? = nil,
     colorScale: ColorScale = .shared,

@@ -57,7 +57,7 @@ extension LayoutEngine {
             guard value.isFinite else { continue }
             let cellColor = figure.colormap.color(at: panel.valueRange.normalized(Double(value)))
             let color =
-              relativeLuminance(cellColor) > style.luminanceThreshold ? style.darkText : style.lightText
+              cellColor.relativeLuminance > style.luminanceThreshold ? style.darkText : style.lightText
             let center = Point(
               x: panel.frame.minX + (Double(column) + 0.5) * cellWidth,
               y: panel.frame.minY + (Double(row) + 0.5) * cellHeight)
@@ -98,13 +98,4 @@ extension LayoutEngine {
     }
     return nil
   }
-}
-
-/// WCAG relative luminance of an sRGB colour, as seaborn computes it to pick
-/// annotation colours.
-func relativeLuminance(_ color: RGB) -> Double {
-  func linear(_ channel: Double) -> Double {
-    channel <= 0.03928 ? channel / 12.92 : pow((channel + 0.055) / 1.055, 2.4)
-  }
-  return 0.2126 * linear(color.red) + 0.7152 * linear(color.green) + 0.0722 * linear(color.blue)
 }
