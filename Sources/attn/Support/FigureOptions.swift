@@ -1,0 +1,103 @@
+import ArgumentParser
+import AttentionCore
+import Heatmaps
+
+/// The drawing options shared by every command that makes a figure.
+struct FigureOptions: ParsableArguments {
+  @Option(help: "Label under the bottom row of panels.")
+  var xlabel: String?
+
+  @Option(help: "Label left of the first column of panels.")
+  var ylabel: String?
+
+  @Option(help: "Column titles, comma-separated, one per column.")
+  var titles: String?
+
+  @Option(help: "Row titles, comma-separated, one per row (e.g. Layer 1,Layer 2).")
+  var rowTitles: String?
+
+  @Option(help: "Colormap: \(Colormap.names.filter { !$0.hasSuffix("_r") }.joined(separator: ", ")), each also with _r.")
+  var cmap: String = "Reds"
+
+  @Option(help: "Figure size in inches, W,H (the whole figure, as matplotlib's figsize).")
+  var figsize: String?
+
+  @Option(help: "Pixels per inch of PNG output.")
+  var dpi: Double = 100
+
+  @Option(help: "Value drawn with the lowest colour (default: the smallest value of all panels).")
+  var vmin: Float?
+
+  @Option(help: "Value drawn with the highest colour (default: the largest value of all panels).")
+  var vmax: Float?
+
+  @Flag(help: "Give each panel its own colour scale instead of one shared scale.")
+  var perPanelScale = false
+
+  @Flag(help: "Write each cell's value in the cell.")
+  var annotate = false
+
+  @Option(help: "Labels of the columns of each matrix, comma-separated (e.g. tokens).")
+  var xticklabels: String?
+
+  @Option(help: "Labels of the rows of each matrix, comma-separated.")
+  var yticklabels: String?
+
+  /// The figure these options describe for `matrices`, with defaults for
+  /// labels the options leave unset.
+  func figure(
+    for matrices: Tensor, defaultXLabel: String? = nil, defaultYLabel: String? = nil
+  ) throws -> HeatmapFigure {
+    var figure = try HeatmapFigure(
+      matrices: matrices,
+      xlabel: xlabel ?? defaultXLabel,
+      ylabel: ylabel ?? defaultYLabel,
+      titles: titles.map(splitList),
+      rowTitles: rowTitles.map(splitList),
+      figsize: try figsize.map(parseFigureSize) ?? .seedDefault,
+      dpi: dpi,
+      colormap: try Colormap.named(cmap),
+      vmin: vmin,
+      vmax: vmax,
+      colorScale: perPanelScale ? .perPanel : .shared,
+      annotate: annotate,
+      xTickLabels: xticklabels.map(splitList),
+      yTickLabels: yticklabels.map(splitList)
+    )
+    figure.dpi = dpi
+    return figure
+  }
+}
+
+/// Splits a comma-separated option value; `\,` keeps a literal comma.
+func splitList(_ text: String) -> [String] {
+  var items: [String] = []
+  var current = ""
+  var escaped = false
+  for character in text {
+    if escaped {
+      current.append(character)
+      escaped = false
+    } else if character == "\\" {
+      escaped = true
+    } else if character == "," {
+      items.append(current)
+      current = ""
+    } else {
+      current.append(character)
+    }
+  }
+  items.append(current)
+  return items
+}
+
+func parseFigureSize(_ text: String) throws -> FigureSize {
+  let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+  guard parts.count == 2, let width = Double(parts[0]), let height = Double(parts[1]) else {
+    throw CommandError("--figsize \"\(text)\": expected W,H in inches, e.g. 5,3")
+  }
+  guard width > 0, height > 0, width.isFinite, height.isFinite else {
+    throw CommandError("--figsize \"\(text)\": width and height must be positive")
+  }
+  return FigureSize(width: width, height: height)
+}
