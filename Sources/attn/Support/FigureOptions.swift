@@ -54,7 +54,7 @@ struct FigureOptions: ParsableArguments {
       ylabel: ylabel ?? defaultYLabel,
       titles: titles.map(splitList),
       rowTitles: rowTitles.map(splitList),
-      figsize: try figsize.map(parseFigureSize) ?? .seedDefault,
+      figsize: try figsize.map(parseFigureSize) ?? .d2lDefault,
       dpi: dpi,
       colormap: try Colormap.named(cmap),
       vmin: vmin,
