@@ -158,7 +158,8 @@ import Testing
   @Test(arguments: ["0,2", "-1,2", "3,0", "nan,2"])
   func figsizeThatIsNotPositive(_ figsize: String) throws {
     try write(validMatrix, to: "m.npy")
-    let run = try runAttn(["heatmap", "m.npy", "--figsize", figsize, "--out", "fig.png"], in: folder)
+    // `--figsize=-1,2`: a value that starts with a dash must be attached.
+    let run = try runAttn(["heatmap", "m.npy", "--figsize=\(figsize)", "--out", "fig.png"], in: folder)
     expectOneLineError(run, naming: "m.npy", mentioning: "figsize")
     expectNoOutput("fig.png")
   }
