@@ -33,7 +33,8 @@ import Testing
     let matrices = randomTensor([1, 2, 5, 7], seed: 41)
     let figure = try HeatmapFigure(
       matrices: matrices, xlabel: "Keys", ylabel: "Queries", titles: ["Head 1", "Head 2"])
-    let preview = renderTerminalPreview(figure, columns: 80)
+    // 8 columns a panel: room for one block a cell, not for two.
+    let preview = renderTerminalPreview(figure, columns: 18)
     #expect(preview.contains("Keys") && preview.contains("Queries") && preview.contains("Head 2"))
     let lines = preview.split(separator: "\n")
     let gridLines = lines.filter { $0.contains("\u{2580}") }
@@ -71,5 +72,24 @@ import Testing
     let bytes = figure.colormap.color(at: range.normalized(mean)).bytes
     #expect(blocks(gridLines[0])[0].top == [Int(bytes.0), Int(bytes.1), Int(bytes.2)])
     #expect(preview.contains("3×3"))
+  }
+
+  @Test func smallMatricesAreEnlargedUpToFourBlocksACell() throws {
+    let matrices = randomTensor([1, 1, 3, 5], seed: 43)
+    let figure = try HeatmapFigure(matrices: matrices)
+    for (columns, factor) in [(5, 1), (12, 2), (17, 3), (80, 4)] {
+      let preview = renderTerminalPreview(figure, columns: columns)
+      let gridLines = preview.split(separator: "\n").filter { $0.contains("\u{2580}") }
+      #expect(gridLines.count == (3 * factor + 1) / 2, "columns \(columns)")
+      let top = blocks(gridLines[0])
+      #expect(top.count == 5 * factor, "columns \(columns)")
+      let range = figure.valueRanges()[0]
+      for column in 0..<5 {
+        let bytes = figure.colormap.color(at: range.normalized(Double(matrices[0, 0, 0, column]))).bytes
+        for copy in 0..<factor {
+          #expect(top[column * factor + copy].top == [Int(bytes.0), Int(bytes.1), Int(bytes.2)])
+        }
+      }
+    }
   }
 }

@@ -28,8 +28,10 @@ struct TerminalPreview {
     let panelWidth = max(1, (columns - Self.gap * (grid.columns - 1)) / grid.columns)
     // Cells per block along both axes, so that blocks stay square.
     let cellsPerBlock = max(1, (grid.width + panelWidth - 1) / panelWidth)
-    let blockColumns = (grid.width + cellsPerBlock - 1) / cellsPerBlock
-    let blockRows = (grid.height + cellsPerBlock - 1) / cellsPerBlock
+    // Small matrices are enlarged, up to 4 blocks a cell, so a 4×4 map is not 4 characters wide.
+    let blocksPerCell = cellsPerBlock == 1 ? max(1, min(4, panelWidth / max(1, grid.width))) : 1
+    let blockColumns = (grid.width + cellsPerBlock - 1) / cellsPerBlock * blocksPerCell
+    let blockRows = (grid.height + cellsPerBlock - 1) / cellsPerBlock * blocksPerCell
     var lines: [String] = []
     if let ylabel = figure.ylabel, !ylabel.isEmpty { lines.append("\(ylabel) ↓") }
     for row in 0..<grid.rows {
@@ -40,9 +42,12 @@ struct TerminalPreview {
             .joined(separator: String(repeating: " ", count: Self.gap)).trailingSpacesRemoved())
       }
       let panels = (0..<grid.columns).map { column in
-        colors(
-          row: row, column: column, range: figure.valueRange(row: row, column: column, in: ranges),
-          cellsPerBlock: cellsPerBlock, blockRows: blockRows, blockColumns: blockColumns)
+        enlarged(
+          colors(
+            row: row, column: column, range: figure.valueRange(row: row, column: column, in: ranges),
+            cellsPerBlock: cellsPerBlock, blockRows: blockRows / blocksPerCell,
+            blockColumns: blockColumns / blocksPerCell),
+          by: blocksPerCell)
       }
       for line in stride(from: 0, to: blockRows, by: 2) {
         let text = panels.map { blocks in
@@ -59,6 +64,14 @@ struct TerminalPreview {
     }
     lines += legend(ranges: ranges, grid: grid)
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// Each block repeated `factor` times across and down.
+  private func enlarged(_ blocks: [[(UInt8, UInt8, UInt8)]], by factor: Int) -> [[(UInt8, UInt8, UInt8)]] {
+    guard factor > 1 else { return blocks }
+    return blocks.flatMap { row in
+      repeatElement(row.flatMap { repeatElement($0, count: factor) }, count: factor)
+    }
   }
 
   /// The colour of each block of a panel: the mean of the finite values the

@@ -37,7 +37,8 @@ enum CSVTable {
         continue
       }
       if let columns, cells.count != columns {
-        throw Problem("line \(lineNumber) has \(cells.count) values, line \(firstRowLine) has \(columns)")
+        throw Problem(
+          "line \(lineNumber) has \(cells.count) value\(cells.count == 1 ? "" : "s"), line \(firstRowLine) has \(columns)")
       }
       if columns == nil {
         if let header, header.names != cells.count {

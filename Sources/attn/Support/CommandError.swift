@@ -17,6 +17,7 @@ func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
   } catch let error as TensorIOError {
     throw error
   } catch {
-    throw CommandError("\(path): \(error)")
+    let message = String(describing: error)
+    throw message.hasPrefix(path) ? CommandError(message) : CommandError("\(path): \(message)")
   }
 }
