@@ -52,7 +52,17 @@ struct CairoFigureRenderer {
         pixels, stride: stride, values: values, height: grid.height, width: grid.width,
         range: panel.valueRange)
     }
-    paintImage(surface, columns: grid.width, rows: grid.height, in: frame, on: cr)
+    if pixelsPerPoint == nil {
+      // Some SVG viewers smooth embedded images whatever the file asks for, which
+      // blurs cells into each other; an image already enlarged by whole pixels
+      // keeps the blur to a sliver at each cell edge.
+      let factor = vectorEnlargement(columns: grid.width, rows: grid.height, panels: layout.panels.count)
+      let enlarged = enlargedImage(surface, columns: grid.width, rows: grid.height, by: factor)
+      defer { cairo_surface_destroy(enlarged) }
+      paintImage(enlarged, columns: grid.width * factor, rows: grid.height * factor, in: frame, on: cr)
+    } else {
+      paintImage(surface, columns: grid.width, rows: grid.height, in: frame, on: cr)
+    }
     strokeFrame(panel.frame, on: cr)
     strokeTicks(panel.xTicks + panel.yTicks, on: cr)
   }
@@ -69,6 +79,30 @@ struct CairoFigureRenderer {
     paintImage(surface, columns: 1, rows: entries.count, in: snappedToPixels(colorbar.frame), on: cr)
     strokeFrame(colorbar.frame, on: cr)
     strokeTicks(colorbar.ticks, on: cr)
+  }
+
+  /// Pixels per cell for a panel's image in a vector file: enough for about
+  /// 1000 pixels across, while all panels together stay under 4 million pixels.
+  private func vectorEnlargement(columns: Int, rows: Int, panels: Int) -> Int {
+    let wanted = max(1, 1000 / max(columns, rows))
+    let budget = Int((4_000_000 / Double(max(1, panels * columns * rows))).squareRoot())
+    return max(1, min(wanted, budget))
+  }
+
+  /// A copy of `surface` with every pixel repeated `factor` times across and down.
+  private func enlargedImage(_ surface: OpaquePointer, columns: Int, rows: Int, by factor: Int) -> OpaquePointer {
+    let enlarged = cairo_image_surface_create(
+      CAIRO_FORMAT_ARGB32, Int32(columns * factor), Int32(rows * factor))!
+    let sourceStride = Int(cairo_image_surface_get_stride(surface)) / 4
+    let source = UnsafeRawPointer(cairo_image_surface_get_data(surface)!).assumingMemoryBound(to: UInt32.self)
+    fillImage(enlarged) { pixels, stride in
+      for y in 0..<(rows * factor) {
+        let sourceRow = source + (y / factor) * sourceStride
+        let row = pixels + y * stride
+        for x in 0..<(columns * factor) { row[x] = sourceRow[x / factor] }
+      }
+    }
+    return enlarged
   }
 
   /// Lets `body` write the pixels of an image surface, then tells Cairo.
