@@ -28,7 +28,8 @@ let package = Package(
       pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
     ),
-    .target(name: "AttentionCore", dependencies: ["COpenBLAS"]),
+    .target(name: "CAttentionKernels"),
+    .target(name: "AttentionCore", dependencies: ["COpenBLAS", "CAttentionKernels"]),
     .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
     .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo"]),
     .executableTarget(

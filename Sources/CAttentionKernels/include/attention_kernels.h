@@ -1,0 +1,10 @@
+#ifndef ATTENTIONKIT_ATTENTION_KERNELS_H
+#define ATTENTIONKIT_ATTENTION_KERNELS_H
+
+/* Hot loops of AttentionCore in C, so that wide SIMD can be chosen per
+ * function (__attribute__((target(...)))) after a runtime CPU check, without
+ * compiler flags that would make the package unusable as a dependency. */
+
+#include "cpu_features.h"
+
+#endif
