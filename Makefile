@@ -2,7 +2,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?= -c release
 OUT ?= out/demo
 
-.PHONY: all deps build demo test bench clean format
+.PHONY: all deps build demo test bench reference clean format
 
 all: build
 
@@ -22,6 +22,10 @@ test: deps
 
 bench: build
 	bench/heatmap-vs-matplotlib
+
+reference:
+	$$(scripts/make-venv --torch) scripts/reference/show_heatmaps.py demo out/reference
+	@echo "matplotlib figures in out/reference/"
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
