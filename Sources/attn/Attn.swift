@@ -28,14 +28,14 @@ struct Attn: ParsableCommand {
     do {
       var runnable = command
       try runnable.run()
-    } catch let error as CleanExit {
-      exit(withError: error)
-    } catch let error as ExitCode {
-      exit(withError: error)
-    } catch let error as ValidationError {
-      reportError(error.message, status: 64)
     } catch {
-      reportError(String(describing: error), status: 1)
+      // Help, version and clean exits arrive here too, as errors the
+      // argument parser knows how to print.
+      switch exitCode(for: error) {
+      case .success: exit(withError: error)
+      case .validationFailure: reportError(message(for: error), status: 64)
+      default: reportError(String(describing: error), status: 1)
+      }
     }
   }
 

@@ -121,4 +121,12 @@ import Testing
       }
     }
   }
+
+  @Test(arguments: [["--help"], ["heatmap", "--help"], ["attend", "-h"], ["--version"]])
+  func helpAndVersionPrintToStandardOutput(_ arguments: [String]) throws {
+    let run = try runAttn(arguments, in: folder)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    #expect(run.stderr.isEmpty, "stderr: \(run.stderr)")
+    #expect(run.stdout.contains(arguments == ["--version"] ? "." : "USAGE:"), "stdout: \(run.stdout)")
+  }
 }
