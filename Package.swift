@@ -7,6 +7,7 @@ let package = Package(
     .library(name: "AttentionCore", targets: ["AttentionCore"]),
     .library(name: "TensorIO", targets: ["TensorIO"]),
     .library(name: "Heatmaps", targets: ["Heatmaps"]),
+    .library(name: "TransformerModels", targets: ["TransformerModels"]),
     .executable(name: "attn", targets: ["attn"]),
   ],
   dependencies: [
@@ -32,16 +33,18 @@ let package = Package(
     .target(name: "AttentionCore", dependencies: ["COpenBLAS", "CAttentionKernels"]),
     .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
     .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo"]),
+    .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO"]),
     .executableTarget(
       name: "attn",
       dependencies: [
-        "AttentionCore", "TensorIO", "Heatmaps",
+        "AttentionCore", "TensorIO", "Heatmaps", "TransformerModels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),
     .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps"]),
+    .testTarget(name: "TransformerModelsTests", dependencies: ["TransformerModels"]),
     .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO"]),
   ]
 )
