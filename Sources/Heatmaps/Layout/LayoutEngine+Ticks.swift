@@ -1,3 +1,8 @@
+/// The two axes of a panel: x across (keys), y down (queries).
+enum PanelAxis: String {
+  case x, y
+}
+
 /// Which cells of an axis get a tick, and which of those a label.
 struct TickPlan {
   /// Cell indices with a tick, ascending, each with its label or `nil`.
@@ -7,50 +12,32 @@ struct TickPlan {
 }
 
 extension LayoutEngine {
-  /// The x ticks: token labels on every k-th cell, or matplotlib's automatic
-  /// ticks restricted to cell centres.
-  func xTickPlan(frame: Rect, notes: inout [String]) -> TickPlan {
-    let cellWidth = frame.width / Double(grid.width)
-    if let tokens = figure.xTickLabels {
-      // Turned labels stand side by side: their line height sets the spacing.
+  /// The ticks of one axis of a panel: token labels on every k-th cell, or
+  /// matplotlib's automatic ticks restricted to cell centres.
+  func tickPlan(_ axis: PanelAxis, frame: Rect, notes: inout [String]) -> TickPlan {
+    let (count, length, tokens) =
+      axis == .x
+      ? (grid.width, frame.width, figure.xTickLabels) : (grid.height, frame.height, figure.yTickLabels)
+    let cellSize = length / Double(count)
+    if let tokens {
+      // x token labels are turned, so on both axes labels stand side by side
+      // and their line height sets the spacing.
       let lineHeight = tokens.map { measurer.metrics(of: $0, fontSize: style.tickFontSize).height }.max() ?? 0
-      let every = thinning(spacing: cellWidth, needed: lineHeight + style.tickLabelGap)
-      if every > 1 { notes.append(thinningNote(axis: "x", every: every, count: tokens.count)) }
-      let cells = Array(stride(from: 0, to: min(grid.width, tokens.count), by: every))
-      return TickPlan(ticks: cells.map { ($0, tokens[$0]) }, rotatesLabels: true)
+      let every = thinning(spacing: cellSize, needed: lineHeight + style.tickLabelGap)
+      if every > 1 { notes.append(thinningNote(axis: axis.rawValue, every: every, count: tokens.count)) }
+      let cells = Array(stride(from: 0, to: min(count, tokens.count), by: every))
+      return TickPlan(ticks: cells.map { ($0, tokens[$0]) }, rotatesLabels: axis == .x)
     }
-    let cells = automaticTicks(count: grid.width, axisLength: frame.width, isVertical: false)
-    // Greedy: a label is shown when it clears the last one shown.
-    var lastRight = -Double.infinity
+    let cells = automaticTicks(count: count, axisLength: length, isVertical: axis == .y)
+    // Greedy: a label is shown when it clears the last one shown along the axis.
+    var lastEnd = -Double.infinity
     let ticks = cells.map { cell -> (cell: Int, label: String?) in
       let label = String(cell)
-      let labelWidth = measurer.metrics(of: label, fontSize: style.tickFontSize).width
-      let center = (Double(cell) + 0.5) * cellWidth
-      guard center - labelWidth / 2 >= lastRight + style.tickLabelGap else { return (cell, nil) }
-      lastRight = center + labelWidth / 2
-      return (cell, label)
-    }
-    return TickPlan(ticks: ticks, rotatesLabels: false)
-  }
-
-  /// The y ticks, as `xTickPlan` but for rows.
-  func yTickPlan(frame: Rect, notes: inout [String]) -> TickPlan {
-    let cellHeight = frame.height / Double(grid.height)
-    if let tokens = figure.yTickLabels {
-      let lineHeight = tokens.map { measurer.metrics(of: $0, fontSize: style.tickFontSize).height }.max() ?? 0
-      let every = thinning(spacing: cellHeight, needed: lineHeight + style.tickLabelGap)
-      if every > 1 { notes.append(thinningNote(axis: "y", every: every, count: tokens.count)) }
-      let cells = Array(stride(from: 0, to: min(grid.height, tokens.count), by: every))
-      return TickPlan(ticks: cells.map { ($0, tokens[$0]) }, rotatesLabels: false)
-    }
-    let cells = automaticTicks(count: grid.height, axisLength: frame.height, isVertical: true)
-    var lastBottom = -Double.infinity
-    let ticks = cells.map { cell -> (cell: Int, label: String?) in
-      let label = String(cell)
-      let labelHeight = measurer.metrics(of: label, fontSize: style.tickFontSize).height
-      let center = (Double(cell) + 0.5) * cellHeight
-      guard center - labelHeight / 2 >= lastBottom + style.tickLabelGap else { return (cell, nil) }
-      lastBottom = center + labelHeight / 2
+      let metrics = measurer.metrics(of: label, fontSize: style.tickFontSize)
+      let extent = axis == .x ? metrics.width : metrics.height
+      let center = (Double(cell) + 0.5) * cellSize
+      guard center - extent / 2 >= lastEnd + style.tickLabelGap else { return (cell, nil) }
+      lastEnd = center + extent / 2
       return (cell, label)
     }
     return TickPlan(ticks: ticks, rotatesLabels: false)

@@ -64,8 +64,8 @@ struct LayoutEngine {
     var notes: [String] = []
     // Every panel has the same size, so one plan serves all.
     let firstFrame = subplots.panels[0].rect(figureWidth: width, figureHeight: height)
-    let xTickPlan = xTickPlan(frame: firstFrame, notes: &notes)
-    let yTickPlan = yTickPlan(frame: firstFrame, notes: &notes)
+    let xTickPlan = tickPlan(.x, frame: firstFrame, notes: &notes)
+    let yTickPlan = tickPlan(.y, frame: firstFrame, notes: &notes)
     var panels: [PanelLayout] = []
     for row in 0..<grid.rows {
       for column in 0..<grid.columns {
