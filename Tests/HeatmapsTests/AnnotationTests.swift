@@ -47,6 +47,21 @@ import Testing
     #expect(seenDark && seenLight)
   }
 
+  /// Weights in 0...1 written with fewer than two decimals would read as
+  /// "0" and "1" (or "0.1" for everything): they keep two or are left out.
+  @Test func weightsKeepTwoDecimalsOrAreNotWritten() throws {
+    let weights = randomTensor([12, 12], in: 0...1, seed: 34)
+    for size in [2.0, 2.6, 3.2, 4.0, 9.0] {
+      let layout = layoutFigure(
+        try HeatmapFigure(matrices: weights, figsize: FigureSize(width: size, height: size), annotate: true),
+        measurer: PangoTextMeasurer())
+      for text in layout.panels[0].annotations {
+        #expect(text.string.split(separator: ".").last?.count == 2, "\(text.string) at figsize \(size)")
+      }
+      if layout.panels[0].annotations.isEmpty { #expect(layout.notes.contains { $0.contains("too small") }) }
+    }
+  }
+
   @Test func smallCellsGetFewerDigitsAndTinyCellsNone() throws {
     let matrices = randomTensor([9, 9], in: -1...1, seed: 32)
     let roomy = layoutFigure(

@@ -74,8 +74,12 @@ extension LayoutEngine {
 
   /// The largest font and the most decimals (up to two) at which the widest
   /// value fits its cell; decimals are given up before the font drops below
-  /// 7 pt. `nil` when even the smallest font does not fit.
+  /// 7 pt, but never so many that values spanning less than 10 (or 1) would
+  /// print alike: weights in 0...1 keep two decimals or are not written.
+  /// `nil` when even the smallest font does not fit.
   func annotationFormat(cellWidth: Double, cellHeight: Double, extremes: [Float]) -> AnnotationFormat? {
+    let span = Double((extremes.max() ?? 0) - (extremes.min() ?? 0))
+    let decimalChoices = [2, 1, 0].filter { $0 >= (span >= 10 ? 0 : span >= 1 ? 1 : 2) }
     let sizes = style.annotationFontSizes
     let readable = min(7.0, sizes.upperBound)
     let large = Array(stride(from: sizes.upperBound, through: readable, by: -0.5))
@@ -86,13 +90,13 @@ extension LayoutEngine {
         return metrics.width <= cellWidth * 0.9 && metrics.height <= cellHeight * 0.9
       }
     }
-    for decimals in [2, 1, 0] {
+    for decimals in decimalChoices {
       for size in large where fits(AnnotationFormat(fontSize: size, decimals: decimals)) {
         return AnnotationFormat(fontSize: size, decimals: decimals)
       }
     }
     for size in small {
-      for decimals in [2, 1, 0] where fits(AnnotationFormat(fontSize: size, decimals: decimals)) {
+      for decimals in decimalChoices where fits(AnnotationFormat(fontSize: size, decimals: decimals)) {
         return AnnotationFormat(fontSize: size, decimals: decimals)
       }
     }

@@ -34,7 +34,8 @@ struct Heatmap: ParsableCommand {
     let figure = try naming(input) { try figureOptions.figure(for: matrices) }
     if let out {
       let format = try naming(out) { try OutputFormat(path: out) }
-      try naming(out) { try renderFigure(figure, to: out, format: format) }
+      let layout = try naming(out) { try renderFigure(figure, to: out, format: format) }
+      reportNotes(layout.notes)
     } else {
       print(renderTerminalPreview(figure, columns: columns ?? terminalColumns()), terminator: "")
     }
@@ -51,4 +52,12 @@ func terminalColumns() -> Int {
     return fromEnvironment
   }
   return 80
+}
+
+/// Tells the user, on standard error, what the layout left out or changed
+/// (thinned tick labels, skipped annotations, missing values).
+func reportNotes(_ notes: [String]) {
+  for note in notes {
+    FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+  }
 }
