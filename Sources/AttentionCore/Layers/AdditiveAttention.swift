@@ -137,7 +137,8 @@ public struct AdditiveAttention: Sendable {
     try LayerInputs.checkMatrix(queryWeight, named: "W_q")
     let hidden = queryWeight.shape[1]
     guard hidden >= 1 else {
-      throw AttentionError.shapeMismatch("W_q \(queryWeight.shape) has no hidden features: h must be at least 1")
+      throw AttentionError.shapeMismatch(
+        "W_q \(queryWeight.shape) has no hidden features: h must be at least 1")
     }
     guard keyWeight.rank == 2, keyWeight.shape[1] == hidden else {
       throw AttentionError.shapeMismatch(

@@ -28,7 +28,8 @@ enum LayerInputs {
     }
     guard keys.shape[0] == queries.shape[0] else {
       throw AttentionError.shapeMismatch(
-        "queries \(queries.shape) and keys \(keys.shape) disagree on B (\(queries.shape[0]) vs \(keys.shape[0]))")
+        "queries \(queries.shape) and keys \(keys.shape) disagree on B (\(queries.shape[0]) vs \(keys.shape[0]))"
+      )
     }
     guard values.shape[0] == keys.shape[0], values.shape[1] == keys.shape[1] else {
       throw AttentionError.shapeMismatch(
@@ -58,7 +59,7 @@ enum LayerInputs {
     guard weight.rank == 2, weight.shape[0] == width else {
       throw AttentionError.shapeMismatch(
         "\(weightName) \(weight.shape) does not fit \(inputName) \(inputs.shape): "
-          + "\(weightName) must be [\(width), out]")
+          + "expected [\(width), \(weight.rank == 2 ? String(weight.shape[1]) : "out")]")
     }
     return try matmul(inputs, weight)
   }
@@ -66,10 +67,14 @@ enum LayerInputs {
   /// Checks d2l's valid lengths: `[B]` or `[B·Lq]` (a `[B, Lq]` array
   /// flattened), each in `0...Lk`.
   static func checkValidLengths(_ validLengths: [Int], sizes: Sizes, context: String) throws {
-    guard validLengths.count == sizes.batch || validLengths.count == sizes.batch * sizes.queryCount else {
+    let perQuery = sizes.batch * sizes.queryCount
+    guard validLengths.count == sizes.batch || validLengths.count == perQuery else {
+      let expected =
+        perQuery == sizes.batch
+        ? "\(sizes.batch) (one per batch element)"
+        : "\(sizes.batch) (one per batch element) or \(perQuery) (one per batch element and query)"
       throw AttentionError.invalidValidLengths(
-        "\(validLengths.count) valid lengths for \(context): expected \(sizes.batch) (one per batch element) "
-          + "or \(sizes.batch * sizes.queryCount) (one per batch element and query)")
+        "\(validLengths.count) valid lengths for \(context): expected \(expected)")
     }
     if let bad = validLengths.firstIndex(where: { $0 < 0 || $0 > sizes.keyCount }) {
       throw AttentionError.invalidValidLengths(

@@ -81,7 +81,9 @@ import Testing
     #expect(attention.queryWeight.shape == [20, 8])
     #expect(attention.keyWeight.shape == [2, 8])
     #expect(attention.scoreWeight.shape == [8, 1])
-    let firstRow: [Float] = [-0.001674103899858892, 0.11995243281126022, -0.18403849005699158, -0.1645609736442566]
+    let firstRow: [Float] = [
+      -0.001674103899858892, 0.11995243281126022, -0.18403849005699158, -0.1645609736442566,
+    ]
     for (i, value) in firstRow.enumerated() { #expect(attention.queryWeight[i, 0] == value) }
     #expect(attention.queryWeight[19, 7] == -0.09066643565893173)
     let keyWeight: [Float] = [

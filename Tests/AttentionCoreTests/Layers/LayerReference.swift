@@ -106,7 +106,8 @@ enum LayerReference {
       for i in 0..<queryCount {
         let scores = (0..<keyCount).map { j in
           (0..<hidden).reduce(0.0) { sum, f in
-            sum + Double(scoreWeight[f, 0]) * Foundation.tanh(projectedQueries[b][i][f] + projectedKeys[b][j][f])
+            sum + Double(scoreWeight[f, 0])
+              * Foundation.tanh(projectedQueries[b][i][f] + projectedKeys[b][j][f])
           }
         }
         let row = maskedSoftmax(scores, validLength: lengths[b * queryCount + i])

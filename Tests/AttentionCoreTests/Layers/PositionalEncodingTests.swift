@@ -18,7 +18,9 @@ import Testing
       let angleUlps = 2 + Foundation.log(10000) * exponent
       let allowance = (angleUlps + 0.5) * 0x1p-24 * abs(reference.angles[index]) + 0x1p-24
       let error = abs(Double(encoding.encoding.scalars[index]) - reference.table[index])
-      #expect(error <= allowance, "element \(index): \(encoding.encoding.scalars[index]) vs \(reference.table[index])")
+      #expect(
+        error <= allowance,
+        "element \(index): \(encoding.encoding.scalars[index]) vs \(reference.table[index])")
     }
   }
 
@@ -39,7 +41,8 @@ import Testing
     ]
     for fact in facts {
       let value = encoding.encoding[fact.i, fact.j]
-      #expect(abs(value - fact.value) <= fact.value.ulp, "P[\(fact.i), \(fact.j)] = \(value), torch \(fact.value)")
+      #expect(
+        abs(value - fact.value) <= fact.value.ulp, "P[\(fact.i), \(fact.j)] = \(value), torch \(fact.value)")
     }
   }
 
