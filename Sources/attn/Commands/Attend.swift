@@ -13,6 +13,25 @@ struct Attend: ParsableCommand {
       every key, the scores become weights by softmax over the keys, and the \
       weights pool the values. Writes the pooled output [.., Lq, Dv] and, if asked, \
       the weights [.., Lq, Lk] as .npy.
+
+      --scoring additive scores with d2l's AdditiveAttention, \
+      w_v · tanh(W_q q + W_k k); queries and keys may then differ in width \
+      (Dq, Dk). Its weights come from --params P.npz holding W_q [Dq, h], \
+      W_k [Dk, h] and w_v [h, 1], or are drawn as PyTorch initialises \
+      nn.Linear (uniform on ±1/√in) with --num-hiddens h and --seed S, in the \
+      order W_q, W_k, w_v.
+
+      --heads N splits 3-D inputs into N heads, as d2l's transpose_qkv. On its \
+      own it splits the features as they are (D and Dv divisible by N), each \
+      head scored by dot or scaled dot (√(D/N)), and the heads' outputs are \
+      concatenated: output [B, Lq, Dv]. With --params P.npz holding W_q [Dq, h], \
+      W_k [Dk, h], W_v [Dv, h] and W_o [h, h], or with --num-hiddens h and --seed S \
+      (drawn in that order), it runs d2l's MultiHeadAttention: output [B, Lq, h]. \
+      The weights are [B, N, Lq, Lk], drawn as a grid: a row per batch element, \
+      a column per head.
+
+      Weight matrices are [in, out], so a projection is x @ W: export PyTorch's \
+      linear.weight.T (e.g. np.savez("p.npz", W_q=m.W_q.weight.T.numpy(), ...)).
       """
   )
 
@@ -25,8 +44,25 @@ struct Attend: ParsableCommand {
   @Option(help: "Values, [B, Lk, Dv].")
   var values: String
 
-  @Option(help: "Scoring function: dot or scaled-dot (dot / √D).")
+  @Option(help: "Scoring function: dot, scaled-dot (dot / √D) or additive (learned; see --params).")
   var scoring: ScoringChoice = .scaledDot
+
+  @Option(help: "Split the features of 3-D queries, keys and values into N heads.")
+  var heads: Int?
+
+  @Option(
+    help: """
+      Learned weights (.npz): W_q, W_k, w_v for --scoring additive; W_q, W_k, W_v, W_o \
+      for --heads. Each [in, out].
+      """)
+  var params: String?
+
+  @Option(
+    help: "Hidden width h of weights drawn afresh (PyTorch's nn.Linear initialisation), without --params.")
+  var numHiddens: Int?
+
+  @Option(help: "Seed of the weights drawn for --num-hiddens, as torch.manual_seed (default 0).")
+  var seed: UInt64?
 
   @Option(
     help: """
@@ -49,6 +85,35 @@ struct Attend: ParsableCommand {
 
   @OptionGroup var figureOptions: FigureOptions
 
+  func validate() throws {
+    if let heads, heads < 1 {
+      throw ValidationError("--heads \(heads): the number of heads must be at least 1")
+    }
+    if let numHiddens, numHiddens < 1 {
+      throw ValidationError("--num-hiddens \(numHiddens): the hidden width must be at least 1")
+    }
+    if params != nil, numHiddens != nil {
+      throw ValidationError("--params and --num-hiddens both give the weights; choose one")
+    }
+    if seed != nil, numHiddens == nil {
+      throw ValidationError("--seed seeds the weights drawn for --num-hiddens; give --num-hiddens too")
+    }
+    let learned = params != nil || numHiddens != nil
+    switch (scoring, heads) {
+    case (.additive, .some):
+      throw ValidationError("--heads runs dot-product heads; it does not combine with --scoring additive")
+    case (.additive, nil) where !learned:
+      throw ValidationError("--scoring additive needs its weights: --params P.npz or --num-hiddens H")
+    case (.dot, .some) where learned:
+      throw ValidationError(
+        "multi-head attention with learned weights scores by scaled dot product; drop --scoring dot")
+    case (.dot, nil) where learned, (.scaledDot, nil) where learned:
+      throw ValidationError("--params and --num-hiddens are for --scoring additive or --heads")
+    default:
+      break
+    }
+  }
+
   func run() throws {
     let inputs = "\(queries), \(keys), \(values)"
     var queryTensor = try TensorFile.read(path: queries)
@@ -62,10 +127,12 @@ struct Attend: ParsableCommand {
       valueTensor = valueTensor.reshaped([1] + valueTensor.shape)
     }
     let lengths = try validLens.map { try parseLengths($0) }
-    let result = try naming(inputs) {
-      try attentionPooling(
-        queries: queryTensor, keys: keyTensor, values: valueTensor,
-        scoring: scoring.scoring, validLengths: lengths, causal: causal)
+    let method = try attentionMethod(queries: queryTensor, keys: keyTensor, values: valueTensor)
+    // Errors of learned weights name the weights file too: either side may be the wrong one.
+    let named = params.map { "\($0), \(inputs)" } ?? inputs
+    let result = try naming(named) {
+      try method.attend(
+        queries: queryTensor, keys: keyTensor, values: valueTensor, validLengths: lengths, causal: causal)
     }
     var output = result.output
     var attentionWeights = result.attentionWeights
@@ -76,8 +143,20 @@ struct Attend: ParsableCommand {
 
     let figure = try plot.map { plotPath in
       try naming(plotPath) {
-        try figureOptions.figure(
+        var figure = try figureOptions.figure(
           for: weightGrid(attentionWeights), defaultXLabel: "Keys", defaultYLabel: "Queries")
+        if attentionWeights.rank == 4 {
+          // [B, H, Lq, Lk]: a row per batch element, a column per head.
+          figure.titles =
+            figureOptions.titles.map(splitList) ?? (1...attentionWeights.shape[1]).map { "Head \($0)" }
+          figure.rowTitles =
+            figureOptions.rowTitles.map(splitList) ?? (1...attentionWeights.shape[0]).map { "Batch \($0)" }
+        } else if attentionWeights.rank == 3, heads != nil {
+          figure.titles =
+            figureOptions.titles.map(splitList) ?? (1...attentionWeights.shape[0]).map { "Head \($0)" }
+        }
+        try figure.validate()
+        return figure
       }
     }
     let destinations = [out] + [weights, plot].compactMap { $0 }
@@ -87,7 +166,68 @@ struct Attend: ParsableCommand {
       try TensorFile.write(attentionWeights, to: weights)
     }
     if let plot, let figure {
-      try naming(plot) { try renderFigure(figure, to: plot) }
+      _ = try naming(plot) { try renderFigure(figure, to: plot) }
+    }
+  }
+
+  /// The attention the options ask for, with its weights loaded or drawn.
+  private func attentionMethod(queries: Tensor, keys: Tensor, values: Tensor) throws -> AttentionMethod {
+    if let heads, queries.rank != 3 || keys.rank != 3 || values.rank != 3 {
+      throw CommandError(
+        "\(self.queries), \(self.keys), \(self.values): --heads \(heads) splits [B, L, D] inputs; "
+          + "got queries \(queries.shape), keys \(keys.shape), values \(values.shape)")
+    }
+    let widths = (query: queries.shape.last ?? 0, key: keys.shape.last ?? 0, value: values.shape.last ?? 0)
+    switch (scoring.scoring, heads) {
+    case (let scoring?, nil):
+      return .pooling(scoring)
+    case (nil, _):
+      if let params {
+        let arrays = try loadArrays(["W_q", "W_k", "w_v"], layout: "W_q [Dq, h], W_k [Dk, h], w_v [h, 1]")
+        return .additive(
+          try naming(params) {
+            try AdditiveAttention(queryWeight: arrays[0], keyWeight: arrays[1], scoreWeight: arrays[2])
+          })
+      }
+      return .additive(
+        try AdditiveAttention(
+          keySize: widths.key, querySize: widths.query, numHiddens: numHiddens ?? 0, seed: seed ?? 0))
+    case (let scoring?, let heads?):
+      if let params {
+        let arrays = try loadArrays(
+          ["W_q", "W_k", "W_v", "W_o"], layout: "W_q [Dq, h], W_k [Dk, h], W_v [Dv, h], W_o [h, h]")
+        return .multiHead(
+          try naming(params) {
+            try MultiHeadAttention(
+              numHeads: heads, queryWeight: arrays[0], keyWeight: arrays[1], valueWeight: arrays[2],
+              outputWeight: arrays[3])
+          })
+      }
+      if let numHiddens {
+        return .multiHead(
+          try naming("--num-hiddens \(numHiddens)") {
+            try MultiHeadAttention(
+              numHiddens: numHiddens, numHeads: heads, querySize: widths.query, keySize: widths.key,
+              valueSize: widths.value, seed: seed ?? 0)
+          })
+      }
+      return .splitHeads(heads, scoring)
+    }
+  }
+
+  /// The arrays `names` of the `--params` archive, in that order.
+  private func loadArrays(_ names: [String], layout: String) throws -> [Tensor] {
+    guard let params else { return [] }
+    guard params.lowercased().hasSuffix(".npz") else {
+      throw CommandError("\(params): --params takes a .npz archive of named arrays (\(layout))")
+    }
+    let archive = try TensorFile.readArchive(path: params)
+    return try names.map { name in
+      guard let array = archive.first(where: { $0.name == name }) else {
+        let found = archive.map(\.name).joined(separator: ", ")
+        throw CommandError("\(params): no array named \(name) (found \(found)); expected \(layout)")
+      }
+      return array.tensor
     }
   }
 
@@ -97,6 +237,39 @@ struct Attend: ParsableCommand {
         throw CommandError("--valid-lens \"\(text)\": \"\(item)\" is not a whole number")
       }
       return length
+    }
+  }
+}
+
+/// The ways `attn attend` can attend, each a call into the library.
+private enum AttentionMethod {
+  /// `attentionPooling` with a fixed scoring function, on 3-D or 4-D inputs.
+  case pooling(AttentionScoring)
+  /// d2l's `AdditiveAttention` with the given weights.
+  case additive(AdditiveAttention)
+  /// The features split into heads without projections.
+  case splitHeads(Int, AttentionScoring)
+  /// d2l's `MultiHeadAttention` with the given weights.
+  case multiHead(MultiHeadAttention)
+
+  func attend(
+    queries: Tensor, keys: Tensor, values: Tensor, validLengths: [Int]?, causal: Bool
+  ) throws -> (output: Tensor, attentionWeights: Tensor) {
+    switch self {
+    case .pooling(let scoring):
+      return try attentionPooling(
+        queries: queries, keys: keys, values: values, scoring: scoring, validLengths: validLengths,
+        causal: causal)
+    case .additive(let layer):
+      return try layer.forward(
+        queries: queries, keys: keys, values: values, validLengths: validLengths, causal: causal)
+    case .splitHeads(let heads, let scoring):
+      return try attentionPooling(
+        queries: queries, keys: keys, values: values, heads: heads, scoring: scoring,
+        validLengths: validLengths, causal: causal)
+    case .multiHead(let layer):
+      return try layer.forward(
+        queries: queries, keys: keys, values: values, validLengths: validLengths, causal: causal)
     }
   }
 }
@@ -130,11 +303,14 @@ func checkWritable(_ paths: [String]) throws {
 enum ScoringChoice: String, ExpressibleByArgument, CaseIterable {
   case dot
   case scaledDot = "scaled-dot"
+  case additive
 
-  var scoring: AttentionScoring {
+  /// The fixed scoring function, or `nil` for learned (additive) scoring.
+  var scoring: AttentionScoring? {
     switch self {
     case .dot: return .dot
     case .scaledDot: return .scaledDot
+    case .additive: return nil
     }
   }
 }

@@ -1,0 +1,50 @@
+/// Attention pooling with the feature axis split into heads, and no learned
+/// projections: each head attends with its own slice of the query, key and
+/// value features, and the heads' outputs are concatenated again.
+///
+/// Legend: `B` batch, `H` heads, `Lq` queries, `Lk` keys (= values),
+/// `D` query/key width, `Dv` value width, both divisible by `H`.
+///
+/// This is d2l's `MultiHeadAttention` with every projection the identity:
+/// `transpose_qkv` on the inputs, attention per head (scaled by
+/// `1/√(D/H)`, the width a head sees), `transpose_output` on the result. It
+/// shows how the heads of given queries and keys attend before any
+/// training; `MultiHeadAttention` adds the learned `W_q`, `W_k`, `W_v`, `W_o`.
+///
+/// - Parameters:
+///   - queries: `[B, Lq, D]`.
+///   - keys: `[B, Lk, D]`.
+///   - values: `[B, Lk, Dv]`.
+///   - heads: `H`, at least 1, dividing `D` and `Dv`.
+///   - scoring: `.dot` or `.scaledDot` (divides by `√(D/H)`).
+///   - validLengths: `nil`, `[B]` or `[B·Lq]`, as in
+///     `attentionPooling(queries:keys:values:scoring:validLengths:causal:)`,
+///     the same for every head.
+///   - causal: when `true`, query `i` sees keys `0...i` only.
+/// - Returns: `output` `[B, Lq, Dv]`, the heads' outputs side by side, and
+///   `attentionWeights` `[B, H, Lq, Lk]`.
+/// - Throws: `AttentionError` naming the shapes that disagree, an `H` that
+///   does not divide `D` or `Dv`, or the bad valid lengths.
+public func attentionPooling(
+  queries: Tensor, keys: Tensor, values: Tensor, heads: Int, scoring: AttentionScoring = .scaledDot,
+  validLengths: [Int]? = nil, causal: Bool = false
+) throws -> (output: Tensor, attentionWeights: Tensor) {
+  _ = try LayerInputs.checkSequences(
+    queries: queries, keys: keys, values: values, layer: "attention pooling over heads")
+  guard heads >= 1 else {
+    throw AttentionError.invalidArgument("the number of heads must be at least 1, got \(heads)")
+  }
+  for (name, tensor) in [("queries", queries), ("keys", keys), ("values", values)] {
+    let width = tensor.shape[2]
+    guard width % heads == 0 else {
+      throw AttentionError.invalidArgument(
+        "\(name) \(tensor.shape) cannot be split into \(heads) heads: the last axis \(width) "
+          + "is not divisible by \(heads)")
+    }
+  }
+  // [B, H, L, ·/H] each; attention pooling treats the head axis as a batch.
+  let pooled = try attentionPooling(
+    queries: splitHeads(queries, heads: heads), keys: splitHeads(keys, heads: heads),
+    values: splitHeads(values, heads: heads), scoring: scoring, validLengths: validLengths, causal: causal)
+  return (try mergeHeads(pooled.output), pooled.attentionWeights)
+}

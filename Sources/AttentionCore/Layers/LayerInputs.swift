@@ -1,0 +1,117 @@
+/// Argument checks and small steps shared by the attention layers.
+///
+/// The layers follow d2l: queries `[B, Lq, Dq]`, keys `[B, Lk, Dk]` and
+/// values `[B, Lk, Dv]`, with learned projections stored `[in, out]`.
+/// Errors use d2l's names for the weights (`W_q`, `W_k`, ...), the names a
+/// reader of the book knows them by.
+enum LayerInputs {
+  /// The sizes of a queries/keys/values triple of sequences.
+  struct Sizes {
+    let batch: Int  // B
+    let queryCount: Int  // Lq
+    let keyCount: Int  // Lk
+  }
+
+  /// Checks that queries, keys and values are 3-D and agree on `B` and `Lk`;
+  /// the feature widths are left to the projections.
+  ///
+  /// - Parameters:
+  ///   - queries: `[B, Lq, Dq]`.
+  ///   - keys: `[B, Lk, Dk]`.
+  ///   - values: `[B, Lk, Dv]`.
+  ///   - layer: the layer's name, for the error.
+  static func checkSequences(queries: Tensor, keys: Tensor, values: Tensor, layer: String) throws -> Sizes {
+    guard queries.rank == 3, keys.rank == 3, values.rank == 3 else {
+      throw AttentionError.shapeMismatch(
+        "\(layer) needs queries [B, Lq, Dq], keys [B, Lk, Dk] and values [B, Lk, Dv]; "
+          + "got queries \(queries.shape), keys \(keys.shape), values \(values.shape)")
+    }
+    guard keys.shape[0] == queries.shape[0] else {
+      throw AttentionError.shapeMismatch(
+        "queries \(queries.shape) and keys \(keys.shape) disagree on B (\(queries.shape[0]) vs \(keys.shape[0]))"
+      )
+    }
+    guard values.shape[0] == keys.shape[0], values.shape[1] == keys.shape[1] else {
+      throw AttentionError.shapeMismatch(
+        "keys \(keys.shape) and values \(values.shape) disagree on B or Lk")
+    }
+    return Sizes(batch: queries.shape[0], queryCount: queries.shape[1], keyCount: keys.shape[1])
+  }
+
+  /// Checks that a projection weight is a matrix, `[in, out]`.
+  static func checkMatrix(_ weight: Tensor, named name: String) throws {
+    guard weight.rank == 2 else {
+      throw AttentionError.shapeMismatch("\(name) \(weight.shape) is not a matrix [in, out]")
+    }
+  }
+
+  /// `inputs @ weight`: d2l's `nn.Linear(bias=False)` with the weight stored
+  /// `[in, out]`.
+  ///
+  /// - Parameters:
+  ///   - inputs: `[B, L, in]`, named `inputName` in errors.
+  ///   - weight: `[in, out]`, named `weightName` in errors.
+  /// - Returns: `[B, L, out]`.
+  static func project(
+    _ inputs: Tensor, named inputName: String, by weight: Tensor, named weightName: String
+  ) throws -> Tensor {
+    let width = inputs.shape.last ?? 0
+    guard weight.rank == 2, weight.shape[0] == width else {
+      throw AttentionError.shapeMismatch(
+        "\(weightName) \(weight.shape) does not fit \(inputName) \(inputs.shape): "
+          + "expected [\(width), \(weight.rank == 2 ? String(weight.shape[1]) : "out")]")
+    }
+    return try matmul(inputs, weight)
+  }
+
+  /// Checks d2l's valid lengths: `[B]` or `[B·Lq]` (a `[B, Lq]` array
+  /// flattened), each in `0...Lk`.
+  static func checkValidLengths(_ validLengths: [Int], sizes: Sizes, context: String) throws {
+    let perQuery = sizes.batch * sizes.queryCount
+    guard validLengths.count == sizes.batch || validLengths.count == perQuery else {
+      let expected =
+        perQuery == sizes.batch
+        ? "\(sizes.batch) (one per batch element)"
+        : "\(sizes.batch) (one per batch element) or \(perQuery) (one per batch element and query)"
+      throw AttentionError.invalidValidLengths(
+        "\(validLengths.count) valid lengths for \(context): expected \(expected)")
+    }
+    if let bad = validLengths.firstIndex(where: { $0 < 0 || $0 > sizes.keyCount }) {
+      throw AttentionError.invalidValidLengths(
+        "valid length \(validLengths[bad]) at index \(bad) is outside 0...\(sizes.keyCount) "
+          + "(the keys of \(context))")
+    }
+  }
+
+  /// One valid length per (batch element, query), `[B·Lq]`, with query `i`
+  /// limited to keys `0...i` when `causal`; `nil` when nothing is masked.
+  ///
+  /// `validLengths` must have passed `checkValidLengths`.
+  static func perQueryValidLengths(_ validLengths: [Int]?, sizes: Sizes, causal: Bool) -> [Int]? {
+    guard validLengths != nil || causal else { return nil }
+    let rows = sizes.batch * sizes.queryCount
+    return (0..<rows).map { row in
+      var length = sizes.keyCount
+      if let validLengths {
+        length = validLengths.count == rows ? validLengths[row] : validLengths[row / sizes.queryCount]
+      }
+      return causal ? min(length, row % sizes.queryCount + 1) : length
+    }
+  }
+
+  /// d2l's `torch.repeat_interleave(valid_lens, repeats=heads, dim=0)`: the
+  /// lengths of each batch element (one, or one per query) repeated once per
+  /// head, so they fit the `[B·H, Lq, Lk]` scores of the heads.
+  ///
+  /// `validLengths` must have passed `checkValidLengths`.
+  static func repeatedPerHead(_ validLengths: [Int], sizes: Sizes, heads: Int) -> [Int] {
+    let perBatch = validLengths.count / sizes.batch
+    var repeated: [Int] = []
+    repeated.reserveCapacity(validLengths.count * heads)
+    for b in 0..<sizes.batch {
+      let lengths = validLengths[b * perBatch..<(b + 1) * perBatch]
+      for _ in 0..<heads { repeated += lengths }
+    }
+    return repeated
+  }
+}
