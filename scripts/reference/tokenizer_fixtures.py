@@ -88,6 +88,11 @@ def hand_picked():
         ("pair both long", " ".join(["cat"] * 600), " ".join(["dog"] * 600)),
         ("pair uneven long", " ".join(["cat"] * 300), " ".join(["dog"] * 400)),
         ("pair cjk", "你好世界", "こんにちは 世界"),
+        # Punctuation (U+2E4F, U+1E95E), a format character (U+08E2) and
+        # nonspacing marks (U+1DF9, U+1E944) from Unicode 9 to 11, which the
+        # fast tokenizer's Unicode 8.0 tables do not know.
+        ("assigned after unicode 8", "a\u2e4fb c\U0001e95ed e\u08e2f g\u1df9h i\U0001e944j 🥺 \U0001fae8x", None),
+        ("unassigned and private use", "a\u0378b c\ue000d e\U000f0000f g\U0010fffdh \U000e0001tag", None),
     ]
 
 
