@@ -128,6 +128,8 @@ private func readableReason(_ error: DecodingError) -> String {
     path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
   }
   switch error {
+  case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+    return "not a JSON object"
   case .typeMismatch(let type, let context):
     return "\(key(context.codingPath)) is not \(expectedName(type))"
   case .valueNotFound(let type, let context):
