@@ -15,13 +15,24 @@ import Testing
     var pair: String?
     var tokens: [String]
     var ids: [Int]
-    var type_ids: [Int]
+    var typeIds: [Int]
+
+    private enum CodingKeys: String, CodingKey {
+      case name, text, pair, tokens, ids
+      case typeIds = "type_ids"
+    }
   }
 
+  /// The printed line; its keys are exactly these three.
   private struct Printed: Decodable, Equatable {
     var tokens: [String]
     var ids: [Int]
-    var type_ids: [Int]
+    var typeIds: [Int]
+
+    private enum CodingKeys: String, CodingKey {
+      case tokens, ids
+      case typeIds = "type_ids"
+    }
   }
 
   private static func references() throws -> [Reference] {
@@ -38,10 +49,13 @@ import Testing
 
   /// The one JSON line of a successful run.
   private func printed(_ run: AttnRun, sourceLocation: SourceLocation = #_sourceLocation) throws -> Printed {
-    #expect(run.status == 0 && !run.terminatedBySignal, "stderr: \(run.stderr)", sourceLocation: sourceLocation)
+    #expect(
+      run.status == 0 && !run.terminatedBySignal, "stderr: \(run.stderr)", sourceLocation: sourceLocation)
     #expect(run.stdout.hasSuffix("\n"), sourceLocation: sourceLocation)
     #expect(run.stdout.dropLast().split(separator: "\n").count == 1, sourceLocation: sourceLocation)
     #expect(run.stdout.hasPrefix("{\"tokens\":["), sourceLocation: sourceLocation)
+    let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+    #expect(object.map { Set($0.keys) } == ["tokens", "ids", "type_ids"], sourceLocation: sourceLocation)
     return try JSONDecoder().decode(Printed.self, from: Data(run.stdout.utf8))
   }
 
@@ -49,7 +63,8 @@ import Testing
     // A process argument cannot hold NUL, so texts with one are left to the
     // library tests; every eighth random text keeps the run short.
     let cases = try Self.references().enumerated().filter { index, reference in
-      !reference.text.unicodeScalars.contains("\u{0}") && (!reference.name.hasPrefix("random") || index % 8 == 0)
+      !reference.text.unicodeScalars.contains("\u{0}")
+        && (!reference.name.hasPrefix("random") || index % 8 == 0)
     }
     #expect(cases.count > 40)
     for (_, reference) in cases {
@@ -57,10 +72,11 @@ import Testing
       if let pair = reference.pair { arguments += ["--pair", pair] }
       let run = try runAttn(arguments, in: folder)
       let line = try printed(run)
-      let expected = Printed(tokens: reference.tokens, ids: reference.ids, type_ids: reference.type_ids)
+      let expected = Printed(tokens: reference.tokens, ids: reference.ids, typeIds: reference.typeIds)
       #expect(line.ids == expected.ids, "\(reference.name)")
-      #expect(line.tokens.map { Array($0.unicodeScalars) } == expected.tokens.map { Array($0.unicodeScalars) })
-      #expect(line.type_ids == expected.type_ids, "\(reference.name)")
+      #expect(
+        line.tokens.map { Array($0.unicodeScalars) } == expected.tokens.map { Array($0.unicodeScalars) })
+      #expect(line.typeIds == expected.typeIds, "\(reference.name)")
       if reference.ids.count < 512 {
         #expect(run.stderr.isEmpty, "\(reference.name): \(run.stderr)")
       }
@@ -75,9 +91,10 @@ import Testing
   }
 
   @Test func pairTypeIds() throws {
-    let line = try printed(try runAttn(["tokenize", Self.model.path, "who is she?", "--pair", "she is here"], in: folder))
+    let line = try printed(
+      try runAttn(["tokenize", Self.model.path, "who is she?", "--pair", "she is here"], in: folder))
     #expect(line.tokens == ["[CLS]", "who", "is", "she", "?", "[SEP]", "she", "is", "here", "[SEP]"])
-    #expect(line.type_ids == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
+    #expect(line.typeIds == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
   }
 
   @Test func longTextIsCutWithAWarning() throws {
@@ -85,12 +102,14 @@ import Testing
     let run = try runAttn(["tokenize", Self.model.path, text], in: folder)
     let line = try printed(run)
     #expect(line.ids.count == 512 && line.ids.first == 101 && line.ids.last == 102)
-    #expect(line.type_ids == Array(repeating: 0, count: 512))
+    #expect(line.typeIds == Array(repeating: 0, count: 512))
     #expect(run.stderr == "warning: text has 702 tokens; truncated to 512 (--no-truncate to refuse)\n")
 
     let pairRun = try runAttn(["tokenize", Self.model.path, text, "--pair", "short"], in: folder)
     #expect(try printed(pairRun).ids.count == 512)
-    #expect(pairRun.stderr == "warning: text and pair have 704 tokens; truncated to 512 (--no-truncate to refuse)\n")
+    #expect(
+      pairRun.stderr == "warning: text and pair have 704 tokens; truncated to 512 (--no-truncate to refuse)\n"
+    )
   }
 
   @Test func noTruncateRefusesALongText() throws {
@@ -104,7 +123,8 @@ import Testing
   }
 
   @Test func folderWithoutVocabulary() throws {
-    try FileManager.default.createDirectory(at: folder.appendingPathComponent("empty-model"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("empty-model"), withIntermediateDirectories: true)
     let run = try runAttn(["tokenize", "empty-model", "hello"], in: folder)
     expectOneLineError(run, naming: "empty-model", mentioning: "no vocab.txt")
     #expect(run.stderr == "error: empty-model: no vocab.txt\n")

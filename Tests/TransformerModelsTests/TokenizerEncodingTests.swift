@@ -32,7 +32,9 @@ import Testing
 
   @Test func emptyTextIsAnError() {
     #expect(throws: TokenizerError(path: nil, reason: "empty text")) { try tokenizer.encode("") }
-    #expect(throws: TokenizerError(path: nil, reason: "empty pair text")) { try tokenizer.encode("a", pair: "") }
+    #expect(throws: TokenizerError(path: nil, reason: "empty pair text")) {
+      try tokenizer.encode("a", pair: "")
+    }
   }
 
   @Test func maximumLengthTooSmallForTheSpecialTokensIsAnError() throws {
@@ -62,7 +64,8 @@ import Testing
   @Test func jsonLineEscapesWhatJSONRequires() throws {
     let tokens = ["plain", "quote\"", "back\\slash", "\u{1}\u{1F}", "tab\tnew\nline\r", "é中😀", "/"]
     let encoding = Encoding(
-      tokens: tokens, ids: Array(0..<7), typeIds: [0, 0, 0, 1, 1, 1, 1], truncated: false, untruncatedLength: 7)
+      tokens: tokens, ids: Array(0..<7), typeIds: [0, 0, 0, 1, 1, 1, 1], truncated: false,
+      untruncatedLength: 7)
     let line = encoding.json
     #expect(!line.contains("\n"))
     #expect(line.hasPrefix("{\"tokens\":["))

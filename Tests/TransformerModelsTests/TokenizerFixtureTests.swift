@@ -14,8 +14,14 @@ struct ReferenceEncoding: Decodable {
   var pair: String?
   var tokens: [String]
   var ids: [Int]
-  var type_ids: [Int]
-  var slow_ids: [Int]?
+  var typeIds: [Int]
+  var slowIDs: [Int]?
+
+  private enum CodingKeys: String, CodingKey {
+    case name, text, pair, tokens, ids
+    case typeIds = "type_ids"
+    case slowIDs = "slow_ids"
+  }
 }
 
 /// The cases of `hf_encodings.json`, written by
@@ -41,7 +47,7 @@ let miniLMTokenizer: Result<WordPieceTokenizer, any Error> = Result {
       let encoding = try tokenizer.encode(reference.text, pair: reference.pair)
       #expect(encoding.ids == reference.ids, "\(reference.name): \(encoding.tokens) vs \(reference.tokens)")
       #expect(encoding.tokens == reference.tokens, "\(reference.name)")
-      #expect(encoding.typeIds == reference.type_ids, "\(reference.name)")
+      #expect(encoding.typeIds == reference.typeIds, "\(reference.name)")
     }
   }
 

@@ -59,10 +59,13 @@ import Testing
       let encoding = try tokenizer.encode(text, pair: pair, maxLength: maxLength)
       let first = tokenizer.tokenize(text)
       let second = tokenizer.tokenize(pair)
-      let kept = longestFirstLengths(firstLength: first.count, secondLength: second.count, budget: maxLength - 3)
+      let kept = longestFirstLengths(
+        firstLength: first.count, secondLength: second.count, budget: maxLength - 3)
       let expected = ["[CLS]"] + first.prefix(kept.first) + ["[SEP]"] + second.prefix(kept.second) + ["[SEP]"]
       #expect(encoding.tokens == expected)
-      #expect(encoding.typeIds == Array(repeating: 0, count: kept.first + 2) + Array(repeating: 1, count: kept.second + 1))
+      #expect(
+        encoding.typeIds == Array(repeating: 0, count: kept.first + 2)
+          + Array(repeating: 1, count: kept.second + 1))
       #expect(encoding.ids.count <= maxLength)
       #expect(encoding.untruncatedLength == first.count + second.count + 3)
       #expect(encoding.truncated == (encoding.untruncatedLength > maxLength))
@@ -90,7 +93,8 @@ import Testing
         var shouted = ""
         for scalar in text.unicodeScalars {
           let value = scalar.value
-          shouted.unicodeScalars.append((0x61...0x7A).contains(value) ? Unicode.Scalar(value - 0x20)! : scalar)
+          shouted.unicodeScalars.append(
+            (0x61...0x7A).contains(value) ? Unicode.Scalar(value - 0x20)! : scalar)
         }
         #expect(try tokenizer.encode(shouted).ids == reference)
       }
@@ -132,7 +136,8 @@ import Testing
       return pieces
     }
 
-    let wordPiece = WordPiece(vocabulary: tokenizer.vocabulary, unknownID: 100, maxInputCharactersPerWord: 100)
+    let wordPiece = WordPiece(
+      vocabulary: tokenizer.vocabulary, unknownID: 100, maxInputCharactersPerWord: 100)
     var generator = SplitMix64(seed: 0x5EED_0004)
     for _ in 0..<3000 {
       // Glue vocabulary tokens together, sometimes with a stray scalar.

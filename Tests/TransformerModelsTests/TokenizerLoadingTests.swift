@@ -47,7 +47,9 @@ import Testing
   @Test func fileInsteadOfFolder() throws {
     try write("x", to: "file")
     let path = folder.appendingPathComponent("file").path
-    #expect(throws: TokenizerError(path: path, reason: "not a folder")) { try WordPieceTokenizer(folder: path) }
+    #expect(throws: TokenizerError(path: path, reason: "not a folder")) {
+      try WordPieceTokenizer(folder: path)
+    }
   }
 
   @Test func folderWithoutVocabulary() throws {
@@ -72,7 +74,8 @@ import Testing
   }
 
   @Test func vocabularyThatIsNotUTF8() throws {
-    try Data([0x5B, 0x50, 0x41, 0x44, 0x5D, 0x0A, 0xFF, 0xFE, 0x0A]).write(to: folder.appendingPathComponent("vocab.txt"))
+    try Data([0x5B, 0x50, 0x41, 0x44, 0x5D, 0x0A, 0xFF, 0xFE, 0x0A]).write(
+      to: folder.appendingPathComponent("vocab.txt"))
     let error = try #require(loadingError())
     #expect(error.path?.hasSuffix("vocab.txt") == true && error.reason.contains("UTF-8"))
   }
@@ -100,7 +103,8 @@ import Testing
 
   @Test func casedModelFromTokenizerConfig() throws {
     try writeVocabulary(["Hello", "hello", "Café"])
-    try write(#"{"do_lower_case": false, "strip_accents": null, "model_max_length": 8}"#, to: "tokenizer_config.json")
+    try write(
+      #"{"do_lower_case": false, "strip_accents": null, "model_max_length": 8}"#, to: "tokenizer_config.json")
     let tokenizer = try WordPieceTokenizer(folder: folder.path)
     #expect(!tokenizer.options.lowercases)
     #expect(try tokenizer.encode("Hello hello Café").ids == [2, 5, 6, 7, 3])
@@ -143,7 +147,10 @@ import Testing
       ("tokenizer_config.json", #"{"unk_token": 5}"#, "unk_token"),
       ("tokenizer_config.json", #"{"additional_special_tokens": "x"}"#, "additional_special_tokens"),
       ("special_tokens_map.json", #"{"sep_token": ""}"#, "sep_token"),
-      ("config.json", #"{"max_position_embeddings": "many"}"#, "max_position_embeddings is not a whole number"),
+      (
+        "config.json", #"{"max_position_embeddings": "many"}"#,
+        "max_position_embeddings is not a whole number"
+      ),
       ("config.json", #"{"max_position_embeddings": 1}"#, "max_position_embeddings is 1"),
     ]
     for badCase in cases {

@@ -22,7 +22,9 @@ import Testing
 
   @Test func unicodePunctuationIsAWord() {
     #expect(
-      words("a«b»c¿d‐e…f、g。h„i") == ["a", "«", "b", "»", "c", "¿", "d", "‐", "e", "…", "f", "、", "g", "。", "h", "„", "i"])
+      words("a«b»c¿d‐e…f、g。h„i") == [
+        "a", "«", "b", "»", "c", "¿", "d", "‐", "e", "…", "f", "、", "g", "。", "h", "„", "i",
+      ])
     // Unicode symbols (S*) are not punctuation outside ASCII.
     #expect(words("a©b€c±d→e") == ["a©b€c±d→e"])
     // Punctuation from Unicode 11 is not punctuation to 8.0 tables.
@@ -49,7 +51,8 @@ import Testing
 
   @Test func wordsLongerThan100ScalarsAreUnknown() throws {
     let tokenizer = try tinyTokenizer(["a", "##a"])
-    #expect(tokenizer.tokenize(String(repeating: "a", count: 100)) == ["a"] + Array(repeating: "##a", count: 99))
+    #expect(
+      tokenizer.tokenize(String(repeating: "a", count: 100)) == ["a"] + Array(repeating: "##a", count: 99))
     #expect(tokenizer.tokenize(String(repeating: "a", count: 101) + " a") == ["[UNK]", "a"])
   }
 

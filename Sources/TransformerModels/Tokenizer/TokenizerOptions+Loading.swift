@@ -15,9 +15,9 @@ extension TokenizerOptions {
   public init(folder: String) throws {
     self.init()
     if let config = try decodeJSON(TokenizerConfigFile.self, folder: folder, file: "tokenizer_config.json") {
-      if let value = config.do_lower_case { lowercases = value }
-      if let value = config.strip_accents { stripsAccents = value }
-      if let value = config.tokenize_chinese_chars { splitsCJKIdeographs = value }
+      if let value = config.lowercases { lowercases = value }
+      if let value = config.stripsAccents { stripsAccents = value }
+      if let value = config.splitsCJKIdeographs { splitsCJKIdeographs = value }
       apply(config.specialTokens)
     }
     if let map = try decodeJSON(SpecialTokensFile.self, folder: folder, file: "special_tokens_map.json") {
@@ -25,7 +25,7 @@ extension TokenizerOptions {
     }
     let configPath = (folder as NSString).appendingPathComponent("config.json")
     if let config = try decodeJSON(ModelConfigFile.self, folder: folder, file: "config.json"),
-      let positions = config.max_position_embeddings
+      let positions = config.maxPositionEmbeddings
     {
       guard positions >= 2 else {
         throw TokenizerError(path: configPath, reason: "max_position_embeddings is \(positions), less than 2")
@@ -35,34 +35,36 @@ extension TokenizerOptions {
   }
 
   private mutating func apply(_ tokens: SpecialTokensFile) {
-    if let token = tokens.unk_token { unknownToken = token.content }
-    if let token = tokens.cls_token { classifierToken = token.content }
-    if let token = tokens.sep_token { separatorToken = token.content }
-    if let token = tokens.pad_token { paddingToken = token.content }
-    if let token = tokens.mask_token { maskToken = token.content }
-    if let list = tokens.additional_special_tokens { additionalSpecialTokens = list.map(\.content) }
+    if let token = tokens.unknownToken { unknownToken = token.content }
+    if let token = tokens.classifierToken { classifierToken = token.content }
+    if let token = tokens.separatorToken { separatorToken = token.content }
+    if let token = tokens.paddingToken { paddingToken = token.content }
+    if let token = tokens.maskToken { maskToken = token.content }
+    if let list = tokens.additionalSpecialTokens { additionalSpecialTokens = list.map(\.content) }
   }
 }
 
-// The files' keys keep Hugging Face's snake_case names so that decoding
-// needs no key mapping and a decoding error names the key as the file has it.
+// Coding keys spell the files' snake_case names, so a decoding error names
+// the key as the file has it.
 
 /// The keys of `tokenizer_config.json` that shape BERT tokenization.
 private struct TokenizerConfigFile: Decodable {
-  var do_lower_case: Bool?
-  var strip_accents: Bool?
-  var tokenize_chinese_chars: Bool?
+  var lowercases: Bool?
+  var stripsAccents: Bool?
+  var splitsCJKIdeographs: Bool?
   var specialTokens: SpecialTokensFile
 
   private enum CodingKeys: String, CodingKey {
-    case do_lower_case, strip_accents, tokenize_chinese_chars
+    case lowercases = "do_lower_case"
+    case stripsAccents = "strip_accents"
+    case splitsCJKIdeographs = "tokenize_chinese_chars"
   }
 
   init(from decoder: Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
-    do_lower_case = try container.decodeIfPresent(Bool.self, forKey: .do_lower_case)
-    strip_accents = try container.decodeIfPresent(Bool.self, forKey: .strip_accents)
-    tokenize_chinese_chars = try container.decodeIfPresent(Bool.self, forKey: .tokenize_chinese_chars)
+    lowercases = try container.decodeIfPresent(Bool.self, forKey: .lowercases)
+    stripsAccents = try container.decodeIfPresent(Bool.self, forKey: .stripsAccents)
+    splitsCJKIdeographs = try container.decodeIfPresent(Bool.self, forKey: .splitsCJKIdeographs)
     specialTokens = try SpecialTokensFile(from: decoder)
   }
 }
@@ -70,12 +72,21 @@ private struct TokenizerConfigFile: Decodable {
 /// The special tokens, as `special_tokens_map.json` and
 /// `tokenizer_config.json` both list them.
 private struct SpecialTokensFile: Decodable {
-  var unk_token: SpecialTokenText?
-  var cls_token: SpecialTokenText?
-  var sep_token: SpecialTokenText?
-  var pad_token: SpecialTokenText?
-  var mask_token: SpecialTokenText?
-  var additional_special_tokens: [SpecialTokenText]?
+  var unknownToken: SpecialTokenText?
+  var classifierToken: SpecialTokenText?
+  var separatorToken: SpecialTokenText?
+  var paddingToken: SpecialTokenText?
+  var maskToken: SpecialTokenText?
+  var additionalSpecialTokens: [SpecialTokenText]?
+
+  private enum CodingKeys: String, CodingKey {
+    case unknownToken = "unk_token"
+    case classifierToken = "cls_token"
+    case separatorToken = "sep_token"
+    case paddingToken = "pad_token"
+    case maskToken = "mask_token"
+    case additionalSpecialTokens = "additional_special_tokens"
+  }
 }
 
 /// A special token written as a string or as an `AddedToken` object.
@@ -93,14 +104,19 @@ private struct SpecialTokenText: Decodable {
       content = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .content)
     }
     guard !content.isEmpty else {
-      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "empty token"))
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: decoder.codingPath, debugDescription: "empty token"))
     }
   }
 }
 
 /// The key of `config.json` that limits the length of an encoding.
 private struct ModelConfigFile: Decodable {
-  var max_position_embeddings: Int?
+  var maxPositionEmbeddings: Int?
+
+  private enum CodingKeys: String, CodingKey {
+    case maxPositionEmbeddings = "max_position_embeddings"
+  }
 }
 
 /// `folder/file` decoded as `T`, or `nil` if there is no such file.

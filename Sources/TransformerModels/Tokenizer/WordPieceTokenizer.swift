@@ -55,7 +55,8 @@ public struct WordPieceTokenizer: Sendable {
     separatorID = try requiredID(options.separatorToken)
     _ = try requiredID(options.paddingToken)
     guard options.maxLength >= 2 else {
-      throw TokenizerError(path: path, reason: "maximum length \(options.maxLength) leaves no room for [CLS] and [SEP]")
+      throw TokenizerError(
+        path: path, reason: "maximum length \(options.maxLength) leaves no room for [CLS] and [SEP]")
     }
     guard options.maxInputCharactersPerWord >= 1 else {
       throw TokenizerError(path: path, reason: "max_input_chars_per_word must be at least 1")
@@ -64,7 +65,8 @@ public struct WordPieceTokenizer: Sendable {
     self.vocabulary = vocabulary
     normalizer = BertNormalizer(options: options)
     wordPiece = WordPiece(
-      vocabulary: vocabulary, unknownID: unknownID, maxInputCharactersPerWord: options.maxInputCharactersPerWord)
+      vocabulary: vocabulary, unknownID: unknownID,
+      maxInputCharactersPerWord: options.maxInputCharactersPerWord)
     specialTokens = SpecialTokenSplitter(
       tokens: options.specialTokens.compactMap { token in vocabulary.id(of: token).map { (token, $0) } })
   }
