@@ -34,7 +34,7 @@ struct BertNormalizer: Sendable {
   /// if asked, spaces CJK ideographs apart.
   func clean(_ text: Substring.UnicodeScalarView) -> [Unicode.Scalar] {
     var scalars: [Unicode.Scalar] = []
-    scalars.reserveCapacity(text.count)
+    scalars.reserveCapacity(text.underestimatedCount)
     for scalar in text {
       if scalar.value == 0 || scalar.value == 0xFFFD || scalar.isBertControl {
         continue
