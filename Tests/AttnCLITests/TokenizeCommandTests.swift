@@ -97,6 +97,12 @@ import Testing
     #expect(line.typeIds == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
   }
 
+  @Test func textsThatStartWithADash() throws {
+    let line = try printed(
+      try runAttn(["tokenize", Self.model.path, "--pair=-3 c", "--", "-5 c"], in: folder))
+    #expect(line.tokens == ["[CLS]", "-", "5", "c", "[SEP]", "-", "3", "c", "[SEP]"])
+  }
+
   @Test func longTextIsCutWithAWarning() throws {
     let text = Array(repeating: "attention", count: 700).joined(separator: " ")
     let run = try runAttn(["tokenize", Self.model.path, text], in: folder)

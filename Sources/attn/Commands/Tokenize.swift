@@ -10,7 +10,8 @@ struct Tokenize: ParsableCommand {
       and config.json are read if present). Prints one line of JSON: \
       {"tokens":[..],"ids":[..],"type_ids":[..]}, as Hugging Face's BertTokenizer \
       encodes the text with truncation=True. A text longer than the model's \
-      max_position_embeddings is cut to it, with a warning.
+      max_position_embeddings is cut to it, with a warning. A TEXT that starts \
+      with a dash goes after --, a pair as --pair=TEXT.
       """
   )
 
