@@ -44,7 +44,8 @@ let package = Package(
     .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),
     .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps"]),
-    .testTarget(name: "TransformerModelsTests", dependencies: ["TransformerModels"]),
+    .testTarget(
+      name: "TransformerModelsTests", dependencies: ["TransformerModels"], exclude: ["TokenizerFixtures"]),
     .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO"]),
   ]
 )
