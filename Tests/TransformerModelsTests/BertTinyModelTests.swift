@@ -247,7 +247,8 @@ import TransformerModels
     let dataSize = bytes.count - 1 - 8 - headerLength(bytes)
     // The last tensor written is the last layer's output LayerNorm bias.
     #expect(
-      message?.hasPrefix(#"model.safetensors: tensor "encoder.layer.1.output.LayerNorm.bias": data_offsets"#) == true
+      message?.hasPrefix(#"model.safetensors: tensor "encoder.layer.1.output.LayerNorm.bias": data_offsets"#)
+        == true
         && message?.hasSuffix("reach past the \(dataSize)-byte data section") == true,
       "\(message ?? "loaded")")
   }
