@@ -3,6 +3,7 @@
 
     scripts/reference/bert_fixtures.py fixtures [MODEL_DIR] [--out DIR]
     scripts/reference/bert_fixtures.py bench [MODEL_DIR] [--tokens 128] [--runs 30] [--swift CMD]
+    scripts/reference/bert_fixtures.py erf-fit
 
 `fixtures` runs transformers' BertModel (eager attention, so the attention
 probabilities are the ones softmax produced) on a handful of sentences and
@@ -15,6 +16,11 @@ all-MiniLM-L6-v2 pipeline computes it).
 --tokens tokens with torch.set_num_threads(2), and prints the median. With
 --swift CMD it also runs CMD, whose last line must be a JSON object with
 "median_ms", and prints both and their ratio.
+
+`erf-fit` prints the coefficients of the rational approximation of erf that
+the encoder's GELU uses, erf(x) ≈ x·P(x²)/Q(x²) on [-4, 4], fitted by
+iteratively reweighted linear least squares for the absolute error, and the
+largest error of evaluating it in float32.
 
 MODEL_DIR defaults to what scripts/fetch-model prints.
 
@@ -149,6 +155,40 @@ def bench(args):
     print(json.dumps(result))
 
 
+def erf_fit(args):
+    import math
+    # Denser near the ends of [0, 4], where the error of a polynomial fit peaks.
+    xs = np.clip(2 + 2 * np.cos(np.linspace(0, np.pi, 4000)), 1e-6, 4)
+    ratio = np.array([math.erf(x) / x for x in xs])
+    t = xs ** 2
+    p_terms, q_terms = 7, 5  # P(t) = p0 + … + p6 t⁶, Q(t) = 1 + q1 t + … + q4 t⁴
+    weights = np.ones_like(t)
+    for _ in range(30):
+        # ratio·Q − P = 0 is linear in the coefficients; dividing by Q/x turns it into x·(ratio − P/Q).
+        design = np.hstack([np.stack([t ** k for k in range(p_terms)], 1),
+                            -ratio[:, None] * np.stack([t ** k for k in range(1, q_terms)], 1)])
+        solution, *_ = np.linalg.lstsq(design / weights[:, None], ratio / weights, rcond=None)
+        p = solution[:p_terms]
+        q = np.concatenate([[1.0], solution[p_terms:]])
+        weights = np.polyval(q[::-1], t) / xs
+
+    def approximate(x):
+        x = np.clip(x.astype(np.float32), np.float32(-4), np.float32(4))
+        x2 = x * x
+        numerator, denominator = np.float32(0), np.float32(0)
+        for c in p[::-1]:
+            numerator = numerator * x2 + np.float32(c)
+        for c in q[::-1]:
+            denominator = denominator * x2 + np.float32(c)
+        return x * numerator / denominator
+
+    grid = np.linspace(-8, 8, 400001).astype(np.float32)
+    error = np.abs(approximate(grid) - np.array([math.erf(float(v)) for v in grid]))
+    print("P:", ", ".join(repr(float(c)) for c in p))
+    print("Q:", ", ".join(repr(float(c)) for c in q))
+    print(f"max |error| in float32 on [-8, 8]: {error.max():.3g} at x = {grid[error.argmax()]}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,8 +200,9 @@ def main():
     timing.add_argument("--tokens", type=int, default=128)
     timing.add_argument("--runs", type=int, default=30)
     timing.add_argument("--swift", help="command printing a JSON line with median_ms")
+    commands.add_parser("erf-fit")
     args = parser.parse_args()
-    write_fixtures(args) if args.command == "fixtures" else bench(args)
+    {"fixtures": write_fixtures, "bench": bench, "erf-fit": erf_fit}[args.command](args)
 
 
 if __name__ == "__main__":
