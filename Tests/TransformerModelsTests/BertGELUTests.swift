@@ -1,3 +1,4 @@
+import AttentionCore
 import Foundation
 import Testing
 
@@ -10,11 +11,17 @@ import Testing
     inputs += [
       0, -0.0, .leastNonzeroMagnitude, -.leastNormalMagnitude, 3.999, 4.001, -5.657, 5.657, 1e20, -1e20,
     ]
-    var outputs = inputs
-    GELU.apply(&outputs)
+    // Odd row width, and a bias that the same pass adds first.
+    let width = 7
+    while inputs.count % width != 0 { inputs.append(0.5) }
+    var random = BertTestRandom(seed: 0x6E1)
+    let bias = (0..<width).map { _ in Float.random(in: -1...1, using: &random) }
+    var tensor = Tensor(shape: [inputs.count / width, width], scalars: inputs)
+    GELU.apply(&tensor, bias: Tensor(shape: [width], scalars: bias))
     var worst = 0.0
-    for (x, y) in zip(inputs, outputs) {
-      let exact = Double(x) * 0.5 * (1 + Foundation.erf(Double(x) / 2.0.squareRoot()))
+    for (index, y) in tensor.scalars.enumerated() {
+      let x = Double(inputs[index] + bias[index % width])
+      let exact = x * 0.5 * (1 + Foundation.erf(x / 2.0.squareRoot()))
       // Absolute near zero, relative for large |x| where GELU(x) ≈ x.
       let error = abs(Double(y) - exact) / max(1, abs(exact))
       worst = max(worst, error)
@@ -34,10 +41,10 @@ import Testing
   }
 
   @Test func nanStaysNaN() {
-    var values: [Float] = [.nan, .infinity, -.infinity]
-    GELU.apply(&values)
-    #expect(values[0].isNaN)
-    #expect(values[1] == .infinity)
-    #expect(values[2].isNaN || values[2] == 0)
+    var values = Tensor(shape: [1, 3], scalars: [.nan, .infinity, -.infinity])
+    GELU.apply(&values, bias: .zeros([3]))
+    #expect(values.scalars[0].isNaN)
+    #expect(values.scalars[1] == .infinity)
+    #expect(values.scalars[2].isNaN || values.scalars[2] == 0)
   }
 }

@@ -57,30 +57,38 @@ extension BertModel {
     return embeddingNorm(Tensor(shape: [batch.count * sequenceLength, width], scalars: sums))
   }
 
-  /// Splits the stacked projections into heads.
+  /// Adds the projections' bias and splits them into heads.
   ///
-  /// - Parameter queryKeyValue: `[B·L, 3D]`, each row `[q | k | v]` and each
-  ///   of those `H` heads of `d` columns.
+  /// - Parameters:
+  ///   - queryKeyValue: `[B·L, 3D]`, each row `[q | k | v]` and each of
+  ///     those `H` heads of `d` columns.
+  ///   - bias: `[3D]`.
   /// - Returns: queries, keys and values, each `[B, H, L, d]`.
-  func splitHeads(_ queryKeyValue: Tensor, batch: Int, length: Int) -> (Tensor, Tensor, Tensor) {
+  func splitHeads(_ queryKeyValue: Tensor, bias: Tensor, batch: Int, length: Int) -> (Tensor, Tensor, Tensor)
+  {
     let (heads, headSize, width) = (config.headCount, config.headSize, config.hiddenSize)
     let count = batch * length * width
     var parts: [[Float]] = []
     queryKeyValue.scalars.withUnsafeBufferPointer { source in
-      for part in 0..<3 {
-        parts.append(
-          [Float](unsafeUninitializedCapacity: count) { destination, initialized in
-            for sequence in 0..<batch {
-              for head in 0..<heads {
-                for token in 0..<length {
-                  let from = (sequence * length + token) * 3 * width + part * width + head * headSize
-                  let to = ((sequence * heads + head) * length + token) * headSize
-                  for index in 0..<headSize { destination[to + index] = source[from + index] }
+      bias.scalars.withUnsafeBufferPointer { bias in
+        for part in 0..<3 {
+          parts.append(
+            [Float](unsafeUninitializedCapacity: count) { destination, initialized in
+              for sequence in 0..<batch {
+                for head in 0..<heads {
+                  let column = part * width + head * headSize
+                  let headBias = bias.baseAddress! + column
+                  for token in 0..<length {
+                    let from = source.baseAddress! + (sequence * length + token) * 3 * width + column
+                    let to =
+                      destination.baseAddress! + ((sequence * heads + head) * length + token) * headSize
+                    for index in 0..<headSize { to[index] = from[index] + headBias[index] }
+                  }
                 }
               }
-            }
-            initialized = count
-          })
+              initialized = count
+            })
+        }
       }
     }
     let shape = [batch, heads, length, headSize]

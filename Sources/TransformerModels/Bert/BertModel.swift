@@ -62,17 +62,20 @@ public struct BertModel: Sendable {
     }  // B × [layers, H, Lᵢ, Lᵢ]
     for (index, layer) in layers.enumerated() {
       // Self-attention: one GEMM for Q, K and V, then per-head scaled dot-product attention.
-      let queryKeyValue = layer.queryKeyValue(hidden)  // [B·L, 3D]
-      let (queries, keys, values) = splitHeads(queryKeyValue, batch: batchSize, length: sequenceLength)
+      let queryKeyValue = layer.queryKeyValue.multiply(hidden)  // [B·L, 3D], bias not yet added
+      let (queries, keys, values) = splitHeads(
+        queryKeyValue, bias: layer.queryKeyValue.bias, batch: batchSize, length: sequenceLength)
       let (context, attentionWeights) = BertModel.attend(
         queries: queries, keys: keys, values: values, validLengths: padded ? lengths : nil)
       record(attentionWeights, layer: index, lengths: lengths, into: &attentions)
       let merged = mergeHeads(context)  // [B·L, D]
-      // Add & norm around the attention block, then the feed-forward block.
-      let attended = layer.attentionNorm(layer.attentionOutput(merged), adding: hidden)  // [B·L, D]
-      var intermediate = layer.intermediate(attended)  // [B·L, F]
-      GELU.apply(&intermediate.scalars)
-      hidden = layer.outputNorm(layer.output(intermediate), adding: attended)  // [B·L, D]
+      // Add & norm around the attention block, then the feed-forward block; each bias joins the pass after its GEMM.
+      let attended = layer.attentionNorm(
+        layer.attentionOutput.multiply(merged), inputBias: layer.attentionOutput.bias, residual: hidden)  // [B·L, D]
+      var intermediate = layer.intermediate.multiply(attended)  // [B·L, F]
+      GELU.apply(&intermediate, bias: layer.intermediate.bias)
+      hidden = layer.outputNorm(
+        layer.output.multiply(intermediate), inputBias: layer.output.bias, residual: attended)  // [B·L, D]
     }
 
     return (0..<batchSize).map { sequence in

@@ -3,6 +3,10 @@ import AttentionCore
 /// A fully connected layer `y = x Wᵀ + b` with PyTorch's `nn.Linear` layout.
 ///
 /// Legend: `N` rows (tokens), `I` input width, `O` output width.
+///
+/// `multiply` computes only `x Wᵀ`, with one GEMM; the encoder adds `b` in
+/// the pass that follows anyway (splitting heads, GELU, LayerNorm), which
+/// saves a pass over the output.
 struct DenseLayer: Sendable {
   /// `[O, I]`, one row per output feature, as `nn.Linear.weight` stores it.
   let weight: Tensor
@@ -29,24 +33,14 @@ struct DenseLayer: Sendable {
       bias: Tensor(shape: [rows], scalars: layers.flatMap(\.bias.scalars)))
   }
 
-  /// `x Wᵀ + b`.
+  /// `x Wᵀ`, without the bias.
   ///
   /// - Parameter input: `[N, I]`.
   /// - Returns: `[N, O]`.
-  func callAsFunction(_ input: Tensor) -> Tensor {
+  func multiply(_ input: Tensor) -> Tensor {
     precondition(
       input.rank == 2 && input.shape[1] == inputSize, "input \(input.shape) for weight \(weight.shape)")
     // The shapes were checked above, so matmul cannot throw.
-    var output = try! matmul(input, weight, transposeB: true)
-    let width = outputSize
-    output.scalars.withUnsafeMutableBufferPointer { values in
-      bias.scalars.withUnsafeBufferPointer { bias in
-        for row in 0..<input.shape[0] {
-          let start = row * width
-          for column in 0..<width { values[start + column] += bias[column] }
-        }
-      }
-    }
-    return output
+    return try! matmul(input, weight, transposeB: true)
   }
 }

@@ -1,3 +1,5 @@
+import AttentionCore
+
 /// The Gaussian error linear unit `x · Φ(x) = x · ½ · (1 + erf(x / √2))`,
 /// which `transformers` runs for `hidden_act: "gelu"` (the erf form, not the
 /// tanh approximation).
@@ -9,12 +11,24 @@
 /// element, the loop has no calls and no branches, so the compiler
 /// vectorises it; the feed-forward block applies GELU to `L × F` values.
 enum GELU {
-  /// Applies GELU to every element, in place.
-  static func apply(_ values: inout [Float]) {
-    values.withUnsafeMutableBufferPointer { values in
-      for index in values.indices {
-        let x = values[index]
-        values[index] = x * 0.5 * (1 + erf(x * 0.707_106_77))
+  /// Adds `bias` to every row of `values`, then applies GELU, in one pass.
+  ///
+  /// - Parameters:
+  ///   - values: `[N, F]`, changed in place.
+  ///   - bias: `[F]`.
+  static func apply(_ values: inout Tensor, bias: Tensor) {
+    let width = bias.count
+    precondition(values.rank == 2 && values.shape[1] == width, "values \(values.shape), bias \(bias.shape)")
+    let rows = values.shape[0]
+    values.scalars.withUnsafeMutableBufferPointer { values in
+      bias.scalars.withUnsafeBufferPointer { bias in
+        for row in 0..<rows {
+          let values = values.baseAddress! + row * width
+          for column in 0..<width {
+            let x = values[column] + bias[column]
+            values[column] = x * 0.5 * (1 + erf(x * 0.707_106_77))
+          }
+        }
       }
     }
   }
