@@ -69,13 +69,14 @@ public struct BertModel: Sendable {
         queries: queries, keys: keys, values: values, validLengths: padded ? lengths : nil)
       record(attentionWeights, layer: index, lengths: lengths, into: &attentions)
       let merged = mergeHeads(context)  // [B·L, D]
-      // Add & norm around the attention block, then the feed-forward block; each bias joins the pass after its GEMM.
-      let attended = layer.attentionNorm(
-        layer.attentionOutput.multiply(merged), inputBias: layer.attentionOutput.bias, residual: hidden)  // [B·L, D]
+      // Add & norm around the attention block, then the feed-forward block.
+      // Each bias joins the pass that follows its GEMM.
+      let attended = layer.attentionNorm(  // [B·L, D]
+        layer.attentionOutput.multiply(merged), inputBias: layer.attentionOutput.bias, residual: hidden)
       var intermediate = layer.intermediate.multiply(attended)  // [B·L, F]
       GELU.apply(&intermediate, bias: layer.intermediate.bias)
-      hidden = layer.outputNorm(
-        layer.output.multiply(intermediate), inputBias: layer.output.bias, residual: attended)  // [B·L, D]
+      hidden = layer.outputNorm(  // [B·L, D]
+        layer.output.multiply(intermediate), inputBias: layer.output.bias, residual: attended)
     }
 
     return (0..<batchSize).map { sequence in
