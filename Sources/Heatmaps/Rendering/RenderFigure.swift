@@ -56,9 +56,12 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
     defer { cairo_surface_destroy(surface) }
     draw(layout, of: figure, on: surface, pixelsPerPoint: pixelsPerPoint)
     let drawn = cairo_surface_status(surface)
-    status =
-      drawn == CAIRO_STATUS_SUCCESS
-      ? cairo_surface_write_to_png_stream(surface, ByteSink.write, closure) : drawn
+    if drawn == CAIRO_STATUS_SUCCESS, let png = PNGEncoder.encode(surface) {
+      sink.bytes = png
+      status = CAIRO_STATUS_SUCCESS
+    } else {
+      status = drawn == CAIRO_STATUS_SUCCESS ? CAIRO_STATUS_NO_MEMORY : drawn
+    }
   case .pdf:
     let surface = cairo_pdf_surface_create_for_stream(ByteSink.write, closure, layout.width, layout.height)!
     defer { cairo_surface_destroy(surface) }
