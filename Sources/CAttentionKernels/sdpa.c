@@ -139,12 +139,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
 
   /* 1. The queries transposed, times scale * log2(e) so that the softmax
    *    can use exp2; lanes past the last query hold zeros. */
-  const float factor = p->scale * LOG2E;
-  float *queries_t = ws->queries_t;
-  memset(queries_t, 0, sizeof(float) * (size_t)(depth * AK_LANES));
-  for (long lane = 0; lane < lanes; lane++) {
-    for (long d = 0; d < depth; d++) queries_t[d * AK_LANES + lane] = queries[lane * depth + d] * factor;
-  }
+  tiles->pack_queries(queries, lanes, depth, p->scale * LOG2E, ws->queries_t);
 
   /* 2. The keys the item needs: up to the largest limit of its queries;
    *    tiles below the smallest limit need no limit masking. */
@@ -168,33 +163,31 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
     ws->running_max[lane] = -INFINITY;
     ws->running_sum[lane] = 0;
   }
-  memset(ws->output_t, 0, sizeof(float) * (size_t)(value_depth * AK_LANES));
   const long key_block = p->key_block;
 
   if (weights == NULL) {
     /* 3. One pass: scores, masks, online softmax, rescaled accumulation. */
     for (long first = 0; first < key_end; first += key_block) {
       long count = key_end - first < key_block ? key_end - first : key_block;
-      tiles->scores(keys + first * depth, count, depth, queries_t, ws->scores);
+      tiles->scores(keys + first * depth, count, depth, ws->queries_t, ws->scores);
       apply_masks(p, ws, &at, first, count);
       tiles->online_softmax(ws->scores, count, ws->running_max, ws->running_sum, ws->alpha);
       tiles->accumulate_values(
-          values + first * value_depth, count, value_depth, ws->scores, ws->alpha, ws->output_t);
+          values + first * value_depth, count, value_depth, ws->scores, ws->alpha, first == 0, ws->output_t);
     }
     /* 4. Divide by the sum once; a row with no visible key is zero. */
-    for (long lane = 0; lane < lanes; lane++) {
+    for (int lane = 0; lane < AK_LANES; lane++) {
       float sum = ws->running_sum[lane];
-      for (long e = 0; e < value_depth; e++) {
-        output[lane * value_depth + e] = sum == 0 ? 0.0f : ws->output_t[e * AK_LANES + lane] / sum;
-      }
+      ws->inverse_sum[lane] = sum == 0 ? 0.0f : 1.0f / sum;
     }
+    tiles->store_output(ws->output_t, lanes, value_depth, ws->inverse_sum, output);
     return;
   }
 
   /* 3'. With weights: the first pass finds m and l of every query... */
   for (long first = 0; first < key_end; first += key_block) {
     long count = key_end - first < key_block ? key_end - first : key_block;
-    tiles->scores(keys + first * depth, count, depth, queries_t, ws->scores);
+    tiles->scores(keys + first * depth, count, depth, ws->queries_t, ws->scores);
     apply_masks(p, ws, &at, first, count);
     tiles->online_softmax(ws->scores, count, ws->running_max, ws->running_sum, ws->alpha);
   }
@@ -205,7 +198,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
   /* ...the second writes the final probabilities and pools the values. */
   for (long first = 0; first < key_end; first += key_block) {
     long count = key_end - first < key_block ? key_end - first : key_block;
-    tiles->scores(keys + first * depth, count, depth, queries_t, ws->scores);
+    tiles->scores(keys + first * depth, count, depth, ws->queries_t, ws->scores);
     apply_masks(p, ws, &at, first, count);
     tiles->probabilities(ws->scores, count, ws->running_max, ws->inverse_sum);
     for (long lane = 0; lane < lanes; lane++) {
@@ -213,16 +206,15 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
       for (long j = 0; j < count; j++) row[j] = ws->scores[j * AK_LANES + lane];
     }
     tiles->accumulate_values(
-        values + first * value_depth, count, value_depth, ws->scores, NULL, ws->output_t);
+        values + first * value_depth, count, value_depth, ws->scores, NULL, first == 0, ws->output_t);
   }
+  /* The output is normalised already; a row with no visible key is zero. */
+  for (int lane = 0; lane < AK_LANES; lane++) ws->alpha[lane] = ws->running_sum[lane] == 0 ? 0.0f : 1.0f;
   for (long lane = 0; lane < lanes; lane++) {
     float *row = weights + lane * key_count;
     for (long j = key_end; j < key_count; j++) row[j] = 0;
-    int hidden = ws->running_sum[lane] == 0;
-    for (long e = 0; e < value_depth; e++) {
-      output[lane * value_depth + e] = hidden ? 0.0f : ws->output_t[e * AK_LANES + lane];
-    }
   }
+  tiles->store_output(ws->output_t, lanes, value_depth, ws->alpha, output);
 }
 
 int ak_sdpa_work(ak_sdpa_problem *problem, ak_isa isa) {

@@ -63,12 +63,20 @@ INLINE AVX2 void strip(
   }
 }
 
+/* Rows of the next strip when `remaining` rows are left: full strips, but
+ * 7 or 8 rows split 4 + 3 or 4 + 4, as a strip of 1 or 2 rows would run
+ * at a third of the speed. */
+INLINE long strip_rows(long remaining) {
+  if (remaining == ROWS + 1 || remaining == ROWS + 2) return 4;
+  return remaining < ROWS ? remaining : ROWS;
+}
+
 INLINE AVX2 void product(
     long row_count, long steps, const float *a, long a_row, long a_col, const float *b, float *c,
     const float *alpha, int accumulate) {
-  for (long first = 0; first < row_count; first += ROWS) {
+  for (long first = 0, rows; first < row_count; first += rows) {
+    rows = strip_rows(row_count - first);
     const float *a_rows = a + first * a_row;
-    long rows = row_count - first < ROWS ? row_count - first : ROWS;
     for (int group = 0; group < AK_LANES; group += GROUP) {
       float *c_rows = c + first * AK_LANES + group;
       const float *b_group = b + group;
@@ -86,14 +94,78 @@ INLINE AVX2 void product(
   }
 }
 
+/* An 8 x 8 block transposed in registers: row k of the result is column k. */
+INLINE AVX2 void transpose8(__m256 rows[8]) {
+  __m256 t[8], s[8];
+  for (int k = 0; k < 8; k += 2) {
+    t[k] = _mm256_unpacklo_ps(rows[k], rows[k + 1]);
+    t[k + 1] = _mm256_unpackhi_ps(rows[k], rows[k + 1]);
+  }
+  for (int k = 0; k < 8; k += 4) {
+    s[k] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    s[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    s[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    s[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int k = 0; k < 4; k++) {
+    rows[k] = _mm256_permute2f128_ps(s[k], s[k + 4], 0x20);
+    rows[k + 4] = _mm256_permute2f128_ps(s[k], s[k + 4], 0x31);
+  }
+}
+
+AVX2 void ak_sdpa_pack_queries_avx2(const float *queries, long lanes, long depth, float factor, float *queries_t) {
+  const __m256 scale = _mm256_set1_ps(factor);
+  const long full_lanes = lanes / 8 * 8, full_depth = depth / 8 * 8;
+  for (long lane = 0; lane < full_lanes; lane += 8) {
+    for (long d = 0; d < full_depth; d += 8) {
+      __m256 block[8];
+      for (int k = 0; k < 8; k++) block[k] = _mm256_loadu_ps(queries + (lane + k) * depth + d);
+      transpose8(block);
+      for (int k = 0; k < 8; k++) _mm256_store_ps(queries_t + (d + k) * AK_LANES + lane, _mm256_mul_ps(block[k], scale));
+    }
+    for (long d = full_depth; d < depth; d++) {
+      for (long k = 0; k < 8; k++) queries_t[d * AK_LANES + lane + k] = queries[(lane + k) * depth + d] * factor;
+    }
+  }
+  for (long d = 0; d < depth; d++) {
+    float *row = queries_t + d * AK_LANES;
+    for (long lane = full_lanes; lane < lanes; lane++) row[lane] = queries[lane * depth + d] * factor;
+    for (long lane = lanes; lane < AK_LANES; lane++) row[lane] = 0;
+  }
+}
+
+AVX2 void ak_sdpa_store_output_avx2(
+    const float *output_t, long lanes, long value_depth, const float *factor, float *output) {
+  const long full_lanes = lanes / 8 * 8, full_depth = value_depth / 8 * 8;
+  for (long lane = 0; lane < full_lanes; lane += 8) {
+    for (long e = 0; e < full_depth; e += 8) {
+      __m256 block[8];
+      for (int k = 0; k < 8; k++) block[k] = _mm256_load_ps(output_t + (e + k) * AK_LANES + lane);
+      transpose8(block);
+      for (int k = 0; k < 8; k++) {
+        float f = factor[lane + k];
+        __m256 row = f == 0 ? _mm256_setzero_ps() : _mm256_mul_ps(block[k], _mm256_set1_ps(f));
+        _mm256_storeu_ps(output + (lane + k) * value_depth + e, row);
+      }
+    }
+  }
+  for (long lane = 0; lane < lanes; lane++) {
+    float f = factor[lane];
+    long e = lane < full_lanes ? full_depth : 0;
+    for (; e < value_depth; e++) output[lane * value_depth + e] = f == 0 ? 0.0f : output_t[e * AK_LANES + lane] * f;
+  }
+}
+
 static AVX2 void scores(const float *keys, long key_count, long depth, const float *queries_t, float *s) {
   product(key_count, depth, keys, depth, 1, queries_t, s, NULL, 0);
 }
 
 static AVX2 void accumulate_values(
-    const float *values, long key_count, long value_depth, const float *p, const float *alpha,
+    const float *values, long key_count, long value_depth, const float *p, const float *alpha, int first,
     float *output_t) {
-  if (alpha != NULL) {
+  if (first) {
+    product(value_depth, key_count, values, 1, value_depth, p, output_t, NULL, 0);
+  } else if (alpha != NULL) {
     product(value_depth, key_count, values, 1, value_depth, p, output_t, alpha, 1);
   } else {
     product(value_depth, key_count, values, 1, value_depth, p, output_t, NULL, 1);
@@ -152,6 +224,8 @@ static AVX2 void probabilities(float *s, long key_count, const float *running_ma
 }
 
 const ak_sdpa_tiles ak_sdpa_tiles_avx2 = {
+    .pack_queries = ak_sdpa_pack_queries_avx2,
+    .store_output = ak_sdpa_store_output_avx2,
     .scores = scores,
     .online_softmax = online_softmax,
     .probabilities = probabilities,

@@ -62,14 +62,23 @@ INLINE AVX512 void strip(
   }
 }
 
+/* Rows of the next strip when `remaining` rows are left: full strips, but
+ * 7 or 8 rows split 4 + 3 or 4 + 4, as a strip of 1 or 2 rows would run
+ * at a third of the speed. */
+INLINE long strip_rows(long remaining) {
+  if (remaining == ROWS + 1 || remaining == ROWS + 2) return 4;
+  return remaining < ROWS ? remaining : ROWS;
+}
+
 INLINE AVX512 void product(
     long row_count, long steps, const float *a, long a_row, long a_col, const float *b, float *c,
     const float *alpha, int accumulate) {
-  for (long first = 0; first < row_count; first += ROWS) {
+  for (long first = 0, rows; first < row_count; first += rows) {
+    rows = strip_rows(row_count - first);
     const float *a_rows = a + first * a_row;
     float *c_rows = c + first * AK_LANES;
     /* A constant row count lets the compiler unroll the strip into registers. */
-    switch (row_count - first < ROWS ? row_count - first : ROWS) {
+    switch (rows) {
       case 6: strip(6, steps, a_rows, a_row, a_col, b, c_rows, alpha, accumulate); break;
       case 5: strip(5, steps, a_rows, a_row, a_col, b, c_rows, alpha, accumulate); break;
       case 4: strip(4, steps, a_rows, a_row, a_col, b, c_rows, alpha, accumulate); break;
@@ -85,9 +94,11 @@ static AVX512 void scores(const float *keys, long key_count, long depth, const f
 }
 
 static AVX512 void accumulate_values(
-    const float *values, long key_count, long value_depth, const float *p, const float *alpha,
+    const float *values, long key_count, long value_depth, const float *p, const float *alpha, int first,
     float *output_t) {
-  if (alpha != NULL) {
+  if (first) {
+    product(value_depth, key_count, values, 1, value_depth, p, output_t, NULL, 0);
+  } else if (alpha != NULL) {
     product(value_depth, key_count, values, 1, value_depth, p, output_t, alpha, 1);
   } else {
     product(value_depth, key_count, values, 1, value_depth, p, output_t, NULL, 1);
@@ -142,6 +153,8 @@ static AVX512 void probabilities(float *s, long key_count, const float *running_
 }
 
 const ak_sdpa_tiles ak_sdpa_tiles_avx512 = {
+    .pack_queries = ak_sdpa_pack_queries_avx2,
+    .store_output = ak_sdpa_store_output_avx2,
     .scores = scores,
     .online_softmax = online_softmax,
     .probabilities = probabilities,

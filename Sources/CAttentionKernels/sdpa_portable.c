@@ -86,9 +86,24 @@ static void scores(const float *keys, long key_count, long depth, const float *q
 }
 
 static void accumulate_values(
-    const float *values, long key_count, long value_depth, const float *p, const float *alpha,
+    const float *values, long key_count, long value_depth, const float *p, const float *alpha, int first,
     float *output_t) {
-  product(value_depth, key_count, values, 1, value_depth, p, output_t, alpha, 1);
+  product(value_depth, key_count, values, 1, value_depth, p, output_t, first ? NULL : alpha, !first);
+}
+
+static void pack_queries(const float *queries, long lanes, long depth, float factor, float *queries_t) {
+  for (long d = 0; d < depth; d++) {
+    float *row = queries_t + d * AK_LANES;
+    for (long lane = 0; lane < lanes; lane++) row[lane] = queries[lane * depth + d] * factor;
+    for (long lane = lanes; lane < AK_LANES; lane++) row[lane] = 0;
+  }
+}
+
+static void store_output(const float *output_t, long lanes, long value_depth, const float *factor, float *output) {
+  for (long lane = 0; lane < lanes; lane++) {
+    float f = factor[lane];
+    for (long e = 0; e < value_depth; e++) output[lane * value_depth + e] = f == 0 ? 0.0f : output_t[e * AK_LANES + lane] * f;
+  }
 }
 
 static void online_softmax(float *s, long key_count, float *running_max, float *running_sum, float *alpha) {
@@ -126,6 +141,8 @@ static void probabilities(float *s, long key_count, const float *running_max, co
 }
 
 const ak_sdpa_tiles ak_sdpa_tiles_portable = {
+    .pack_queries = pack_queries,
+    .store_output = store_output,
     .scores = scores,
     .online_softmax = online_softmax,
     .probabilities = probabilities,

@@ -16,6 +16,16 @@
 #define AK_LANES AK_SDPA_QUERY_BLOCK
 
 typedef struct {
+  /* queries_t[d][lane] = queries[lane][d] * factor for lane < lanes, and 0
+   * for the lanes past them. queries: (lanes, depth); queries_t: (depth, LANES). */
+  void (*pack_queries)(const float *queries, long lanes, long depth, float factor, float *queries_t);
+
+  /* output[lane][e] = output_t[e][lane] * factor[lane] for lane < lanes; a
+   * lane whose factor is 0 gets zeros, whatever output_t holds.
+   * output_t: (value_depth, LANES); factor: (LANES); output: (lanes, value_depth). */
+  void (*store_output)(
+      const float *output_t, long lanes, long value_depth, const float *factor, float *output);
+
   /* s[j][lane] = sum_d keys[j][d] * queries_t[d][lane], j < key_count.
    * keys: (key_count, depth), rows `depth` apart; queries_t: (depth, LANES). */
   void (*scores)(const float *keys, long key_count, long depth, const float *queries_t, float *s);
@@ -34,11 +44,12 @@ typedef struct {
   void (*probabilities)(float *s, long key_count, const float *running_max, const float *inverse_sum);
 
   /* output_t[e][lane] = output_t[e][lane] * alpha[lane]
-   *                     + sum_j values[j][e] * p[j][lane].
+   *                     + sum_j values[j][e] * p[j][lane],
+   * or without the first term (output_t is not read) when `first` is set.
    * values: (key_count, value_depth); p: (key_count, LANES);
    * alpha: (LANES), or NULL for 1; output_t: (value_depth, LANES). */
   void (*accumulate_values)(
-      const float *values, long key_count, long value_depth, const float *p, const float *alpha,
+      const float *values, long key_count, long value_depth, const float *p, const float *alpha, int first,
       float *output_t);
 } ak_sdpa_tiles;
 
@@ -46,6 +57,10 @@ extern const ak_sdpa_tiles ak_sdpa_tiles_portable;
 #if defined(__x86_64__) || defined(__i386__)
 extern const ak_sdpa_tiles ak_sdpa_tiles_avx2;
 extern const ak_sdpa_tiles ak_sdpa_tiles_avx512;
+/* The transposes of the AVX2 table, which the AVX-512 table shares. */
+void ak_sdpa_pack_queries_avx2(const float *queries, long lanes, long depth, float factor, float *queries_t);
+void ak_sdpa_store_output_avx2(
+    const float *output_t, long lanes, long value_depth, const float *factor, float *output);
 #endif
 
 /* 2^f on [-1/2, 1/2], relative error 7.5e-8 (2.3e-7 evaluated in float):

@@ -24,6 +24,12 @@ struct AttentionInputs {
   let keys: Tensor
   let values: Tensor
 
+  init(queries: Tensor, keys: Tensor, values: Tensor) {
+    self.queries = queries
+    self.keys = keys
+    self.values = values
+  }
+
   init(_ sizes: AttentionSizes) {
     queries = RandomTensors.uniform([sizes.batch, sizes.heads, sizes.queryCount, sizes.depth])
     keys = RandomTensors.uniform([sizes.batch, sizes.heads, sizes.keyCount, sizes.depth])

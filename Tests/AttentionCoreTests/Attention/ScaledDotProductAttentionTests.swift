@@ -102,7 +102,10 @@ enum MaskCase: String, CaseIterable, Sendable {
   func tilesAndThreadsDoNotChangeTheResult(instructionSet: InstructionSet) throws {
     let sizes = AttentionSizes(batch: 1, heads: 3, queryCount: 70, keyCount: 45, depth: 5, valueDepth: 3)
     let inputs = AttentionInputs(sizes)
-    let masks = MaskCase.causalWithValidLengths.masks(sizes)
+    // Causal plus per-query lengths: every tile boundary, including the one
+    // just past a query's last visible key, meets some row.
+    let masks = AttentionReference.Masks(
+      causal: [.topLeft], validLengths: [(0..<70).map { _ in Int.random(in: 1...45) }])
     let reference = AttentionReference.attention(
       queries: inputs.queries, keys: inputs.keys, values: inputs.values, masks: masks, scale: nil)
     for (keyBlock, threads) in [(1, 1), (7, 3), (ScaledDotProductKernel.defaultKeyBlock, 2)] {
