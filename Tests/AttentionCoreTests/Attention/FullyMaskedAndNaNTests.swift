@@ -48,6 +48,34 @@ import Testing
     }
   }
 
+  /// A hidden row stays exactly zero even when a value it does not see is
+  /// NaN (its probabilities are 0, and 0 · NaN would be NaN).
+  @Test(arguments: InstructionSet.available)
+  func fullyMaskedRowsStayZeroBesideNaNValues(instructionSet: InstructionSet) throws {
+    let sizes = AttentionSizes(batch: 2, heads: 1, queryCount: 21, keyCount: 10, depth: 3, valueDepth: 17)
+    var inputs = AttentionInputs(sizes)
+    var values = inputs.values
+    values[0, 0, 9, 4] = .nan
+    values[1, 0, 2, 16] = .nan
+    inputs = AttentionInputs(queries: inputs.queries, keys: inputs.keys, values: values)
+    // Even queries see no key, odd ones see all; both share every tile.
+    let lengths = (0..<(2 * 21)).map { $0 % 2 == 0 ? 0 : 10 }
+    for withWeights in [false, true] {
+      let result = try runPoisonedKernel(
+        inputs, mask: .validLengths(lengths), weights: withWeights, instructionSet: instructionSet,
+        threadCount: 1, keyBlock: 4)
+      for row in 0..<(2 * 21) {
+        let outputRow = result.output[row * 17..<(row + 1) * 17]
+        if row % 2 == 0 {
+          #expect(outputRow.allSatisfy { $0 == 0 }, "row \(row), weights: \(withWeights)")
+          #expect(result.weights?[row * 10..<(row + 1) * 10].allSatisfy { $0 == 0 } ?? true, "row \(row)")
+        } else {
+          #expect(outputRow.contains { $0.isNaN }, "row \(row), weights: \(withWeights)")
+        }
+      }
+    }
+  }
+
   /// The d2l rule stays with `attentionPooling`: there a valid length of 0
   /// gives a uniform row, here zeros.
   @Test func attentionPoolingKeepsUniformRowsForValidLengthZero() throws {
