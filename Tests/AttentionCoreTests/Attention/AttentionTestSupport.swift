@@ -45,7 +45,8 @@ func runPoisonedKernel(
 ) throws -> (output: [Float], weights: [Float]?) {
   let shapes = try AttentionShapes(queries: inputs.queries, keys: inputs.keys, values: inputs.values)
   let problem = ScaledDotProductKernel.Problem(
-    shapes: shapes, scale: scale ?? 1 / Float(shapes.depth).squareRoot(), mask: try mask.resolved(for: shapes))
+    shapes: shapes, scale: scale ?? 1 / Float(shapes.depth).squareRoot(), mask: try mask.resolved(for: shapes)
+  )
   var output = poisoned(shapes.matrixCount * shapes.queryCount * shapes.valueDepth)
   var weightBuffer = weights ? poisoned(shapes.matrixCount * shapes.queryCount * shapes.keyCount) : nil
   inputs.queries.scalars.withUnsafeBufferPointer { queries in

@@ -86,11 +86,15 @@ import Testing
       queries: inputs.queries, keys: inputs.keys, values: inputs.values,
       mask: .validLengths([0, sizes.keyCount]), returnWeights: true)
     let rowsOfBatch0 = sizes.heads * sizes.queryCount * sizes.keyCount
-    #expect(pooled.attentionWeights.scalars[..<rowsOfBatch0].allSatisfy { abs($0 - 1 / Float(sizes.keyCount)) < 1e-7 })
+    #expect(
+      pooled.attentionWeights.scalars[..<rowsOfBatch0].allSatisfy {
+        abs($0 - 1 / Float(sizes.keyCount)) < 1e-7
+      })
     #expect(attended.attentionWeights!.scalars[..<rowsOfBatch0].allSatisfy { $0 == 0 })
     // Batch element 1 sees every key in both, and the two agree.
     let rest = pooled.attentionWeights.scalars[rowsOfBatch0...].map(Double.init)
-    expectClose(Array(attended.attentionWeights!.scalars[rowsOfBatch0...]), rest, relative: 1e-5, absolute: 1e-7)
+    expectClose(
+      Array(attended.attentionWeights!.scalars[rowsOfBatch0...]), rest, relative: 1e-5, absolute: 1e-7)
   }
 
   /// NaN in one query reaches only that query's row; NaN in a key reaches
@@ -113,7 +117,8 @@ import Testing
         let outputRow = result.output[row * 3..<(row + 1) * 3]
         let expectNaN = (h == 0 && q == poisonedQuery) || (h == 1 && q >= poisonedKey)
         #expect(outputRow.allSatisfy { $0.isNaN } == expectNaN, "head \(h), query \(q): \(Array(outputRow))")
-        #expect(outputRow.allSatisfy { !$0.isNaN } == !expectNaN, "head \(h), query \(q): \(Array(outputRow))")
+        #expect(
+          outputRow.allSatisfy { !$0.isNaN } == !expectNaN, "head \(h), query \(q): \(Array(outputRow))")
       }
     }
   }

@@ -28,7 +28,9 @@ enum MaskCase: String, CaseIterable, Sendable {
     func additive(_ shape: [Int], infinities: Bool = false) -> Tensor {
       var bias = RandomTensors.uniform(shape, in: -3...3)
       if infinities {
-        for index in bias.scalars.indices where Int.random(in: 0..<10) == 0 { bias.scalars[index] = -.infinity }
+        for index in bias.scalars.indices where Int.random(in: 0..<10) == 0 {
+          bias.scalars[index] = -.infinity
+        }
       }
       return bias
     }
