@@ -219,12 +219,12 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
 
 int ak_sdpa_work(ak_sdpa_problem *problem, ak_isa isa) {
   const ak_sdpa_tiles *tiles = tiles_for(isa);
+  const long items = ak_sdpa_item_count(problem);
+  long item = __atomic_fetch_add(&problem->next_item, 1, __ATOMIC_RELAXED);
+  if (item >= items) return 0;
   workspace ws;
   if (workspace_allocate(&ws, problem) != 0) return -1;
-  const long items = ak_sdpa_item_count(problem);
-  for (;;) {
-    long item = __atomic_fetch_add(&problem->next_item, 1, __ATOMIC_RELAXED);
-    if (item >= items) break;
+  for (; item < items; item = __atomic_fetch_add(&problem->next_item, 1, __ATOMIC_RELAXED)) {
     run_item(problem, tiles, &ws, item);
   }
   free(ws.memory);

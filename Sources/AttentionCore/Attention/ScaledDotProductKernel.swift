@@ -1,15 +1,14 @@
 import CAttentionKernels
-import Dispatch
 import Foundation
 
 /// The tiled attention kernel of `CAttentionKernels` (`sdpa.c`), run on
 /// every core.
 ///
 /// The work is split into (batch·head, block of 64 queries) items that the
-/// worker threads take one by one; each worker keeps a few tiles of scratch
-/// memory, so memory use does not grow with `Lq·Lk`. The kernel does its
-/// own arithmetic (no BLAS call), so there is no second thread pool to
-/// oversubscribe the cores.
+/// calling thread and helper threads of the kernel's own pool take one by
+/// one; each keeps a few tiles of scratch memory, so memory use does not
+/// grow with `Lq·Lk`. The kernel does its own arithmetic (no BLAS call), so
+/// OpenBLAS's thread pool is not involved.
 enum ScaledDotProductKernel {
   /// The vector instruction set the tile kernels use.
   enum InstructionSet: Int, CaseIterable, Comparable, Sendable {
@@ -53,8 +52,9 @@ enum ScaledDotProductKernel {
   ///   - values: `(B·H, Lk, Dv)`.
   ///   - output: `(B·H, Lq, Dv)`.
   ///   - weights: `(B·H, Lq, Lk)`, or `nil`.
-  ///   - threadCount: worker threads; `nil` picks one per core for large
-  ///     problems and the calling thread alone for small ones.
+  ///   - threadCount: threads, the calling one included; `nil` picks one
+  ///     per core for large problems and the calling thread alone for
+  ///     small ones.
   static func run(
     _ problem: Problem, queries: UnsafeBufferPointer<Float>, keys: UnsafeBufferPointer<Float>,
     values: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>,
@@ -84,7 +84,6 @@ enum ScaledDotProductKernel {
     parameters.value_depth = shapes.valueDepth
     parameters.scale = problem.scale
     parameters.key_block = keyBlock
-    parameters.next_item = 0
     let items = ak_sdpa_item_count(&parameters)
     guard items > 0 else { return }
 
@@ -105,32 +104,11 @@ enum ScaledDotProductKernel {
           if let strides = mask.allowed?.strides {
             parameters.allowed_strides = (strides[0], strides[1], strides[2], strides[3])
           }
-          withUnsafeMutablePointer(to: &parameters) { shared in
-            if threads == 1 {
-              let status = ak_sdpa_work(shared, instructionSet.isa)
-              precondition(status == 0, "attention kernel could not allocate its scratch memory")
-              return
-            }
-            // The workers share the problem only through its atomic item
-            // counter; the items they take write disjoint rows.
-            nonisolated(unsafe) let shared = shared
-            let failures = Failures()
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in
-              if ak_sdpa_work(shared, instructionSet.isa) != 0 { failures.record() }
-            }
-            precondition(!failures.any, "attention kernel could not allocate its scratch memory")
-          }
+          let status = ak_sdpa_run(&parameters, instructionSet.isa, Int32(clamping: threads))
+          precondition(status == 0, "attention kernel could not allocate its scratch memory")
         }
       }
     }
-  }
-
-  /// A flag the workers may set from any thread.
-  private final class Failures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func record() { lock.withLock { count += 1 } }
-    var any: Bool { lock.withLock { count > 0 } }
   }
 
   private static func withOptionalPointer<Element, Result>(

@@ -45,6 +45,12 @@ typedef struct {
 /* Work items: (B*H) x ceil(Lq / AK_SDPA_QUERY_BLOCK). */
 long ak_sdpa_item_count(const ak_sdpa_problem *problem);
 
+/* Runs the whole problem on `threads` threads: the calling thread and
+ * threads - 1 helpers from a pool that is started on first use and kept.
+ * A call made while another one runs the pool uses the calling thread
+ * alone. Returns 0, or -1 if scratch memory could not be allocated. */
+int ak_sdpa_run(ak_sdpa_problem *problem, ak_isa isa, int threads);
+
 /* Takes work items until none is left. Call it from each worker thread at
  * once with the same problem; the items are disjoint, so the workers write
  * disjoint parts of output and weights. Rows whose every key is masked get
