@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Testing
 
 @testable import AttentionCore
@@ -117,6 +119,42 @@ enum MaskCase: String, CaseIterable, Sendable {
       expectOutputClose(result.output, reference, "key block \(keyBlock), \(threads) threads")
       expectWeightsClose(result.weights!, reference, "key block \(keyBlock), \(threads) threads")
     }
+  }
+
+  /// Calls from several threads at once share the helper threads safely
+  /// (a call that finds them busy runs on its own thread).
+  @Test func concurrentCallsEachGetTheirOwnResult() throws {
+    let sizes = AttentionSizes(batch: 2, heads: 3, queryCount: 70, keyCount: 31, depth: 9, valueDepth: 4)
+    let cases = (0..<6).map { _ in AttentionInputs(sizes) }
+    let references = cases.map {
+      AttentionReference.attention(
+        queries: $0.queries, keys: $0.keys, values: $0.values, masks: .init(causal: [.topLeft]), scale: nil)
+    }
+    let results = Results(count: cases.count)
+    DispatchQueue.concurrentPerform(iterations: cases.count * 4) { iteration in
+      let index = iteration % cases.count
+      let result = try? runPoisonedKernel(
+        cases[index], mask: .causal, weights: false, instructionSet: .detected, threadCount: 2, keyBlock: 8)
+      results.store(result?.output ?? [], at: index, round: iteration / cases.count)
+    }
+    for index in cases.indices {
+      for round in 0..<4 { expectOutputClose(results.output(index, round: round), references[index]) }
+    }
+  }
+
+  /// Outputs written by concurrent iterations, one slot per (case, round).
+  private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outputs: [[Float]]
+    private let count: Int
+    init(count: Int) {
+      self.count = count
+      outputs = Array(repeating: [], count: count * 4)
+    }
+    func store(_ output: [Float], at index: Int, round: Int) {
+      lock.withLock { outputs[round * count + index] = output }
+    }
+    func output(_ index: Int, round: Int) -> [Float] { lock.withLock { outputs[round * count + index] } }
   }
 
   /// The public function: 4-D and 3-D inputs, output in the input's rank,
