@@ -113,7 +113,8 @@ INLINE AVX2 void transpose8(__m256 rows[8]) {
   }
 }
 
-AVX2 void ak_sdpa_pack_queries_avx2(const float *queries, long lanes, long depth, float factor, float *queries_t) {
+AVX2 void ak_sdpa_pack_queries_avx2(
+    const float *queries, long lanes, long depth, float factor, float *queries_t) {
   const __m256 scale = _mm256_set1_ps(factor);
   const long full_lanes = lanes / 8 * 8, full_depth = depth / 8 * 8;
   for (long lane = 0; lane < full_lanes; lane += 8) {
@@ -121,10 +122,14 @@ AVX2 void ak_sdpa_pack_queries_avx2(const float *queries, long lanes, long depth
       __m256 block[8];
       for (int k = 0; k < 8; k++) block[k] = _mm256_loadu_ps(queries + (lane + k) * depth + d);
       transpose8(block);
-      for (int k = 0; k < 8; k++) _mm256_store_ps(queries_t + (d + k) * AK_LANES + lane, _mm256_mul_ps(block[k], scale));
+      for (int k = 0; k < 8; k++) {
+        _mm256_store_ps(queries_t + (d + k) * AK_LANES + lane, _mm256_mul_ps(block[k], scale));
+      }
     }
     for (long d = full_depth; d < depth; d++) {
-      for (long k = 0; k < 8; k++) queries_t[d * AK_LANES + lane + k] = queries[(lane + k) * depth + d] * factor;
+      for (long k = 0; k < 8; k++) {
+        queries_t[d * AK_LANES + lane + k] = queries[(lane + k) * depth + d] * factor;
+      }
     }
   }
   for (long d = 0; d < depth; d++) {
@@ -152,7 +157,9 @@ AVX2 void ak_sdpa_store_output_avx2(
   for (long lane = 0; lane < lanes; lane++) {
     float f = factor[lane];
     long e = lane < full_lanes ? full_depth : 0;
-    for (; e < value_depth; e++) output[lane * value_depth + e] = f == 0 ? 0.0f : output_t[e * AK_LANES + lane] * f;
+    for (; e < value_depth; e++) {
+      output[lane * value_depth + e] = f == 0 ? 0.0f : output_t[e * AK_LANES + lane] * f;
+    }
   }
 }
 
@@ -172,7 +179,8 @@ static AVX2 void accumulate_values(
   }
 }
 
-static AVX2 void online_softmax(float *s, long key_count, float *running_max, float *running_sum, float *alpha) {
+static AVX2 void online_softmax(
+    float *s, long key_count, float *running_max, float *running_sum, float *alpha) {
   for (int group = 0; group < AK_LANES; group += GROUP) {
     __m256 tile_max[2], used[2], sum[2];
     for (int k = 0; k < 2; k++) tile_max[k] = _mm256_set1_ps(-INFINITY);

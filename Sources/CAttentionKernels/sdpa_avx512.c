@@ -110,7 +110,9 @@ static AVX512 void online_softmax(
   __m512 tile_max[4], used[4], sum[4];
   for (int k = 0; k < 4; k++) tile_max[k] = _mm512_set1_ps(-INFINITY);
   for (long j = 0; j < key_count; j++) {
-    for (int k = 0; k < 4; k++) tile_max[k] = _mm512_max_ps(_mm512_load_ps(s + j * AK_LANES + 16 * k), tile_max[k]);
+    for (int k = 0; k < 4; k++) {
+      tile_max[k] = _mm512_max_ps(_mm512_load_ps(s + j * AK_LANES + 16 * k), tile_max[k]);
+    }
   }
   for (int k = 0; k < 4; k++) {
     __m512 old_max = _mm512_load_ps(running_max + 16 * k);
@@ -135,7 +137,8 @@ static AVX512 void online_softmax(
   }
 }
 
-static AVX512 void probabilities(float *s, long key_count, const float *running_max, const float *inverse_sum) {
+static AVX512 void probabilities(
+    float *s, long key_count, const float *running_max, const float *inverse_sum) {
   __m512 used[4], inverse[4];
   for (int k = 0; k < 4; k++) {
     __m512 m = _mm512_load_ps(running_max + 16 * k);

@@ -99,10 +99,13 @@ static void pack_queries(const float *queries, long lanes, long depth, float fac
   }
 }
 
-static void store_output(const float *output_t, long lanes, long value_depth, const float *factor, float *output) {
+static void store_output(
+    const float *output_t, long lanes, long value_depth, const float *factor, float *output) {
   for (long lane = 0; lane < lanes; lane++) {
     float f = factor[lane];
-    for (long e = 0; e < value_depth; e++) output[lane * value_depth + e] = f == 0 ? 0.0f : output_t[e * AK_LANES + lane] * f;
+    for (long e = 0; e < value_depth; e++) {
+      output[lane * value_depth + e] = f == 0 ? 0.0f : output_t[e * AK_LANES + lane] * f;
+    }
   }
 }
 
@@ -111,7 +114,9 @@ static void online_softmax(float *s, long key_count, float *running_max, float *
   for (int lane = 0; lane < AK_LANES; lane++) tile_max[lane] = -INFINITY;
   for (long j = 0; j < key_count; j++) {
     const float *row = s + j * AK_LANES;
-    for (int lane = 0; lane < AK_LANES; lane++) tile_max[lane] = row[lane] > tile_max[lane] ? row[lane] : tile_max[lane];
+    for (int lane = 0; lane < AK_LANES; lane++) {
+      tile_max[lane] = row[lane] > tile_max[lane] ? row[lane] : tile_max[lane];
+    }
   }
   for (int lane = 0; lane < AK_LANES; lane++) {
     float updated = tile_max[lane] > running_max[lane] ? tile_max[lane] : running_max[lane];
@@ -133,10 +138,14 @@ static void online_softmax(float *s, long key_count, float *running_max, float *
 
 static void probabilities(float *s, long key_count, const float *running_max, const float *inverse_sum) {
   float used[AK_LANES];
-  for (int lane = 0; lane < AK_LANES; lane++) used[lane] = running_max[lane] == -INFINITY ? 0.0f : running_max[lane];
+  for (int lane = 0; lane < AK_LANES; lane++) {
+    used[lane] = running_max[lane] == -INFINITY ? 0.0f : running_max[lane];
+  }
   for (long j = 0; j < key_count; j++) {
     float *row = s + j * AK_LANES;
-    for (int lane = 0; lane < AK_LANES; lane++) row[lane] = exp2_nonpositive(row[lane] - used[lane]) * inverse_sum[lane];
+    for (int lane = 0; lane < AK_LANES; lane++) {
+      row[lane] = exp2_nonpositive(row[lane] - used[lane]) * inverse_sum[lane];
+    }
   }
 }
 
