@@ -37,7 +37,11 @@ static struct {
   int sleepers;
   int helper_count;
   mailbox mailboxes[MAX_HELPERS];
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+} pool = {
+    .busy = PTHREAD_MUTEX_INITIALIZER,
+    .sleep = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+};
 
 static inline void relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
