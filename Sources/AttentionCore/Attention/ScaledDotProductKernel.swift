@@ -33,6 +33,10 @@ enum ScaledDotProductKernel {
   /// the queries and outputs of a block stay in the L1 and L2 caches.
   static let defaultKeyBlock = 128
 
+  /// The cores to use. Read once: on Linux the count comes from files
+  /// (affinity, cgroup quota), which costs more than a small attention call.
+  static let cores = ProcessInfo.processInfo.activeProcessorCount
+
   /// Below this many multiply-adds the work runs on the calling thread:
   /// waking a second thread costs more than it saves.
   static let minimumParallelWork = 1 << 21
@@ -88,7 +92,6 @@ enum ScaledDotProductKernel {
     guard items > 0 else { return }
 
     let work = shapes.matrixCount * shapes.queryCount * shapes.keyCount * (shapes.depth + shapes.valueDepth)
-    let cores = ProcessInfo.processInfo.activeProcessorCount
     let threads = max(1, min(items, threadCount ?? (work >= minimumParallelWork ? cores : 1)))
 
     let mask = problem.mask
