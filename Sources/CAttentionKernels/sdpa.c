@@ -180,7 +180,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
       float sum = ws->running_sum[lane];
       ws->inverse_sum[lane] = sum == 0 ? 0.0f : 1.0f / sum;
     }
-    tiles->store_output(ws->output_t, lanes, value_depth, ws->inverse_sum, output);
+    tiles->store_transposed(ws->output_t, lanes, value_depth, ws->inverse_sum, output, value_depth);
     return;
   }
 
@@ -201,10 +201,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
     tiles->scores(keys + first * depth, count, depth, ws->queries_t, ws->scores);
     apply_masks(p, ws, &at, first, count);
     tiles->probabilities(ws->scores, count, ws->running_max, ws->inverse_sum);
-    for (long lane = 0; lane < lanes; lane++) {
-      float *row = weights + lane * key_count + first;
-      for (long j = 0; j < count; j++) row[j] = ws->scores[j * AK_LANES + lane];
-    }
+    tiles->store_transposed(ws->scores, lanes, count, NULL, weights + first, key_count);
     tiles->accumulate_values(
         values + first * value_depth, count, value_depth, ws->scores, NULL, first == 0, ws->output_t);
   }
@@ -214,7 +211,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
     float *row = weights + lane * key_count;
     for (long j = key_end; j < key_count; j++) row[j] = 0;
   }
-  tiles->store_output(ws->output_t, lanes, value_depth, ws->alpha, output);
+  tiles->store_transposed(ws->output_t, lanes, value_depth, ws->alpha, output, value_depth);
 }
 
 int ak_sdpa_work(ak_sdpa_problem *problem, ak_isa isa) {

@@ -139,26 +139,25 @@ AVX2 void ak_sdpa_pack_queries_avx2(
   }
 }
 
-AVX2 void ak_sdpa_store_output_avx2(
-    const float *output_t, long lanes, long value_depth, const float *factor, float *output) {
-  const long full_lanes = lanes / 8 * 8, full_depth = value_depth / 8 * 8;
+AVX2 void ak_sdpa_store_transposed_avx2(
+    const float *tile_t, long lanes, long columns, const float *factor, float *output, long row_stride) {
+  const long full_lanes = lanes / 8 * 8, full_columns = columns / 8 * 8;
   for (long lane = 0; lane < full_lanes; lane += 8) {
-    for (long e = 0; e < full_depth; e += 8) {
+    for (long c = 0; c < full_columns; c += 8) {
       __m256 block[8];
-      for (int k = 0; k < 8; k++) block[k] = _mm256_load_ps(output_t + (e + k) * AK_LANES + lane);
+      for (int k = 0; k < 8; k++) block[k] = _mm256_load_ps(tile_t + (c + k) * AK_LANES + lane);
       transpose8(block);
       for (int k = 0; k < 8; k++) {
-        float f = factor[lane + k];
+        float f = factor != NULL ? factor[lane + k] : 1.0f;
         __m256 row = f == 0 ? _mm256_setzero_ps() : _mm256_mul_ps(block[k], _mm256_set1_ps(f));
-        _mm256_storeu_ps(output + (lane + k) * value_depth + e, row);
+        _mm256_storeu_ps(output + (lane + k) * row_stride + c, row);
       }
     }
   }
   for (long lane = 0; lane < lanes; lane++) {
-    float f = factor[lane];
-    long e = lane < full_lanes ? full_depth : 0;
-    for (; e < value_depth; e++) {
-      output[lane * value_depth + e] = f == 0 ? 0.0f : output_t[e * AK_LANES + lane] * f;
+    float f = factor != NULL ? factor[lane] : 1.0f;
+    for (long c = lane < full_lanes ? full_columns : 0; c < columns; c++) {
+      output[lane * row_stride + c] = f == 0 ? 0.0f : tile_t[c * AK_LANES + lane] * f;
     }
   }
 }
@@ -233,7 +232,7 @@ static AVX2 void probabilities(float *s, long key_count, const float *running_ma
 
 const ak_sdpa_tiles ak_sdpa_tiles_avx2 = {
     .pack_queries = ak_sdpa_pack_queries_avx2,
-    .store_output = ak_sdpa_store_output_avx2,
+    .store_transposed = ak_sdpa_store_transposed_avx2,
     .scores = scores,
     .online_softmax = online_softmax,
     .probabilities = probabilities,

@@ -157,7 +157,7 @@ static AVX512 void probabilities(
 
 const ak_sdpa_tiles ak_sdpa_tiles_avx512 = {
     .pack_queries = ak_sdpa_pack_queries_avx2,
-    .store_output = ak_sdpa_store_output_avx2,
+    .store_transposed = ak_sdpa_store_transposed_avx2,
     .scores = scores,
     .online_softmax = online_softmax,
     .probabilities = probabilities,

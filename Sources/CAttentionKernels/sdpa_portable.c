@@ -99,12 +99,12 @@ static void pack_queries(const float *queries, long lanes, long depth, float fac
   }
 }
 
-static void store_output(
-    const float *output_t, long lanes, long value_depth, const float *factor, float *output) {
+static void store_transposed(
+    const float *tile_t, long lanes, long columns, const float *factor, float *output, long row_stride) {
   for (long lane = 0; lane < lanes; lane++) {
-    float f = factor[lane];
-    for (long e = 0; e < value_depth; e++) {
-      output[lane * value_depth + e] = f == 0 ? 0.0f : output_t[e * AK_LANES + lane] * f;
+    float f = factor != NULL ? factor[lane] : 1.0f;
+    for (long c = 0; c < columns; c++) {
+      output[lane * row_stride + c] = f == 0 ? 0.0f : tile_t[c * AK_LANES + lane] * f;
     }
   }
 }
@@ -151,7 +151,7 @@ static void probabilities(float *s, long key_count, const float *running_max, co
 
 const ak_sdpa_tiles ak_sdpa_tiles_portable = {
     .pack_queries = pack_queries,
-    .store_output = store_output,
+    .store_transposed = store_transposed,
     .scores = scores,
     .online_softmax = online_softmax,
     .probabilities = probabilities,

@@ -20,11 +20,12 @@ typedef struct {
    * for the lanes past them. queries: (lanes, depth); queries_t: (depth, LANES). */
   void (*pack_queries)(const float *queries, long lanes, long depth, float factor, float *queries_t);
 
-  /* output[lane][e] = output_t[e][lane] * factor[lane] for lane < lanes; a
-   * lane whose factor is 0 gets zeros, whatever output_t holds.
-   * output_t: (value_depth, LANES); factor: (LANES); output: (lanes, value_depth). */
-  void (*store_output)(
-      const float *output_t, long lanes, long value_depth, const float *factor, float *output);
+  /* output[lane * row_stride + c] = tile_t[c][lane] * factor[lane] for
+   * lane < lanes and c < columns; a lane whose factor is 0 gets zeros,
+   * whatever tile_t holds. tile_t: (columns, LANES); factor: (LANES), or
+   * NULL for 1. Writes the output (lanes, Dv) and tiles of the weights. */
+  void (*store_transposed)(
+      const float *tile_t, long lanes, long columns, const float *factor, float *output, long row_stride);
 
   /* s[j][lane] = sum_d keys[j][d] * queries_t[d][lane], j < key_count.
    * keys: (key_count, depth), rows `depth` apart; queries_t: (depth, LANES). */
@@ -59,8 +60,8 @@ extern const ak_sdpa_tiles ak_sdpa_tiles_avx2;
 extern const ak_sdpa_tiles ak_sdpa_tiles_avx512;
 /* The transposes of the AVX2 table, which the AVX-512 table shares. */
 void ak_sdpa_pack_queries_avx2(const float *queries, long lanes, long depth, float factor, float *queries_t);
-void ak_sdpa_store_output_avx2(
-    const float *output_t, long lanes, long value_depth, const float *factor, float *output);
+void ak_sdpa_store_transposed_avx2(
+    const float *tile_t, long lanes, long columns, const float *factor, float *output, long row_stride);
 #endif
 
 /* 2^f on [-1/2, 1/2], relative error 7.5e-8 (2.3e-7 evaluated in float):
