@@ -48,6 +48,24 @@ import Testing
     }
   }
 
+  /// A whole block of 64 queries with no visible key (bottom-right
+  /// alignment, Lq much larger than Lk) is skipped and written as zeros.
+  @Test(arguments: InstructionSet.available)
+  func wholeQueryBlocksWithNoVisibleKey(instructionSet: InstructionSet) throws {
+    let sizes = AttentionSizes(batch: 1, heads: 2, queryCount: 70, keyCount: 3, depth: 4, valueDepth: 9)
+    let inputs = AttentionInputs(sizes)
+    let masks = AttentionReference.Masks(causal: [.bottomRight])
+    let reference = AttentionReference.attention(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values, masks: masks, scale: nil)
+    for withWeights in [false, true] {
+      let result = try runPoisonedKernel(
+        inputs, mask: masks.attentionMask, weights: withWeights, instructionSet: instructionSet,
+        threadCount: 2, keyBlock: 2)
+      expectOutputClose(result.output, reference)
+      if let weights = result.weights { expectWeightsClose(weights, reference) }
+    }
+  }
+
   /// A hidden row stays exactly zero even when a value it does not see is
   /// NaN (its probabilities are 0, and 0 · NaN would be NaN).
   @Test(arguments: InstructionSet.available)

@@ -181,6 +181,26 @@ enum MaskCase: String, CaseIterable, Sendable {
     expectWeightsClose(threeD.attentionWeights?.scalars ?? [], reference)
   }
 
+  /// Empty batch, head or value axes are allowed: the output is empty, and
+  /// the weights are still computed when there are values of width 0.
+  @Test func emptyBatchHeadsOrValueWidth() throws {
+    let sizes = AttentionSizes(batch: 2, heads: 3, queryCount: 5, keyCount: 4, depth: 3, valueDepth: 0)
+    let inputs = AttentionInputs(sizes)
+    let reference = AttentionReference.attention(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values, masks: .init(), scale: nil)
+    let noValues = try scaledDotProductAttention(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values, returnWeights: true)
+    #expect(noValues.output.shape == [2, 3, 5, 0])
+    expectWeightsClose(noValues.attentionWeights?.scalars ?? [], reference)
+
+    let noHeads = try scaledDotProductAttention(
+      queries: Tensor.zeros([2, 0, 5, 3]), keys: Tensor.zeros([2, 0, 4, 3]),
+      values: Tensor.zeros([2, 0, 4, 6]),
+      returnWeights: true)
+    #expect(noHeads.output.shape == [2, 0, 5, 6])
+    #expect(noHeads.attentionWeights?.shape == [2, 0, 5, 4])
+  }
+
   /// 3-D inputs take masks broadcast against `[B, Lq, Lk]`.
   @Test func threeDimensionalMasksBroadcastAgainstBatchQueriesKeys() throws {
     let queries = RandomTensors.uniform([2, 9, 3])
