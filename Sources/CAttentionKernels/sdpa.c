@@ -77,28 +77,48 @@ static int workspace_allocate(workspace *ws, const ak_sdpa_problem *p) {
 
 /* The masks on a tile of keys [first_key, first_key + key_count): scores
  * of hidden keys become -inf (after any bias, so a hidden key stays hidden
- * whatever bias it has). */
+ * whatever bias it has). Masks stored along the keys, one row per query or
+ * one row for all, take vector paths; other broadcasts a plain loop. */
 static void apply_masks(
-    const ak_sdpa_problem *p, const workspace *ws, const item_position *at, long first_key,
-    long key_count) {
+    const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, const workspace *ws, const item_position *at,
+    long first_key, long key_count) {
   float *s = ws->scores;
+  const long lanes = at->query_count;
   if (p->bias != NULL) {
     const long *st = p->bias_strides;
     const float *origin = p->bias + at->batch_index * st[0] + at->head_index * st[1] +
                           at->first_query * st[2] + first_key * st[3];
-    for (long lane = 0; lane < at->query_count; lane++) {
-      const float *row = origin + lane * st[2];
-      for (long j = 0; j < key_count; j++) s[j * AK_LANES + lane] += row[j * st[3]] * LOG2E;
+    if (st[2] == 0) {
+      for (long j = 0; j < key_count; j++) {
+        const float value = origin[j * st[3]] * LOG2E;
+        for (int lane = 0; lane < AK_LANES; lane++) s[j * AK_LANES + lane] += value;
+      }
+    } else if (st[3] == 1) {
+      tiles->add_bias(s, key_count, lanes, origin, st[2], LOG2E);
+    } else {
+      for (long lane = 0; lane < lanes; lane++) {
+        for (long j = 0; j < key_count; j++) {
+          s[j * AK_LANES + lane] += origin[lane * st[2] + j * st[3]] * LOG2E;
+        }
+      }
     }
   }
   if (p->allowed != NULL) {
     const long *st = p->allowed_strides;
     const uint8_t *origin = p->allowed + at->batch_index * st[0] + at->head_index * st[1] +
                             at->first_query * st[2] + first_key * st[3];
-    for (long lane = 0; lane < at->query_count; lane++) {
-      const uint8_t *row = origin + lane * st[2];
+    if (st[2] == 0) {
       for (long j = 0; j < key_count; j++) {
-        if (row[j * st[3]] == 0) s[j * AK_LANES + lane] = -INFINITY;
+        if (origin[j * st[3]] != 0) continue;
+        for (int lane = 0; lane < AK_LANES; lane++) s[j * AK_LANES + lane] = -INFINITY;
+      }
+    } else if (st[3] == 1) {
+      tiles->mask_disallowed(s, key_count, lanes, origin, st[2]);
+    } else {
+      for (long lane = 0; lane < lanes; lane++) {
+        for (long j = 0; j < key_count; j++) {
+          if (origin[lane * st[2] + j * st[3]] == 0) s[j * AK_LANES + lane] = -INFINITY;
+        }
       }
     }
   }
@@ -170,7 +190,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
     for (long first = 0; first < key_end; first += key_block) {
       long count = key_end - first < key_block ? key_end - first : key_block;
       tiles->scores(keys + first * depth, count, depth, ws->queries_t, ws->scores);
-      apply_masks(p, ws, &at, first, count);
+      apply_masks(p, tiles, ws, &at, first, count);
       tiles->online_softmax(ws->scores, count, ws->running_max, ws->running_sum, ws->alpha);
       tiles->accumulate_values(
           values + first * value_depth, count, value_depth, ws->scores, ws->alpha, first == 0, ws->output_t);
@@ -188,7 +208,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
   for (long first = 0; first < key_end; first += key_block) {
     long count = key_end - first < key_block ? key_end - first : key_block;
     tiles->scores(keys + first * depth, count, depth, ws->queries_t, ws->scores);
-    apply_masks(p, ws, &at, first, count);
+    apply_masks(p, tiles, ws, &at, first, count);
     tiles->online_softmax(ws->scores, count, ws->running_max, ws->running_sum, ws->alpha);
   }
   for (int lane = 0; lane < AK_LANES; lane++) {
@@ -199,7 +219,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
   for (long first = 0; first < key_end; first += key_block) {
     long count = key_end - first < key_block ? key_end - first : key_block;
     tiles->scores(keys + first * depth, count, depth, ws->queries_t, ws->scores);
-    apply_masks(p, ws, &at, first, count);
+    apply_masks(p, tiles, ws, &at, first, count);
     tiles->probabilities(ws->scores, count, ws->running_max, ws->inverse_sum);
     tiles->store_transposed(ws->scores, lanes, count, NULL, weights + first, key_count);
     tiles->accumulate_values(

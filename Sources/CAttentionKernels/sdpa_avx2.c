@@ -139,6 +139,55 @@ AVX2 void ak_sdpa_pack_queries_avx2(
   }
 }
 
+AVX2 void ak_sdpa_add_bias_avx2(
+    float *s, long key_count, long lanes, const float *bias, long row_stride, float scale) {
+  const __m256 factor = _mm256_set1_ps(scale);
+  const long full_lanes = lanes / 8 * 8, full_keys = key_count / 8 * 8;
+  for (long lane = 0; lane < full_lanes; lane += 8) {
+    for (long j = 0; j < full_keys; j += 8) {
+      __m256 block[8];
+      for (int k = 0; k < 8; k++) block[k] = _mm256_loadu_ps(bias + (lane + k) * row_stride + j);
+      transpose8(block);
+      for (int k = 0; k < 8; k++) {
+        float *at = s + (j + k) * AK_LANES + lane;
+        _mm256_store_ps(at, _mm256_fmadd_ps(block[k], factor, _mm256_load_ps(at)));
+      }
+    }
+  }
+  for (long lane = 0; lane < lanes; lane++) {
+    for (long j = lane < full_lanes ? full_keys : 0; j < key_count; j++) {
+      s[j * AK_LANES + lane] += bias[lane * row_stride + j] * scale;
+    }
+  }
+}
+
+AVX2 void ak_sdpa_mask_disallowed_avx2(
+    float *s, long key_count, long lanes, const uint8_t *allowed, long row_stride) {
+  const __m256 hidden = _mm256_set1_ps(-INFINITY);
+  const long full_lanes = lanes / 8 * 8, full_keys = key_count / 8 * 8;
+  for (long lane = 0; lane < full_lanes; lane += 8) {
+    for (long j = 0; j < full_keys; j += 8) {
+      /* The 8 x 8 flags as floats (0 or 1), so the float transpose applies. */
+      __m256 block[8];
+      for (int k = 0; k < 8; k++) {
+        __m128i flags = _mm_loadl_epi64((const __m128i *)(allowed + (lane + k) * row_stride + j));
+        block[k] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(flags));
+      }
+      transpose8(block);
+      for (int k = 0; k < 8; k++) {
+        float *at = s + (j + k) * AK_LANES + lane;
+        __m256 masked = _mm256_cmp_ps(block[k], _mm256_setzero_ps(), _CMP_EQ_OQ);
+        _mm256_store_ps(at, _mm256_blendv_ps(_mm256_load_ps(at), hidden, masked));
+      }
+    }
+  }
+  for (long lane = 0; lane < lanes; lane++) {
+    for (long j = lane < full_lanes ? full_keys : 0; j < key_count; j++) {
+      if (allowed[lane * row_stride + j] == 0) s[j * AK_LANES + lane] = -INFINITY;
+    }
+  }
+}
+
 AVX2 void ak_sdpa_store_transposed_avx2(
     const float *tile_t, long lanes, long columns, const float *factor, float *output, long row_stride) {
   const long full_lanes = lanes / 8 * 8, full_columns = columns / 8 * 8;
@@ -233,6 +282,8 @@ static AVX2 void probabilities(float *s, long key_count, const float *running_ma
 const ak_sdpa_tiles ak_sdpa_tiles_avx2 = {
     .pack_queries = ak_sdpa_pack_queries_avx2,
     .store_transposed = ak_sdpa_store_transposed_avx2,
+    .add_bias = ak_sdpa_add_bias_avx2,
+    .mask_disallowed = ak_sdpa_mask_disallowed_avx2,
     .scores = scores,
     .online_softmax = online_softmax,
     .probabilities = probabilities,

@@ -158,6 +158,8 @@ static AVX512 void probabilities(
 const ak_sdpa_tiles ak_sdpa_tiles_avx512 = {
     .pack_queries = ak_sdpa_pack_queries_avx2,
     .store_transposed = ak_sdpa_store_transposed_avx2,
+    .add_bias = ak_sdpa_add_bias_avx2,
+    .mask_disallowed = ak_sdpa_mask_disallowed_avx2,
     .scores = scores,
     .online_softmax = online_softmax,
     .probabilities = probabilities,

@@ -99,6 +99,20 @@ static void pack_queries(const float *queries, long lanes, long depth, float fac
   }
 }
 
+static void add_bias(float *s, long key_count, long lanes, const float *bias, long row_stride, float scale) {
+  for (long lane = 0; lane < lanes; lane++) {
+    for (long j = 0; j < key_count; j++) s[j * AK_LANES + lane] += bias[lane * row_stride + j] * scale;
+  }
+}
+
+static void mask_disallowed(float *s, long key_count, long lanes, const uint8_t *allowed, long row_stride) {
+  for (long lane = 0; lane < lanes; lane++) {
+    for (long j = 0; j < key_count; j++) {
+      if (allowed[lane * row_stride + j] == 0) s[j * AK_LANES + lane] = -INFINITY;
+    }
+  }
+}
+
 static void store_transposed(
     const float *tile_t, long lanes, long columns, const float *factor, float *output, long row_stride) {
   for (long lane = 0; lane < lanes; lane++) {
@@ -152,6 +166,8 @@ static void probabilities(float *s, long key_count, const float *running_max, co
 const ak_sdpa_tiles ak_sdpa_tiles_portable = {
     .pack_queries = pack_queries,
     .store_transposed = store_transposed,
+    .add_bias = add_bias,
+    .mask_disallowed = mask_disallowed,
     .scores = scores,
     .online_softmax = online_softmax,
     .probabilities = probabilities,

@@ -27,6 +27,14 @@ typedef struct {
   void (*store_transposed)(
       const float *tile_t, long lanes, long columns, const float *factor, float *output, long row_stride);
 
+  /* s[j][lane] += bias[lane * row_stride + j] * scale, for lane < lanes and
+   * j < key_count: a tile of an additive mask stored along the keys. */
+  void (*add_bias)(float *s, long key_count, long lanes, const float *bias, long row_stride, float scale);
+
+  /* s[j][lane] = -inf where allowed[lane * row_stride + j] is 0, for
+   * lane < lanes and j < key_count: a tile of a Boolean mask. */
+  void (*mask_disallowed)(float *s, long key_count, long lanes, const uint8_t *allowed, long row_stride);
+
   /* s[j][lane] = sum_d keys[j][d] * queries_t[d][lane], j < key_count.
    * keys: (key_count, depth), rows `depth` apart; queries_t: (depth, LANES). */
   void (*scores)(const float *keys, long key_count, long depth, const float *queries_t, float *s);
@@ -58,8 +66,12 @@ extern const ak_sdpa_tiles ak_sdpa_tiles_portable;
 #if defined(__x86_64__) || defined(__i386__)
 extern const ak_sdpa_tiles ak_sdpa_tiles_avx2;
 extern const ak_sdpa_tiles ak_sdpa_tiles_avx512;
-/* The transposes of the AVX2 table, which the AVX-512 table shares. */
+/* The transposing steps of the AVX2 table, which the AVX-512 table shares. */
 void ak_sdpa_pack_queries_avx2(const float *queries, long lanes, long depth, float factor, float *queries_t);
+void ak_sdpa_add_bias_avx2(
+    float *s, long key_count, long lanes, const float *bias, long row_stride, float scale);
+void ak_sdpa_mask_disallowed_avx2(
+    float *s, long key_count, long lanes, const uint8_t *allowed, long row_stride);
 void ak_sdpa_store_transposed_avx2(
     const float *tile_t, long lanes, long columns, const float *factor, float *output, long row_stride);
 #endif

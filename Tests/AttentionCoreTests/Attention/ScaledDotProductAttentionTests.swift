@@ -14,7 +14,9 @@ enum MaskCase: String, CaseIterable, Sendable {
   case booleanQueryByKey
   case booleanFull
   case booleanBroadcastOverHeadsAndQueries
+  case booleanPerQuery
   case additiveQueryByKey
+  case additivePerQuery
   case additiveFullWithInfinities
   case causalWithValidLengths
   case bottomRightWithBooleanAndAdditive
@@ -54,8 +56,12 @@ enum MaskCase: String, CaseIterable, Sendable {
       masks.booleans = [booleans([batch, heads, queryCount, keyCount])]
     case .booleanBroadcastOverHeadsAndQueries:
       masks.booleans = [booleans([batch, 1, 1, keyCount])]
+    case .booleanPerQuery:
+      masks.booleans = [booleans([batch, 1, queryCount, 1])]
     case .additiveQueryByKey:
       masks.additives = [additive([queryCount, keyCount])]
+    case .additivePerQuery:
+      masks.additives = [additive([queryCount, 1], infinities: true)]
     case .additiveFullWithInfinities:
       masks.additives = [additive([batch, heads, queryCount, keyCount], infinities: true)]
     case .causalWithValidLengths:
