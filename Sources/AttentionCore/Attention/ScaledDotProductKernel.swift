@@ -41,7 +41,7 @@ enum ScaledDotProductKernel {
   /// waking a second thread costs more than it saves.
   static let minimumParallelWork = 1 << 21
 
-  /// The kernel's view of one call: raw buffers and sizes, all checked.
+  /// The checked arguments of one call, apart from the tensors' elements.
   struct Problem {
     let shapes: AttentionShapes
     let scale: Float
