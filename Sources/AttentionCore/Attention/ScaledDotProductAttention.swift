@@ -10,8 +10,10 @@
 /// without `returnWeights` the extra memory is a few tiles per core; key
 /// blocks that a causal mask or valid lengths hide from every query of a
 /// block are skipped. A query whose every key is masked gets zeros (see
-/// `AttentionMask`). NaN in the inputs comes out as NaN in the rows it
-/// reaches.
+/// `AttentionMask`). NaN in a query or a visible key makes its rows NaN;
+/// NaN in a value reaches that value's column in every row whose key
+/// blocks include it, even at weight 0 (0 · NaN is NaN, as in a matrix
+/// product).
 ///
 /// - Parameters:
 ///   - queries: `[B, H, Lq, D]` or `[B, Lq, D]`.
