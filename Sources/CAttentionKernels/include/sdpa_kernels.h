@@ -38,7 +38,8 @@ typedef struct {
   long allowed_strides[4];
   /* Keys per tile, >= 1. */
   long key_block;
-  /* Next work item to take; set to 0 before the workers start. */
+  /* Next work item to take: ak_sdpa_run sets it to 0; callers of
+   * ak_sdpa_work set it to 0 before their workers start. */
   long next_item;
 } ak_sdpa_problem;
 
