@@ -1,0 +1,92 @@
+/// Scaled dot-product attention: `softmax(queries · keysᵀ · scale + mask) · values`,
+/// computed in tiles without materialising the `Lq × Lk` scores.
+///
+/// Legend: `B` batch, `H` heads, `Lq` queries, `Lk` keys (= values),
+/// `D` query/key width, `Dv` value width.
+///
+/// The inputs are all 4-D (`[B, H, L, D]`) or all 3-D (`[B, L, D]`, one
+/// head); the output has the inputs' rank. The kernel walks the keys in
+/// blocks with a running maximum and sum per query (FlashAttention-2), so
+/// without `returnWeights` the extra memory is a few tiles per core; key
+/// blocks that a causal mask or valid lengths hide from every query of a
+/// block are skipped. A query whose every key is masked gets zeros (see
+/// `AttentionMask`). NaN in a query or a visible key makes its rows NaN;
+/// NaN in a value reaches that value's column in every row whose key
+/// blocks include it, even at weight 0 (0 · NaN is NaN, as in a matrix
+/// product).
+///
+/// - Parameters:
+///   - queries: `[B, H, Lq, D]` or `[B, Lq, D]`.
+///   - keys: `[B, H, Lk, D]` or `[B, Lk, D]`.
+///   - values: `[B, H, Lk, Dv]` or `[B, Lk, Dv]`.
+///   - mask: which keys each query sees, and any additive bias; `.none`
+///     by default.
+///   - scale: multiplies `queries · keysᵀ` before the mask is added;
+///     `1/√D` by default.
+///   - returnWeights: also return the attention weights (this needs
+///     `B·H·Lq·Lk` floats, and a second pass over the keys).
+/// - Returns: `output` `[B, H, Lq, Dv]` (or `[B, Lq, Dv]`) and, if asked
+///   for, `attentionWeights` `[B, H, Lq, Lk]` (or `[B, Lq, Lk]`), rows
+///   summing to 1 (or 0 where every key is masked).
+/// - Throws: `AttentionError` naming the shapes that disagree, a mask that
+///   does not fit the scores, bad valid lengths, an empty sequence or
+///   feature axis (`Lq`, `Lk` or `D` of 0), or a scale that is not finite.
+public func scaledDotProductAttention(
+  queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask = .none, scale: Float? = nil,
+  returnWeights: Bool = false
+) throws -> (output: Tensor, attentionWeights: Tensor?) {
+  try scaledDotProductAttention(
+    queries: queries, keys: keys, values: values, mask: mask, scale: scale, returnWeights: returnWeights,
+    instructionSet: .detected, threadCount: nil, keyBlock: ScaledDotProductKernel.defaultKeyBlock)
+}
+
+/// `scaledDotProductAttention` with the kernel's choices made by the caller,
+/// so that every instruction set, thread count and tile size can be tested.
+func scaledDotProductAttention(
+  queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask, scale: Float?, returnWeights: Bool,
+  instructionSet: ScaledDotProductKernel.InstructionSet, threadCount: Int?, keyBlock: Int
+) throws -> (output: Tensor, attentionWeights: Tensor?) {
+  let shapes = try AttentionShapes(queries: queries, keys: keys, values: values)
+  guard shapes.queryCount > 0, shapes.keyCount > 0, shapes.depth > 0 else {
+    throw AttentionError.invalidArgument(
+      "scaled dot-product attention needs at least one query, one key and one feature; "
+        + "got queries \(queries.shape) and keys \(keys.shape)")
+  }
+  let scale = scale ?? 1 / Float(shapes.depth).squareRoot()
+  guard scale.isFinite else {
+    throw AttentionError.invalidArgument("scale \(scale) is not finite")
+  }
+  let problem = ScaledDotProductKernel.Problem(
+    shapes: shapes, scale: scale, mask: try mask.resolved(for: shapes))
+
+  let outputCount = shapes.matrixCount * shapes.queryCount * shapes.valueDepth
+  let weightCount = returnWeights ? shapes.matrixCount * shapes.queryCount * shapes.keyCount : 0
+  var weightScalars: [Float]? = nil
+  let outputScalars = [Float](unsafeUninitializedCapacity: outputCount) { output, initialized in
+    queries.scalars.withUnsafeBufferPointer { queries in
+      keys.scalars.withUnsafeBufferPointer { keys in
+        values.scalars.withUnsafeBufferPointer { values in
+          guard returnWeights else {
+            ScaledDotProductKernel.run(
+              problem, queries: queries, keys: keys, values: values, output: output, weights: nil,
+              instructionSet: instructionSet, threadCount: threadCount, keyBlock: keyBlock)
+            return
+          }
+          weightScalars = [Float](unsafeUninitializedCapacity: weightCount) { weights, written in
+            ScaledDotProductKernel.run(
+              problem, queries: queries, keys: keys, values: values, output: output, weights: weights,
+              instructionSet: instructionSet, threadCount: threadCount, keyBlock: keyBlock)
+            written = weightCount
+          }
+        }
+      }
+    }
+    initialized = outputCount
+  }
+  let output = Tensor(
+    shape: shapes.leadingShape + [shapes.queryCount, shapes.valueDepth], scalars: outputScalars)
+  let attentionWeights = weightScalars.map {
+    Tensor(shape: shapes.leadingShape + [shapes.queryCount, shapes.keyCount], scalars: $0)
+  }
+  return (output, attentionWeights)
+}

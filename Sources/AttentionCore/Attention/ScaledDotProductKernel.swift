@@ -1,0 +1,123 @@
+import CAttentionKernels
+import Foundation
+
+/// The tiled attention kernel of `CAttentionKernels` (`sdpa.c`), run on
+/// every core.
+///
+/// The work is split into (batch·head, block of 64 queries) items that the
+/// calling thread and helper threads of the kernel's own pool take one by
+/// one; each keeps a few tiles of scratch memory, so memory use does not
+/// grow with `Lq·Lk`. The kernel does its own arithmetic (no BLAS call), so
+/// OpenBLAS's thread pool is not involved.
+enum ScaledDotProductKernel {
+  /// The vector instruction set the tile kernels use.
+  enum InstructionSet: Int, CaseIterable, Comparable, Sendable {
+    case portable = 0
+    case avx2 = 1
+    case avx512 = 2
+
+    /// The widest set this CPU has (lowered by `AK_ISA` in the environment).
+    static var detected: InstructionSet {
+      InstructionSet(rawValue: Int(ak_detected_isa().rawValue)) ?? .portable
+    }
+
+    /// Every set this CPU can run, narrowest first.
+    static var available: [InstructionSet] { allCases.filter { $0 <= detected } }
+
+    static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    var isa: ak_isa { ak_isa(rawValue: UInt32(rawValue)) }
+  }
+
+  /// Keys per tile. A tile of scores (128 keys × 64 queries, 32 KiB) and
+  /// the queries and outputs of a block stay in the L1 and L2 caches.
+  static let defaultKeyBlock = 128
+
+  /// The cores to use. Read once: on Linux the count comes from files
+  /// (affinity, cgroup quota), which costs more than a small attention call.
+  static let cores = ProcessInfo.processInfo.activeProcessorCount
+
+  /// Below this many multiply-adds the work runs on the calling thread:
+  /// waking a second thread costs more than it saves.
+  static let minimumParallelWork = 1 << 21
+
+  /// The checked arguments of one call, apart from the tensors' elements.
+  struct Problem {
+    let shapes: AttentionShapes
+    let scale: Float
+    let mask: ResolvedAttentionMask
+  }
+
+  /// Runs the kernel, writing every element of `output` and, if given, `weights`.
+  ///
+  /// - Parameters:
+  ///   - queries: `(B·H, Lq, D)`.
+  ///   - keys: `(B·H, Lk, D)`.
+  ///   - values: `(B·H, Lk, Dv)`.
+  ///   - output: `(B·H, Lq, Dv)`.
+  ///   - weights: `(B·H, Lq, Lk)`, or `nil`.
+  ///   - threadCount: threads, the calling one included; `nil` picks one
+  ///     per core for large problems and the calling thread alone for
+  ///     small ones.
+  static func run(
+    _ problem: Problem, queries: UnsafeBufferPointer<Float>, keys: UnsafeBufferPointer<Float>,
+    values: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>,
+    weights: UnsafeMutableBufferPointer<Float>?, instructionSet: InstructionSet, threadCount: Int?,
+    keyBlock: Int
+  ) {
+    let shapes = problem.shapes
+    precondition(instructionSet <= .detected, "\(instructionSet) is not available on this CPU")
+    precondition(keyBlock >= 1, "key block \(keyBlock)")
+    precondition(queries.count == shapes.matrixCount * shapes.queryCount * shapes.depth)
+    precondition(keys.count == shapes.matrixCount * shapes.keyCount * shapes.depth)
+    precondition(values.count == shapes.matrixCount * shapes.keyCount * shapes.valueDepth)
+    precondition(output.count == shapes.matrixCount * shapes.queryCount * shapes.valueDepth)
+    precondition(weights.map { $0.count == shapes.matrixCount * shapes.queryCount * shapes.keyCount } ?? true)
+
+    var parameters = ak_sdpa_problem()
+    parameters.queries = queries.baseAddress
+    parameters.keys = keys.baseAddress
+    parameters.values = values.baseAddress
+    parameters.output = output.baseAddress
+    parameters.weights = weights?.baseAddress
+    parameters.batch = shapes.batch
+    parameters.heads = shapes.heads
+    parameters.query_count = shapes.queryCount
+    parameters.key_count = shapes.keyCount
+    parameters.depth = shapes.depth
+    parameters.value_depth = shapes.valueDepth
+    parameters.scale = problem.scale
+    parameters.key_block = keyBlock
+    let items = ak_sdpa_item_count(&parameters)
+    guard items > 0 else { return }
+
+    let work = shapes.matrixCount * shapes.queryCount * shapes.keyCount * (shapes.depth + shapes.valueDepth)
+    let threads = max(1, min(items, threadCount ?? (work >= minimumParallelWork ? cores : 1)))
+
+    let mask = problem.mask
+    withOptionalPointer(mask.keyLimits) { keyLimits in
+      withOptionalPointer(mask.bias?.elements) { bias in
+        withOptionalPointer(mask.allowed?.elements) { allowed in
+          parameters.key_limits = keyLimits
+          parameters.bias = bias
+          parameters.allowed = allowed
+          if let strides = mask.bias?.strides {
+            parameters.bias_strides = (strides[0], strides[1], strides[2], strides[3])
+          }
+          if let strides = mask.allowed?.strides {
+            parameters.allowed_strides = (strides[0], strides[1], strides[2], strides[3])
+          }
+          let status = ak_sdpa_run(&parameters, instructionSet.isa, Int32(clamping: threads))
+          precondition(status == 0, "attention kernel could not allocate its scratch memory")
+        }
+      }
+    }
+  }
+
+  private static func withOptionalPointer<Element, Result>(
+    _ array: [Element]?, _ body: (UnsafePointer<Element>?) -> Result
+  ) -> Result {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
+  }
+}
