@@ -105,9 +105,11 @@ public struct BertModel: Sendable {
   static func attend(queries: Tensor, keys: Tensor, values: Tensor, validLengths: [Int]?) -> (
     context: Tensor, attentionWeights: Tensor
   ) {
-    // The shapes come from splitHeads and the lengths from checkInputs, so this cannot throw.
-    let (context, attentionWeights) = try! attentionPooling(
-      queries: queries, keys: keys, values: values, scoring: .scaledDot, validLengths: validLengths)
-    return (context, attentionWeights)
+    // The shapes come from splitHeads and the lengths from checkInputs, so this cannot throw;
+    // every sequence has a token, so no row is fully masked.
+    let mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
+    let (context, attentionWeights) = try! scaledDotProductAttention(
+      queries: queries, keys: keys, values: values, mask: mask, returnWeights: true)
+    return (context, attentionWeights!)
   }
 }
