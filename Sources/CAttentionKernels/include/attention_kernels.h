@@ -6,5 +6,6 @@
  * compiler flags that would make the package unusable as a dependency. */
 
 #include "cpu_features.h"
+#include "softmax_kernels.h"
 
 #endif
