@@ -12,11 +12,10 @@ import CAttentionKernels
 /// - Parameter x: any shape.
 /// - Returns: `e^x`, the shape of `x`.
 public func exp(_ x: Tensor) -> Tensor {
-  let scalars = [Float](unsafeUninitializedCapacity: x.count) { output, initialized in
+  let scalars = SoftmaxKernel.freshScalars(count: x.count) { output in
     x.scalars.withUnsafeBufferPointer { input in
       ExpKernel.apply(input, output: output)
     }
-    initialized = x.count
   }
   return Tensor(shape: x.shape, scalars: scalars)
 }
