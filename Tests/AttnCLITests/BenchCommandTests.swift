@@ -11,14 +11,17 @@ import Testing
   }
 
   /// The last line of standard output, parsed as a JSON object.
-  private func summary(of run: AttnRun, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+  private func summary(of run: AttnRun, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String:
+    Any]
+  {
     let lastLine = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
     let object = try JSONSerialization.jsonObject(with: Data(lastLine.utf8))
     return try #require(object as? [String: Any], "last line: \(lastLine)", sourceLocation: sourceLocation)
   }
 
   @Test func softmaxEndsWithAJSONSummary() throws {
-    let run = try runAttn(["bench", "softmax", "--shape", "17x33", "--runs", "2", "--warmup", "1"], in: folder)
+    let run = try runAttn(
+      ["bench", "softmax", "--shape", "17x33", "--runs", "2", "--warmup", "1"], in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
     let json = try summary(of: run)
     let median = try #require(json["median_ms"] as? Double)

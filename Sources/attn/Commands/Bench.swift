@@ -128,8 +128,10 @@ struct SoftmaxBench: ParsableCommand {
 /// is not in AttentionCore yet; until it is, this is `attentionPooling`,
 /// which also materialises the `[B, H, L, L]` scores and weights.
 private let benchedAttentionName = "attentionPooling"
-private func benchedAttention(_ queries: Tensor, _ keys: Tensor, _ values: Tensor, causal: Bool) throws -> Tensor {
-  try attentionPooling(queries: queries, keys: keys, values: values, scoring: .scaledDot, causal: causal).output
+private func benchedAttention(
+  _ queries: Tensor, _ keys: Tensor, _ values: Tensor, causal: Bool
+) throws -> Tensor {
+  try attentionPooling(queries: queries, keys: keys, values: values, causal: causal).output
 }
 
 struct SDPABench: ParsableCommand {
@@ -383,9 +385,11 @@ struct CopyBench: ParsableCommand {
 private func parseShape(_ text: String, separator: Character, axes: Int?, example: String) throws -> [Int] {
   let parts = text.split(separator: separator, omittingEmptySubsequences: false)
   let dimensions = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-  let expected = axes.map { "\($0) positive whole numbers joined by \"\(separator)\"" }
+  let expected =
+    axes.map { "\($0) positive whole numbers joined by \"\(separator)\"" }
     ?? "positive whole numbers joined by \"\(separator)\""
-  guard dimensions.count == parts.count, dimensions.allSatisfy({ $0 > 0 }), axes.map({ $0 == parts.count }) ?? true
+  guard dimensions.count == parts.count, dimensions.allSatisfy({ $0 > 0 }),
+    axes.map({ $0 == parts.count }) ?? true
   else {
     throw ValidationError("--shape \"\(text)\": expected \(expected), e.g. \(example)")
   }

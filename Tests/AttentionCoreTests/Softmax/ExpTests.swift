@@ -72,7 +72,9 @@ import Testing
     for instructionSet in KernelInstructionSet.allCases.filter(\.runsHere) {
       var output = poisoned(inputs.count)
       inputs.withUnsafeBufferPointer { input in
-        output.withUnsafeMutableBufferPointer { ExpKernel.apply(input, output: $0, instructionSet: instructionSet) }
+        output.withUnsafeMutableBufferPointer {
+          ExpKernel.apply(input, output: $0, instructionSet: instructionSet)
+        }
       }
       #expect(Array(output[0..<4]) == [1, 1, 0, .infinity], "\(instructionSet)")
       #expect(output[4].isNaN, "\(instructionSet)")

@@ -31,7 +31,8 @@ import Testing
         if let rowValidLengths { rowValidLengths.withUnsafeBufferPointer { run($0) } } else { run(nil) }
       }
     }
-    let untouched = buffer[..<offset].allSatisfy { $0.isNaN } && buffer[(offset + logits.count)...].allSatisfy { $0.isNaN }
+    let untouched =
+      buffer[..<offset].allSatisfy { $0.isNaN } && buffer[(offset + logits.count)...].allSatisfy { $0.isNaN }
     #expect(untouched, "\(instructionSet) wrote outside its output", sourceLocation: sourceLocation)
     return Array(buffer[offset..<offset + logits.count])
   }
@@ -81,7 +82,9 @@ import Testing
         for (row, length) in lengths.enumerated() {
           let masked = fused[row * rowLength + length..<(row + 1) * rowLength]
           let expectedMasked: Float = length == 0 ? 1 / Float(rowLength) : 0
-          #expect(masked.allSatisfy { $0 == expectedMasked }, "\(instructionSet) row \(row) of valid length \(length)")
+          #expect(
+            masked.allSatisfy { $0 == expectedMasked },
+            "\(instructionSet) row \(row) of valid length \(length)")
         }
       }
     }
