@@ -115,7 +115,7 @@ struct SoftmaxBench: ParsableCommand {
       ("gelem_s", .number(Double(elements) / seconds / 1e9)),
       ("gflops", .number(4 * Double(elements) / seconds / 1e9)),
       ("gbytes_s", .number(8 * Double(elements) / seconds / 1e9)),
-      ("max_rss_mib", .number(maxResidentMiB())),
+      ("max_rss_mib", .number(residentMiB().peak)),
     ])
   }
 }
@@ -164,7 +164,7 @@ struct SDPABench: ParsableCommand {
     let queries = Tensor.randn(dimensions, seed: 1)
     let keys = Tensor.randn(dimensions, seed: 2)
     let values = Tensor.randn(dimensions, seed: 3)
-    let residentWithInputs = maxResidentMiB()
+    let residentWithInputs = residentMiB().current
     let flops = 4 * Double(batch * heads) * Double(length) * Double(length) * Double(depth) / (causal ? 2 : 1)
     var checksum: Float = 0
     let rate = { (ms: Double) in "\(format(flops / ms / 1e6, 1)) GFLOP/s" }
@@ -172,7 +172,7 @@ struct SDPABench: ParsableCommand {
       checksum += try benchedAttention(queries, keys, values, causal: causal).scalars[0]
     }
     guard checksum.isFinite else { throw CommandError("sdpa \(shape): the output is not finite") }
-    let peak = maxResidentMiB()
+    let peak = residentMiB().peak
     let threads = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
     printJSON([
       ("bench", .string("sdpa")),
@@ -198,7 +198,7 @@ struct SDPABench: ParsableCommand {
 struct ExpBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "exp",
-    abstract: "Time exp over seeded inputs in [-104, 0]; with --sweep, measure its error over every float.",
+    abstract: "Time exp over seeded inputs in [-104, 0] on one thread; --sweep also measures its error.",
     discussion: """
       --sweep evaluates all 2^32 float bit patterns and compares each result with \
       exp in double precision, in ulps of the correctly rounded float (the smallest \
@@ -233,7 +233,7 @@ struct ExpBench: ParsableCommand {
       ("shape", .integers([count])),
       ("runs", .integer(runs.runs)),
       ("warmup", .integer(runs.warmup)),
-      ("threads", .integer(sweep ? threadCount : 1)),
+      ("threads", .integer(1)),
       ("isa", .string(KernelInstructionSet.detected.rawValue)),
       ("median_ms", .number(timings.median)),
       ("min_ms", .number(timings.minimum)),
@@ -246,6 +246,7 @@ struct ExpBench: ParsableCommand {
           + "x <= 0: max \(format(errors.nonPositive.ulps, 4)) ulp at x = \(errors.nonPositive.at); "
           + "NaN mismatches: \(errors.nanMismatches)")
       fields += [
+        ("sweep_threads", .integer(threadCount)),
         ("max_ulp", .number(errors.all.ulps)),
         ("max_ulp_at", .number(Double(errors.all.at))),
         ("max_ulp_nonpositive", .number(errors.nonPositive.ulps)),
@@ -422,15 +423,26 @@ private func checkMemory(bytes: Int, for argument: String) throws {
   }
 }
 
-/// The process's peak resident memory so far, in MiB.
-private func maxResidentMiB() -> Double {
-  var usage = rusage()
+/// This process's resident memory now and at its peak so far, in MiB.
+///
+/// On Linux from `/proc/self/status` (VmRSS, VmHWM): `getrusage`'s
+/// `ru_maxrss` would do, but it keeps the peak of the process image before
+/// `exec`, so a benchmark started from a large parent (a Python script
+/// holding PyTorch) would report the parent's memory.
+private func residentMiB() -> (current: Double, peak: Double) {
   #if os(Linux)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_maxrss) / 1024  // KiB on Linux
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    func kibibytes(_ field: String) -> Double {
+      let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+      let fields = line.split { $0 == " " || $0 == "\t" }
+      return fields.count > 1 ? Double(fields[1]) ?? .nan : .nan
+    }
+    return (kibibytes("VmRSS") / 1024, kibibytes("VmHWM") / 1024)
   #else
+    var usage = rusage()
     getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_maxrss) / 1_048_576  // bytes on Darwin
+    let peak = Double(usage.ru_maxrss) / 1_048_576  // bytes on Darwin
+    return (peak, peak)
   #endif
 }
 
