@@ -5,7 +5,7 @@ import CAttentionKernels
 /// Accuracy, against `exp` in double precision, measured over every one of
 /// the 2^32 float inputs (`attn bench exp --sweep`), in ulps of the
 /// correctly rounded result: at most 1.013 ulp on the AVX-512 and AVX2
-/// paths (1.011 for x <= 0, the arguments softmax uses) and 0.991 ulp on the
+/// paths (1.010 for x <= 0, the arguments softmax uses) and 0.990 ulp on the
 /// portable path (0.982 for x <= 0). Subnormal results are rounded, not
 /// flushed to 0; x < -104 gives 0, x > 89 gives +∞, NaN stays NaN.
 ///

@@ -14,9 +14,9 @@
  * Accuracy, against exp in double precision rounded to float, measured over
  * every one of the 2^32 float inputs (`attn bench exp --sweep`), in ulps of
  * the correctly rounded result:
- *   AVX-512F      max 1.013 ulp (at x = 59.306); 1.011 ulp for x <= 0
- *   AVX2 + FMA    max 1.013 ulp (at x = 59.306); 1.011 ulp for x <= 0
- *   portable      max 0.991 ulp (at x = 70.403); 0.982 ulp for x <= 0
+ *   AVX-512F      max 1.013 ulp (at x = 59.306); 1.010 ulp for x <= 0
+ *   AVX2 + FMA    max 1.013 ulp (at x = 59.306); 1.010 ulp for x <= 0
+ *   portable      max 0.990 ulp (at x = 70.403); 0.982 ulp for x <= 0
  * Subnormal results are rounded once, not flushed; x < -104 gives 0 (the
  * exact result is below half the smallest subnormal), x > 89 gives +inf,
  * -inf gives 0, +inf gives +inf, NaN gives NaN.
