@@ -28,7 +28,18 @@ public func attentionPooling(
   validLengths: [Int]? = nil, causal: Bool = false
 ) throws -> (output: Tensor, attentionWeights: Tensor) {
   let shapes = try AttentionShapes(queries: queries, keys: keys, values: values)
+  // Every row keeps a key: the flash kernel computes exactly d2l's weights
+  // (-1e6 and -inf both give exp 0 next to a finite score). A valid length of
+  // 0 needs d2l's uniform row, which only the masked-softmax path gives.
   var rowValidLengths = try shapes.rowValidLengths(validLengths, context: "keys \(keys.shape)")
+  if validLengths?.contains(0) != true {
+    var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
+    if causal { mask = mask.combined(with: .causal) }
+    let (output, attentionWeights) = try scaledDotProductAttention(
+      queries: queries, keys: keys, values: values, mask: mask, scale: scoring == .dot ? 1 : nil,
+      returnWeights: true)
+    return (output, attentionWeights!)
+  }
   if causal {
     // Rows run over [B·H, Lq]; query i keeps keys 0...i, and at most Lk of them.
     let rowCount = shapes.matrixCount * shapes.queryCount

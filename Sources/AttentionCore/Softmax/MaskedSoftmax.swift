@@ -40,49 +40,59 @@ public func maskedSoftmax(_ scores: Tensor, validLengths: Tensor) throws -> Tens
   try maskedSoftmax(scores, validLengths: ValidLengths.integers(from: validLengths, scores: scores))
 }
 
+/// `maskedSoftmax(_:validLengths:)` written into an existing tensor, which
+/// skips allocating (and page-faulting) a fresh output.
+///
+/// - Parameters:
+///   - scores: `[B, Lq, Lk]`.
+///   - validLengths: `nil`, `[B]` or `[B·Lq]`, each in `0...Lk`, as for
+///     `maskedSoftmax(_:validLengths:)`.
+///   - weights: `[B, Lq, Lk]`; every element is overwritten.
+///   - threads: how many threads share the rows; `nil` picks by size.
+/// - Throws: `AttentionError` if `scores` is not 3-D, `weights` has another
+///   shape, or the valid lengths are wrong.
+public func maskedSoftmax(
+  _ scores: Tensor, validLengths: [Int]?, into weights: inout Tensor, threads: Int? = nil
+) throws {
+  guard scores.rank == 3 else {
+    throw AttentionError.shapeMismatch(
+      "maskedSoftmax needs scores [B, Lq, Lk], got \(scores.shape) (rank \(scores.rank))")
+  }
+  guard weights.shape == scores.shape else {
+    throw AttentionError.shapeMismatch(
+      "masked softmax of scores \(scores.shape) cannot be written into weights \(weights.shape)")
+  }
+  let rowValidLengths = try ValidLengths.perRow(
+    validLengths, batch: scores.shape[0], queries: scores.shape[1], keys: scores.shape[2],
+    for: "scores \(scores.shape)")
+  let rowLength = scores.shape[2]
+  scores.scalars.withUnsafeBufferPointer { input in
+    weights.scalars.withUnsafeMutableBufferPointer { output in
+      withOptionalBuffer(rowValidLengths) { lengths in
+        SoftmaxKernel.rows(
+          input, output: output, rowLength: rowLength, rowValidLengths: lengths, threads: threads)
+      }
+    }
+  }
+}
+
 /// Masked softmax with one already-checked valid length per row of `scores`.
 func maskedSoftmax(_ scores: Tensor, rowValidLengths: [Int]?) -> Tensor {
   let rowLength = scores.shape.last ?? 1
-  let scalars = [Float](unsafeUninitializedCapacity: scores.count) { output, initialized in
+  let scalars = SoftmaxKernel.freshScalars(count: scores.count) { output in
     scores.scalars.withUnsafeBufferPointer { input in
-      if let rowValidLengths {
-        rowValidLengths.withUnsafeBufferPointer { lengths in
-          SoftmaxKernel.maskedRows(input, output: output, rowLength: rowLength, rowValidLengths: lengths)
-        }
-      } else {
-        SoftmaxKernel.rows(input, output: output, rowLength: rowLength)
+      withOptionalBuffer(rowValidLengths) { lengths in
+        SoftmaxKernel.rows(input, output: output, rowLength: rowLength, rowValidLengths: lengths)
       }
     }
-    initialized = scores.count
   }
   return Tensor(shape: scores.shape, scalars: scalars)
 }
 
-extension SoftmaxKernel {
-  /// Masked softmax of consecutive rows, one valid length per row.
-  ///
-  /// - Parameters:
-  ///   - input: `(rows, rowLength)`.
-  ///   - output: `(rows, rowLength)`; every element is written.
-  ///   - rowValidLengths: `(rows,)`, each in `0...rowLength`.
-  static func maskedRows(
-    _ input: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>, rowLength: Int,
-    rowValidLengths: UnsafeBufferPointer<Int>
-  ) {
-    precondition(input.count == output.count, "input \(input.count) vs output \(output.count)")
-    guard rowLength > 0, input.count > 0 else { return }
-    let rowCount = input.count / rowLength
-    precondition(rowCount * rowLength == input.count, "\(input.count) elements are not rows of \(rowLength)")
-    precondition(
-      rowValidLengths.count == rowCount, "\(rowValidLengths.count) valid lengths for \(rowCount) rows")
-    let source = input.baseAddress!
-    let destination = output.baseAddress!
-    ParallelRows.forEachChunk(rows: rowCount, rowLength: rowLength) { rows in
-      for r in rows {
-        row(
-          source + r * rowLength, output: destination + r * rowLength, length: rowLength,
-          validLength: rowValidLengths[r])
-      }
-    }
-  }
+/// Calls `body` with the elements of `array`, or with `nil`.
+private func withOptionalBuffer<Result>(
+  _ array: [Int]?, _ body: (UnsafeBufferPointer<Int>?) -> Result
+) -> Result {
+  guard let array else { return body(nil) }
+  return array.withUnsafeBufferPointer { body($0) }
 }

@@ -7,5 +7,6 @@
 
 #include "cpu_features.h"
 #include "sdpa_kernels.h"
+#include "softmax_kernels.h"
 
 #endif

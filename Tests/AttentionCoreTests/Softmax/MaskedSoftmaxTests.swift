@@ -66,13 +66,39 @@ import Testing
     scores.scalars.withUnsafeBufferPointer { input in
       rowLengths.withUnsafeBufferPointer { lengths in
         output.withUnsafeMutableBufferPointer {
-          SoftmaxKernel.maskedRows(input, output: $0, rowLength: keys, rowValidLengths: lengths)
+          SoftmaxKernel.rows(input, output: $0, rowLength: keys, rowValidLengths: lengths)
         }
       }
     }
     let expected = Reference.maskedSoftmax(
       scores.scalars.map(Double.init), rowLength: keys, rowValidLengths: rowLengths)
     expectClose(output, expected)
+  }
+
+  @Test func intoAnExistingTensorGivesTheSameWeights() throws {
+    let (batch, queries, keys) = (2, 3, 1001)
+    let scores = RandomTensors.uniform([batch, queries, keys], in: -9...9)
+    for validLengths in [nil, RandomTensors.validLengths(count: batch, maximum: keys)] {
+      var weights = Tensor(repeating: .nan, shape: scores.shape)
+      try maskedSoftmax(scores, validLengths: validLengths, into: &weights, threads: 2)
+      #expect(weights == (try maskedSoftmax(scores, validLengths: validLengths)))
+    }
+  }
+
+  @Test func intoChecksTheOutputShapeAndTheLengths() {
+    let scores = Tensor.zeros([2, 3, 4])
+    var wrongShape = Tensor.zeros([2, 4, 3])
+    expectAttentionError(.shapeMismatch, mentioning: ["[2, 3, 4]", "[2, 4, 3]"]) {
+      try maskedSoftmax(scores, validLengths: [1, 2], into: &wrongShape)
+    }
+    var weights = Tensor.zeros([2, 3, 4])
+    expectAttentionError(.invalidValidLengths, mentioning: ["5", "0...4"]) {
+      try maskedSoftmax(scores, validLengths: [1, 5], into: &weights)
+    }
+    var flat = Tensor.zeros([6, 4])
+    expectAttentionError(.shapeMismatch, mentioning: ["[6, 4]"]) {
+      try maskedSoftmax(Tensor.zeros([6, 4]), validLengths: nil, into: &flat)
+    }
   }
 
   @Test func noValidLengthsIsPlainSoftmax() throws {

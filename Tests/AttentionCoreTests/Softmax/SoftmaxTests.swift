@@ -12,31 +12,49 @@ import Testing
   }
 
   @Test func matchesFloat64ReferenceOnOddShapes() {
-    let logits = RandomTensors.uniform([3, 5, 7], in: -8...8)
-    let weights = softmax(logits)
-    #expect(weights.shape == [3, 5, 7])
-    expectClose(weights.scalars, Reference.softmax(logits.scalars.map(Double.init), rowLength: 7))
+    for shape in [[3, 5, 7], [1, 1], [2, 1, 4097], [17, 3]] {
+      let logits = RandomTensors.uniform(shape, in: -8...8)
+      let weights = softmax(logits)
+      #expect(weights.shape == shape)
+      expectClose(weights.scalars, Reference.softmax(logits.scalars.map(Double.init), rowLength: shape.last!))
+    }
   }
 
-  @Test func kernelWritesEveryElementOfAPoisonedOutput() {
-    let logits = RandomTensors.uniform([11, 13], in: -30...30)
-    var output = poisoned(logits.count)
-    logits.scalars.withUnsafeBufferPointer { input in
-      output.withUnsafeMutableBufferPointer { SoftmaxKernel.rows(input, output: $0, rowLength: 13) }
-    }
-    expectClose(output, Reference.softmax(logits.scalars.map(Double.init), rowLength: 13))
+  @Test func intoAnExistingTensorAndInPlaceGiveTheSameWeights() throws {
+    let logits = RandomTensors.uniform([7, 1000], in: -30...30)
+    let expected = softmax(logits)
+    var weights = Tensor(repeating: .nan, shape: [7, 1000])
+    try softmax(logits, into: &weights)
+    #expect(weights == expected)
+    var inPlace = logits
+    inPlace.formSoftmax()
+    #expect(inPlace == expected)
+    // A shared output is copied before it is written, like any Tensor.
+    var shared = weights
+    let kept = shared
+    try softmax(RandomTensors.uniform([7, 1000]), into: &shared)
+    #expect(kept == expected)
+    #expect(shared != expected)
   }
 
-  @Test func largeInputsSplitAcrossThreadsGiveTheSameRows() {
-    // Above ParallelRows.minimumParallelElements, so the threaded path runs.
-    let (rows, rowLength) = (301, 1001)
-    #expect(rows * rowLength >= ParallelRows.minimumParallelElements)
-    let logits = RandomTensors.uniform([rows, rowLength], in: -20...20)
-    var output = poisoned(logits.count)
-    logits.scalars.withUnsafeBufferPointer { input in
-      output.withUnsafeMutableBufferPointer { SoftmaxKernel.rows(input, output: $0, rowLength: rowLength) }
+  @Test func intoATensorOfAnotherShapeThrows() {
+    var weights = Tensor.zeros([3, 4])
+    expectAttentionError(.shapeMismatch, mentioning: ["[4, 3]", "[3, 4]"]) {
+      try softmax(Tensor.zeros([4, 3]), into: &weights)
     }
-    expectClose(output, Reference.softmax(logits.scalars.map(Double.init), rowLength: rowLength))
+  }
+
+  @Test func largeInputsGiveTheSameRowsOnAnyThreadCount() throws {
+    let logits = RandomTensors.uniform([301, 1001], in: -20...20)
+    let expected = Reference.softmax(logits.scalars.map(Double.init), rowLength: 1001)
+    let automatic = softmax(logits)
+    expectClose(automatic.scalars, expected)
+    for threads in [1, 2, 5] {
+      #expect(softmax(logits, threads: threads) == automatic)
+      var weights = Tensor(repeating: .nan, shape: logits.shape)
+      try softmax(logits, into: &weights, threads: threads)
+      #expect(weights == automatic)
+    }
   }
 
   @Test func rowsOfPlusMinusTenThousandStayFiniteAndSumToOne() {
@@ -61,24 +79,12 @@ import Testing
     #expect(softmax(Tensor.zeros([0, 4])).count == 0)
   }
 
-  @Test func plusInfinityTurnsItsRowIntoNaNAsInPyTorch() {
-    let weights = softmax(Tensor(rows: [[.infinity, 1, 2], [1, 2, 3]]))
-    #expect((0..<3).allSatisfy { weights[0, $0].isNaN })
-    #expect((0..<3).allSatisfy { weights[1, $0].isFinite })
-  }
-
-  @Test func expKernelStaysWithinTwoUlps() {
-    var worstUlps = 0.0
-    for _ in 0..<50_000 {
-      let x = Float.random(in: ExpKernel.lowestArgument...0)
-      let exact = Foundation.exp(Double(x))
-      let error = abs(Double(ExpKernel.nonPositive(x)) - exact)
-      worstUlps = max(worstUlps, error / Double(Float(exact).ulp))
-    }
-    #expect(worstUlps <= 2)
-    #expect(ExpKernel.nonPositive(0) == 1)
-    #expect(ExpKernel.nonPositive(-100) == 0)
-    #expect(ExpKernel.nonPositive(-.infinity) == 0)
-    #expect(ExpKernel.nonPositive(.nan).isNaN)
+  @Test func plusInfinityNaNAndAllMinusInfinityTurnTheirRowIntoNaNAsInPyTorch() {
+    let weights = softmax(
+      Tensor(rows: [[.infinity, 1, 2], [1, .nan, 3], [-.infinity, -.infinity, -.infinity], [1, 2, 3]]))
+    for row in 0..<3 { #expect((0..<3).allSatisfy { weights[row, $0].isNaN }) }
+    #expect((0..<3).allSatisfy { weights[3, $0].isFinite })
+    let partly = softmax(Tensor([-.infinity, 0, 0]))
+    #expect(partly.scalars == [0, 0.5, 0.5])
   }
 }
