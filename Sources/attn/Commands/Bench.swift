@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
       median_ms, min_ms, the work rate, the shape, runs, isa and threads. \
       AK_ISA=portable|avx2|avx512 lowers the instruction set the kernels use.
       """,
-    subcommands: [SoftmaxBench.self, SDPABench.self, ExpBench.self, CopyBench.self]
+    subcommands: [SoftmaxBench.self, SDPABench.self, ModelBench.self, ExpBench.self, CopyBench.self]
   )
 }
 
@@ -123,10 +123,6 @@ struct SoftmaxBench: ParsableCommand {
 // MARK: - sdpa
 
 /// The attention the sdpa benchmark times, and its name in the JSON.
-///
-/// `scaledDotProductAttention(queries:keys:values:mask:scale:returnWeights:)`
-/// is not in AttentionCore yet; until it is, this is `attentionPooling`,
-/// which also materialises the `[B, H, L, L]` scores and weights.
 private let benchedAttentionName = "scaledDotProductAttention"
 private func benchedAttention(
   _ queries: Tensor, _ keys: Tensor, _ values: Tensor, causal: Bool
@@ -429,7 +425,7 @@ private func checkMemory(bytes: Int, for argument: String) throws {
 /// `ru_maxrss` would do, but it keeps the peak of the process image before
 /// `exec`, so a benchmark started from a large parent (a Python script
 /// holding PyTorch) would report the parent's memory.
-private func residentMiB() -> (current: Double, peak: Double) {
+func residentMiB() -> (current: Double, peak: Double) {
   #if os(Linux)
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     func kibibytes(_ field: String) -> Double {
@@ -470,6 +466,6 @@ enum JSONValue {
 }
 
 /// Prints `fields` as one JSON object on one line, in the given order.
-private func printJSON(_ fields: [(String, JSONValue)]) {
+func printJSON(_ fields: [(String, JSONValue)]) {
   print("{" + fields.map { "\"\($0.0)\": \($0.1.text)" }.joined(separator: ", ") + "}")
 }
