@@ -45,7 +45,8 @@ let package = Package(
     .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps"]),
     .testTarget(
-      name: "TransformerModelsTests", dependencies: ["TransformerModels"], exclude: ["TokenizerFixtures", "Fixtures"]),
+      name: "TransformerModelsTests", dependencies: ["TransformerModels"],
+      exclude: ["TokenizerFixtures", "Fixtures"]),
     .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO"]),
   ]
 )

@@ -95,7 +95,8 @@ func expectOneLineError(
   #expect(run.status == status, "status \(run.status), stderr: \(run.stderr)", sourceLocation: sourceLocation)
   #expect(run.errorLines.count == 1, "stderr: \(run.stderr)", sourceLocation: sourceLocation)
   #expect(run.stderr.hasPrefix("error: "), "stderr: \(run.stderr)", sourceLocation: sourceLocation)
-  #expect(run.stderr.contains(file), "stderr does not name \(file): \(run.stderr)", sourceLocation: sourceLocation)
+  #expect(
+    run.stderr.contains(file), "stderr does not name \(file): \(run.stderr)", sourceLocation: sourceLocation)
   if let detail {
     #expect(
       run.stderr.lowercased().contains(detail.lowercased()), "stderr lacks \"\(detail)\": \(run.stderr)",

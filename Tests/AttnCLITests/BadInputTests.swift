@@ -55,7 +55,8 @@ import Testing
     var bytes = validMatrix
     bytes[1] = UInt8(ascii: "X")
     try write(bytes, to: "magic.npy")
-    expectOneLineError(try runAttn(["heatmap", "magic.npy", "--out", "fig.png"], in: folder), naming: "magic.npy")
+    expectOneLineError(
+      try runAttn(["heatmap", "magic.npy", "--out", "fig.png"], in: folder), naming: "magic.npy")
     expectNoOutput("fig.png")
   }
 
@@ -64,7 +65,8 @@ import Testing
       header: "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }",
       payload: float32Bytes(Array(repeating: 1, count: 12)), declaredHeaderLength: 60000)
     try write(bytes, to: "liar.npy")
-    expectOneLineError(try runAttn(["heatmap", "liar.npy", "--out", "fig.png"], in: folder), naming: "liar.npy")
+    expectOneLineError(
+      try runAttn(["heatmap", "liar.npy", "--out", "fig.png"], in: folder), naming: "liar.npy")
     expectNoOutput("fig.png")
   }
 
@@ -73,7 +75,8 @@ import Testing
       header: "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 1099511627776), }",
       payload: float32Bytes([1, 2, 3]))
     try write(bytes, to: "huge.npy")
-    expectOneLineError(try runAttn(["heatmap", "huge.npy", "--out", "fig.png"], in: folder), naming: "huge.npy")
+    expectOneLineError(
+      try runAttn(["heatmap", "huge.npy", "--out", "fig.png"], in: folder), naming: "huge.npy")
   }
 
   @Test func fortranOrder() throws {
@@ -112,7 +115,8 @@ import Testing
       payload: float32Bytes([1, 2, 3, 4]))
     try write(bytes, to: "five.npy")
     expectOneLineError(
-      try runAttn(["heatmap", "five.npy", "--out", "fig.png"], in: folder), naming: "five.npy", mentioning: "5-D")
+      try runAttn(["heatmap", "five.npy", "--out", "fig.png"], in: folder), naming: "five.npy",
+      mentioning: "5-D")
   }
 
   @Test func emptyArray() throws {

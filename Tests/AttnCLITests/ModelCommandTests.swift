@@ -23,7 +23,8 @@ private let modelFolder: String? = {
   @Test(.enabled(if: modelFolder != nil, "the model is not fetched (scripts/fetch-model)"))
   func attentionsOfEveryLayerAndHead() throws {
     let model = try #require(modelFolder)
-    let run = try runAttn(["model", model, "The cat sat on the mat.", "--npy", "a.npy", "--out", "a.png"], in: folder)
+    let run = try runAttn(
+      ["model", model, "The cat sat on the mat.", "--npy", "a.npy", "--out", "a.png"], in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
     let tokens = try runAttn(["tokenize", model, "The cat sat on the mat."], in: folder)
     let json = try JSONSerialization.jsonObject(with: Data(tokens.stdout.utf8)) as? [String: Any]
@@ -40,7 +41,8 @@ private let modelFolder: String? = {
 
     // The same run, chosen layers and heads: the matching slices.
     let chosen = try runAttn(
-      ["model", model, "The cat sat on the mat.", "--layers", "6,1", "--heads", "2-4", "--npy", "b.npy"], in: folder)
+      ["model", model, "The cat sat on the mat.", "--layers", "6,1", "--heads", "2-4", "--npy", "b.npy"],
+      in: folder)
     #expect(chosen.status == 0, "stderr: \(chosen.stderr)")
     let slices = try TensorFile.read(path: path("b.npy"))
     #expect(slices.shape == [2, 3, count, count])
@@ -73,7 +75,8 @@ private let modelFolder: String? = {
     let model = try #require(modelFolder)
     try Data("First sentence.\n\nA second, longer sentence here.\n".utf8).write(
       to: folder.appendingPathComponent("texts.txt"))
-    let run = try runAttn(["model", model, "--input", "texts.txt", "--npy", "att.npy", "--layers", "1"], in: folder)
+    let run = try runAttn(
+      ["model", model, "--input", "texts.txt", "--npy", "att.npy", "--layers", "1"], in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
     let first = try TensorFile.read(path: path("att-1.npy"))
     let second = try TensorFile.read(path: path("att-2.npy"))
@@ -94,7 +97,8 @@ private let modelFolder: String? = {
     let refused = try runAttn(["model", model, long, "--no-truncate", "--npy", "x.npy"], in: folder)
     expectOneLineError(refused, naming: "text", mentioning: "512")
     #expect(!FileManager.default.fileExists(atPath: path("x.npy")))
-    let truncated = try runAttn(["model", model, long, "--layers", "1", "--heads", "1", "--npy", "x.npy"], in: folder)
+    let truncated = try runAttn(
+      ["model", model, long, "--layers", "1", "--heads", "1", "--npy", "x.npy"], in: folder)
     #expect(truncated.status == 0, "stderr: \(truncated.stderr)")
     #expect(truncated.stderr.hasPrefix("warning: ") && truncated.stderr.contains("truncated to 512"))
     #expect(try TensorFile.read(path: path("x.npy")).shape == [1, 1, 512, 512])
@@ -102,10 +106,12 @@ private let modelFolder: String? = {
 
   @Test func aFolderWithoutTheModelFilesIsNamed() throws {
     try FileManager.default.createDirectory(atPath: path("m"), withIntermediateDirectories: true)
-    try Data("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n".utf8).write(to: folder.appendingPathComponent("m/vocab.txt"))
+    try Data("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n".utf8).write(
+      to: folder.appendingPathComponent("m/vocab.txt"))
     let run = try runAttn(["model", "m", "hello", "--npy", "x.npy"], in: folder)
     expectOneLineError(run, naming: "config.json")
-    try Data(#"{"model_type": "gpt2", "hidden_size": 8}"#.utf8).write(to: folder.appendingPathComponent("m/config.json"))
+    try Data(#"{"model_type": "gpt2", "hidden_size": 8}"#.utf8).write(
+      to: folder.appendingPathComponent("m/config.json"))
     let gpt = try runAttn(["model", "m", "hello", "--npy", "x.npy"], in: folder)
     expectOneLineError(gpt, naming: "config.json", mentioning: "bert")
     #expect(!FileManager.default.fileExists(atPath: path("x.npy")))

@@ -21,7 +21,8 @@ import Testing
 
   /// Our PNG read back by Cairo's (libpng's) reader, pixel by pixel.
   private func decoded(_ png: [UInt8]) throws -> (width: Int, height: Int, pixel: (Int, Int) -> UInt32) {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("png-\(UUID().uuidString).png").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("png-\(UUID().uuidString).png")
+      .path
     defer { try? FileManager.default.removeItem(atPath: path) }
     try Data(png).write(to: URL(fileURLWithPath: path))
     let surface = cairo_image_surface_create_from_png(path)!

@@ -43,8 +43,10 @@ import Testing
     }
   }
 
-  @Test(arguments: [("0", "layers 1-3"), ("4", "layers 1-3"), ("2-1", "backwards"), ("a", "not a number"),
-    ("1,,2", "not a number"), ("1-2-3", "not a number")])
+  @Test(arguments: [
+    ("0", "layers 1-3"), ("4", "layers 1-3"), ("2-1", "backwards"), ("a", "not a number"),
+    ("1,,2", "not a number"), ("1-2-3", "not a number"),
+  ])
   func badListsNameTheOptionAndTheRange(_ list: String, _ mention: String) {
     #expect {
       try AttentionSelection(layers: list, heads: nil, layerCount: 3, headCount: 4)

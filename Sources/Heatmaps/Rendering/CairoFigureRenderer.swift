@@ -90,7 +90,9 @@ struct CairoFigureRenderer {
   }
 
   /// A copy of `surface` with every pixel repeated `factor` times across and down.
-  private func enlargedImage(_ surface: OpaquePointer, columns: Int, rows: Int, by factor: Int) -> OpaquePointer {
+  private func enlargedImage(_ surface: OpaquePointer, columns: Int, rows: Int, by factor: Int)
+    -> OpaquePointer
+  {
     let enlarged = cairo_image_surface_create(
       CAIRO_FORMAT_ARGB32, Int32(columns * factor), Int32(rows * factor))!
     let sourceStride = Int(cairo_image_surface_get_stride(surface)) / 4

@@ -38,7 +38,8 @@ enum CSVTable {
       }
       if let columns, cells.count != columns {
         throw Problem(
-          "line \(lineNumber) has \(cells.count) value\(cells.count == 1 ? "" : "s"), line \(firstRowLine) has \(columns)")
+          "line \(lineNumber) has \(cells.count) value\(cells.count == 1 ? "" : "s"), line \(firstRowLine) has \(columns)"
+        )
       }
       if columns == nil {
         if let header, header.names != cells.count {

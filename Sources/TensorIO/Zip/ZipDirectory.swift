@@ -205,7 +205,8 @@ enum ZipDirectory {
     of entry: ZipEntry, in source: ByteSource, dataLimit: Int
   ) throws(Problem) {
     guard entry.localHeaderOffset <= dataLimit - localHeaderLength else {
-      throw Problem("ZIP entry \"\(entry.name)\": local header offset \(entry.localHeaderOffset) out of range")
+      throw Problem(
+        "ZIP entry \"\(entry.name)\": local header offset \(entry.localHeaderOffset) out of range")
     }
     let local = try source.bytes(at: entry.localHeaderOffset, count: localHeaderLength)
     guard local.uint32(at: 0) == localHeaderSignature else {

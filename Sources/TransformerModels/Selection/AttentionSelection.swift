@@ -67,7 +67,8 @@ public struct AttentionSelection: Sendable, Equatable {
     return Tensor(shape: [layers.count, columns, attentions.shape[2], attentions.shape[3]], scalars: scalars)
   }
 
-  private static func indices(_ list: String?, option: String, count: Int, noun: String) throws(SelectionError)
+  private static func indices(_ list: String?, option: String, count: Int, noun: String)
+    throws(SelectionError)
     -> [Int]
   {
     guard let list else { return Array(0..<count) }

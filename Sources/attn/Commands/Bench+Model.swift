@@ -38,9 +38,11 @@ struct ModelBench: ParsableCommand {
     let text = "Attention is a scarce resource: the brain cannot process everything it senses, so it selects."
     let encoded = try tokenizer.encode(text).ids  // [CLS] pieces… [SEP]
     let pieces = Array(encoded.dropFirst().dropLast())
-    let ids = [encoded[0]] + (0..<(tokens - 2)).map { pieces[$0 % pieces.count] } + [encoded[encoded.count - 1]]
+    let ids =
+      [encoded[0]] + (0..<(tokens - 2)).map { pieces[$0 % pieces.count] } + [encoded[encoded.count - 1]]
     var checksum: Float = 0
-    let timings = try runs.time("model \(tokens) tokens", describe: { _ in "\(bert.config.layerCount) layers" }) {
+    let layers = "\(bert.config.layerCount) layers"
+    let timings = try runs.time("model \(tokens) tokens", describe: { _ in layers }) {
       checksum += try bert.forward(ids: ids).attentions.scalars[0]
     }
     guard checksum.isFinite else { throw CommandError("\(folder): the attentions are not finite") }

@@ -127,7 +127,8 @@ private let benchedAttentionName = "scaledDotProductAttention"
 private func benchedAttention(
   _ queries: Tensor, _ keys: Tensor, _ values: Tensor, causal: Bool
 ) throws -> Tensor {
-  try scaledDotProductAttention(queries: queries, keys: keys, values: values, mask: causal ? .causal : .none).output
+  try scaledDotProductAttention(queries: queries, keys: keys, values: values, mask: causal ? .causal : .none)
+    .output
 }
 
 struct SDPABench: ParsableCommand {

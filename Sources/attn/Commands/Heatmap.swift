@@ -48,7 +48,9 @@ func terminalColumns() -> Int {
   if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
     return Int(size.ws_col)
   }
-  if let fromEnvironment = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), fromEnvironment > 0 {
+  if let fromEnvironment = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init),
+    fromEnvironment > 0
+  {
     return fromEnvironment
   }
   return 80

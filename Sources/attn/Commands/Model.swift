@@ -74,7 +74,8 @@ struct Model: ParsableCommand {
     let progress = ProgressBar(total: texts.count, enabled: texts.count > 1)
     for (index, item) in texts.enumerated() {
       let label = input.map { "\($0):\(index + 1)" } ?? "text"
-      try draw(item.text, pair: item.pair, label: label, number: texts.count > 1 ? index + 1 : nil,
+      try draw(
+        item.text, pair: item.pair, label: label, number: texts.count > 1 ? index + 1 : nil,
         tokenizer: tokenizer, model: model)
       progress.advance()
     }
@@ -82,7 +83,8 @@ struct Model: ParsableCommand {
   }
 
   private func draw(
-    _ text: String, pair: String?, label: String, number: Int?, tokenizer: WordPieceTokenizer, model: BertModel
+    _ text: String, pair: String?, label: String, number: Int?, tokenizer: WordPieceTokenizer,
+    model: BertModel
   ) throws {
     let encoding = try naming(label) { try tokenizer.encode(text, pair: pair) }
     if encoding.truncated {
@@ -91,7 +93,9 @@ struct Model: ParsableCommand {
         throw CommandError(
           "\(label): text has \(encoding.untruncatedLength) tokens; the model reads at most \(limit)")
       }
-      warn("\(label): text has \(encoding.untruncatedLength) tokens; truncated to \(limit) (--no-truncate to refuse)")
+      warn(
+        "\(label): text has \(encoding.untruncatedLength) tokens; truncated to \(limit) (--no-truncate to refuse)"
+      )
     }
     let output = try naming(label) { try model.forward(ids: encoding.ids, typeIds: encoding.typeIds) }
     let selection = try AttentionSelection(
@@ -102,7 +106,8 @@ struct Model: ParsableCommand {
       try figureOptions.figure(for: attentions, defaultXLabel: "Keys", defaultYLabel: "Queries")
     }
     if figureOptions.titles == nil {
-      figure.titles = aggregate.map { ["\($0.rawValue) of heads \(selection.headsDescription)"] }
+      figure.titles =
+        aggregate.map { ["\($0.rawValue) of heads \(selection.headsDescription)"] }
         ?? selection.heads.map { "Head \($0 + 1)" }
     }
     if figureOptions.rowTitles == nil { figure.rowTitles = selection.layers.map { "Layer \($0 + 1)" } }

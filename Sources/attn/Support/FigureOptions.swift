@@ -16,7 +16,10 @@ struct FigureOptions: ParsableArguments {
   @Option(help: "Row titles, comma-separated, one per row (e.g. Layer 1,Layer 2).")
   var rowTitles: String?
 
-  @Option(help: "Colormap: \(Colormap.names.filter { !$0.hasSuffix("_r") }.joined(separator: ", ")), each also with _r.")
+  @Option(
+    help:
+      "Colormap: \(Colormap.names.filter { !$0.hasSuffix("_r") }.joined(separator: ", ")), each also with _r."
+  )
   var cmap: String = "Reds"
 
   @Option(help: "Figure size in inches, W,H (the whole figure, as matplotlib's figsize).")
