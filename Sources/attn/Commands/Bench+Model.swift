@@ -41,8 +41,8 @@ struct ModelBench: ParsableCommand {
     let ids =
       [encoded[0]] + (0..<(tokens - 2)).map { pieces[$0 % pieces.count] } + [encoded[encoded.count - 1]]
     var checksum: Float = 0
-    let layers = "\(bert.config.layerCount) layers"
-    let timings = try runs.time("model \(tokens) tokens", describe: { _ in layers }) {
+    let describe = { (_: Double) in "\(bert.config.layerCount) layers" }
+    let timings = try runs.time("model \(tokens) tokens", describe: describe) {
       checksum += try bert.forward(ids: ids).attentions.scalars[0]
     }
     guard checksum.isFinite else { throw CommandError("\(folder): the attentions are not finite") }
