@@ -53,7 +53,7 @@ enum NumPyArray {
         }
         if failure != nil { break }
         chunk.withUnsafeBytes { raw in
-          convert(raw, dtype: header.dtype, count: elements, into: output.baseAddress! + done)
+          header.dtype.decode(raw, count: elements, into: output.baseAddress! + done)
         }
         done += elements
       }
@@ -62,33 +62,6 @@ enum NumPyArray {
     }
     if let failure { throw failure }
     return scalars
-  }
-
-  /// Converts `count` little-endian elements of `dtype` at the start of `raw` to `Float`.
-  private static func convert(
-    _ raw: UnsafeRawBufferPointer, dtype: NumPyDType, count: Int, into output: UnsafeMutablePointer<Float>
-  ) {
-    func each<T: FixedWidthInteger>(_: T.Type, _ transform: (T) -> Float) {
-      for index in 0..<count {
-        let value = T(
-          littleEndian: raw.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self))
-        output[index] = transform(value)
-      }
-    }
-    switch dtype {
-    case .float16: each(UInt16.self) { halfToFloat($0) }
-    case .float32: each(UInt32.self) { Float(bitPattern: $0) }
-    case .float64: each(UInt64.self) { Float(Double(bitPattern: $0)) }
-    case .int8: each(Int8.self) { Float($0) }
-    case .int16: each(Int16.self) { Float($0) }
-    case .int32: each(Int32.self) { Float($0) }
-    case .int64: each(Int64.self) { Float($0) }
-    case .uint8: each(UInt8.self) { Float($0) }
-    case .uint16: each(UInt16.self) { Float($0) }
-    case .uint32: each(UInt32.self) { Float($0) }
-    case .uint64: each(UInt64.self) { Float($0) }
-    case .bool: each(UInt8.self) { $0 == 0 ? 0 : 1 }
-    }
   }
 
   /// IEEE 754 binary16 to binary32, exact (every half value is a float value).

@@ -25,4 +25,24 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
     case .float64, .int64, .uint64: return 8
     }
   }
+
+  /// The same element type as NumPy names it, for the types both formats
+  /// store; nil for bfloat16 and the 8-bit floats.
+  var numpyEquivalent: NumPyDType? {
+    switch self {
+    case .bool: return .bool
+    case .uint8: return .uint8
+    case .int8: return .int8
+    case .int16: return .int16
+    case .uint16: return .uint16
+    case .float16: return .float16
+    case .int32: return .int32
+    case .uint32: return .uint32
+    case .float32: return .float32
+    case .float64: return .float64
+    case .int64: return .int64
+    case .uint64: return .uint64
+    case .bfloat16, .float8E5M2, .float8E4M3: return nil
+    }
+  }
 }

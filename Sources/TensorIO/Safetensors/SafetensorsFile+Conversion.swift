@@ -13,29 +13,12 @@ extension SafetensorsFile {
         }
       }
       switch dtype {
-      case .float32:
-        #if _endian(little)
-          // The data offsets need not be 4-byte aligned, so copy bytes rather than load floats.
-          if count > 0 { UnsafeMutableRawBufferPointer(output).copyMemory(from: raw) }
-        #else
-          each(UInt32.self) { Float(bitPattern: $0) }
-        #endif
-      case .float16: each(UInt16.self) { NumPyArray.halfToFloat($0) }
       // bfloat16 is the top half of a float32, so widening is exact.
       case .bfloat16: each(UInt16.self) { Float(bitPattern: UInt32($0) << 16) }
-      case .float64: each(UInt64.self) { Float(Double(bitPattern: $0)) }
-      case .int8: each(Int8.self) { Float($0) }
-      case .int16: each(Int16.self) { Float($0) }
-      case .int32: each(Int32.self) { Float($0) }
-      case .int64: each(Int64.self) { Float($0) }
-      case .uint8: each(UInt8.self) { Float($0) }
-      case .uint16: each(UInt16.self) { Float($0) }
-      case .uint32: each(UInt32.self) { Float($0) }
-      case .uint64: each(UInt64.self) { Float($0) }
-      case .bool: each(UInt8.self) { $0 == 0 ? 0 : 1 }
       // E5M2 is the top byte of a binary16.
       case .float8E5M2: each(UInt8.self) { NumPyArray.halfToFloat(UInt16($0) << 8) }
       case .float8E4M3: each(UInt8.self) { float8E4M3ToFloat($0) }
+      default: dtype.numpyEquivalent!.decode(raw, count: count, into: output.baseAddress!)
       }
       initialized = count
     }
