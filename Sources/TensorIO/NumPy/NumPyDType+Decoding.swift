@@ -14,7 +14,9 @@ extension NumPyDType {
     case .float16: each(UInt16.self) { NumPyArray.halfToFloat($0) }
     case .float32:
       #if _endian(little)
-        if count > 0 { UnsafeMutableRawPointer(output).copyMemory(from: raw.baseAddress!, byteCount: 4 * count) }
+        if count > 0 {
+          UnsafeMutableRawPointer(output).copyMemory(from: raw.baseAddress!, byteCount: 4 * count)
+        }
       #else
         each(UInt32.self) { Float(bitPattern: $0) }
       #endif
