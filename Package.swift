@@ -33,7 +33,7 @@ let package = Package(
     .target(name: "AttentionCore", dependencies: ["COpenBLAS", "CAttentionKernels"]),
     .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
     .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo", "CZlib"]),
-    .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO"]),
+    .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO", "CAttentionKernels"]),
     .executableTarget(
       name: "attn",
       dependencies: [

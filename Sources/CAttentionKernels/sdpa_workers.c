@@ -1,4 +1,5 @@
-/* A small pool of helper threads for ak_sdpa_run.
+/* A small pool of helper threads, shared by ak_sdpa_run and ak_dense_run
+ * so that the two never poll against each other on the same cores.
  *
  * Waking a sleeping thread costs tens of microseconds on a virtual machine,
  * as much as a whole small attention call (12 heads x 128 tokens takes
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "sdpa_kernels.h"
+#include "worker_pool.h"
 
 #define MAX_HELPERS 63
 /* How long an idle helper polls before it sleeps. */
@@ -26,8 +28,8 @@ typedef struct {
   unsigned long generation; /* bumped after each post, to wake the helper */
   int state;
   int failed; /* the helper could not allocate its scratch memory */
-  ak_sdpa_problem *job;
-  ak_isa isa;
+  int (*work)(void *context);
+  void *context;
 } mailbox;
 
 static struct {
@@ -86,7 +88,7 @@ static void *helper_main(void *argument) {
     if (!__atomic_compare_exchange_n(&box->state, &posted, TAKEN, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
       continue; /* called off */
     }
-    box->failed = ak_sdpa_work(box->job, box->isa) != 0;
+    box->failed = box->work(box->context) != 0;
     __atomic_store_n(&box->state, DONE, __ATOMIC_RELEASE);
   }
   return NULL;
@@ -108,15 +110,30 @@ static int ensure_helpers(int count) {
   return pool.helper_count < count ? pool.helper_count : count;
 }
 
+typedef struct {
+  ak_sdpa_problem *problem;
+  ak_isa isa;
+} sdpa_job;
+
+static int sdpa_job_work(void *context) {
+  sdpa_job *job = context;
+  return ak_sdpa_work(job->problem, job->isa);
+}
+
 int ak_sdpa_run(ak_sdpa_problem *problem, ak_isa isa, int threads) {
   problem->next_item = 0;
+  sdpa_job job = {problem, isa};
+  return ak_pool_run(sdpa_job_work, &job, threads);
+}
+
+int ak_pool_run(int (*work)(void *context), void *context, int threads) {
   /* One job at a time: a second caller meanwhile does its work alone. */
-  if (threads <= 1 || pthread_mutex_trylock(&pool.busy) != 0) return ak_sdpa_work(problem, isa);
+  if (threads <= 1 || pthread_mutex_trylock(&pool.busy) != 0) return work(context);
   int helpers = ensure_helpers(threads - 1);
   for (int i = 0; i < helpers; i++) {
     mailbox *box = &pool.mailboxes[i];
-    box->job = problem;
-    box->isa = isa;
+    box->work = work;
+    box->context = context;
     __atomic_store_n(&box->state, POSTED, __ATOMIC_RELEASE);
     __atomic_store_n(&box->generation, box->generation + 1, __ATOMIC_RELEASE);
   }
@@ -124,7 +141,7 @@ int ak_sdpa_run(ak_sdpa_problem *problem, ak_isa isa, int threads) {
   if (pool.sleepers > 0) pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.sleep);
 
-  int status = ak_sdpa_work(problem, isa);
+  int status = work(context);
   /* The items are all taken; wait only for helpers that took the job. */
   for (int i = 0; i < helpers; i++) {
     mailbox *box = &pool.mailboxes[i];

@@ -6,6 +6,7 @@
  * compiler flags that would make the package unusable as a dependency. */
 
 #include "cpu_features.h"
+#include "dense_kernels.h"
 #include "sdpa_kernels.h"
 #include "softmax_kernels.h"
 

@@ -1,0 +1,247 @@
+/* ak_dense_run: a work item is one panel of AK_DENSE_PANEL output columns
+ * for a chunk of rows. The micro-kernels keep a block of up to 6 rows x
+ * one panel (AVX-512: 64 lanes in 24 zmm registers; AVX2: 16 lanes of it
+ * at a time in 12 ymm registers) while they stream the contraction axis,
+ * reading the input rows by broadcast and the panel row by row. The bias is
+ * added as the block is stored. */
+
+#include "dense_kernels.h"
+
+#include <string.h>
+
+#include "worker_pool.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
+#define ROWS 6
+/* Rows of a work item: a multiple of ROWS, and small enough that a model's
+ * 128-token pass still gives each thread a few items of its own. */
+#define ROW_CHUNK 66
+
+long ak_dense_packed_count(long inputs, long outputs) {
+  return (outputs + AK_DENSE_PANEL - 1) / AK_DENSE_PANEL * AK_DENSE_PANEL * inputs;
+}
+
+void ak_dense_pack(const float *weight, long inputs, long outputs, float *packed) {
+  long panels = (outputs + AK_DENSE_PANEL - 1) / AK_DENSE_PANEL;
+  for (long p = 0; p < panels; p++) {
+    float *panel = packed + p * inputs * AK_DENSE_PANEL;
+    for (long i = 0; i < inputs; i++) {
+      for (long lane = 0; lane < AK_DENSE_PANEL; lane++) {
+        long o = p * AK_DENSE_PANEL + lane;
+        panel[i * AK_DENSE_PANEL + lane] = o < outputs ? weight[o * inputs + i] : 0.0f;
+      }
+    }
+  }
+}
+
+/* Rows of the next strip when `remaining` rows are left: full strips, but
+ * 7 or 8 rows split 4 + 3 or 4 + 4, as a strip of 1 or 2 rows streams the
+ * whole panel for a third of the work. */
+INLINE long strip_rows(long remaining) {
+  if (remaining == ROWS + 1 || remaining == ROWS + 2) return 4;
+  return remaining < ROWS ? remaining : ROWS;
+}
+
+/* Each ISA defines panel_product_<isa>(input, rows, inputs, panel, columns,
+ * bias, output, output_row): output[r][0..columns) for r < rows, from one
+ * panel; columns <= AK_DENSE_PANEL, bias and output already offset to the
+ * panel's first column. */
+
+static void strip_portable(
+    int rows, long steps, const float *a, long a_row, const float *b, long columns, const float *bias,
+    float *c, long c_row) {
+  float acc[ROWS][AK_DENSE_PANEL];
+  memset(acc, 0, sizeof acc);
+  for (long t = 0; t < steps; t++) {
+    const float *b_row = b + t * AK_DENSE_PANEL;
+    for (int r = 0; r < rows; r++) {
+      float a_value = a[r * a_row + t];
+      for (int lane = 0; lane < AK_DENSE_PANEL; lane++) acc[r][lane] += a_value * b_row[lane];
+    }
+  }
+  for (int r = 0; r < rows; r++) {
+    for (long lane = 0; lane < columns; lane++) {
+      c[r * c_row + lane] = acc[r][lane] + (bias != NULL ? bias[lane] : 0.0f);
+    }
+  }
+}
+
+static void panel_product_portable(
+    const float *input, long rows, long inputs, const float *panel, long columns, const float *bias,
+    float *output, long output_row) {
+  for (long first = 0, count; first < rows; first += count) {
+    count = strip_rows(rows - first);
+    strip_portable(
+        (int)count, inputs, input + first * inputs, inputs, panel, columns, bias, output + first * output_row,
+        output_row);
+  }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+
+#define AVX2 __attribute__((target("avx2,fma")))
+#define AVX512 __attribute__((target("avx512f")))
+
+/* 16 lanes of a panel: b points at the lanes' first column in panel row 0. */
+INLINE AVX2 void strip_avx2(
+    int rows, long steps, const float *a, long a_row, const float *b, long columns, const float *bias,
+    float *c, long c_row) {
+  __m256 acc[ROWS][2];
+  for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (long t = 0; t < steps; t++) {
+    __m256 b0 = _mm256_loadu_ps(b + t * AK_DENSE_PANEL), b1 = _mm256_loadu_ps(b + t * AK_DENSE_PANEL + 8);
+    for (int r = 0; r < rows; r++) {
+      __m256 a_value = _mm256_broadcast_ss(a + r * a_row + t);
+      acc[r][0] = _mm256_fmadd_ps(a_value, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(a_value, b1, acc[r][1]);
+    }
+  }
+  if (columns >= 16) {
+    __m256 bias0 = bias != NULL ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    __m256 bias1 = bias != NULL ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+    for (int r = 0; r < rows; r++) {
+      _mm256_storeu_ps(c + r * c_row, _mm256_add_ps(acc[r][0], bias0));
+      _mm256_storeu_ps(c + r * c_row + 8, _mm256_add_ps(acc[r][1], bias1));
+    }
+    return;
+  }
+  float row[16];
+  for (int r = 0; r < rows; r++) {
+    _mm256_storeu_ps(row, acc[r][0]);
+    _mm256_storeu_ps(row + 8, acc[r][1]);
+    for (long lane = 0; lane < columns; lane++) c[r * c_row + lane] = row[lane] + (bias != NULL ? bias[lane] : 0.0f);
+  }
+}
+
+static AVX2 void panel_product_avx2(
+    const float *input, long rows, long inputs, const float *panel, long columns, const float *bias,
+    float *output, long output_row) {
+  for (long lanes = 0; lanes < columns; lanes += 16) {
+    const float *b = panel + lanes;
+    long width = columns - lanes;
+    const float *lane_bias = bias != NULL ? bias + lanes : NULL;
+    for (long first = 0, count; first < rows; first += count) {
+      count = strip_rows(rows - first);
+      const float *a = input + first * inputs;
+      float *c = output + first * output_row + lanes;
+      /* A constant row count lets the compiler keep the block in registers. */
+      switch (count) {
+        case 6: strip_avx2(6, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
+        case 5: strip_avx2(5, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
+        case 4: strip_avx2(4, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
+        case 3: strip_avx2(3, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
+        case 2: strip_avx2(2, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
+        default: strip_avx2(1, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
+      }
+    }
+  }
+}
+
+INLINE AVX512 void strip_avx512(
+    int rows, long steps, const float *a, long a_row, const float *b, long columns, const float *bias,
+    float *c, long c_row) {
+  __m512 acc[ROWS][4];
+  for (int r = 0; r < rows; r++) {
+    for (int k = 0; k < 4; k++) acc[r][k] = _mm512_setzero_ps();
+  }
+  for (long t = 0; t < steps; t++) {
+    const float *b_row = b + t * AK_DENSE_PANEL;
+    __m512 b0 = _mm512_loadu_ps(b_row), b1 = _mm512_loadu_ps(b_row + 16);
+    __m512 b2 = _mm512_loadu_ps(b_row + 32), b3 = _mm512_loadu_ps(b_row + 48);
+    for (int r = 0; r < rows; r++) {
+      __m512 a_value = _mm512_set1_ps(a[r * a_row + t]);
+      acc[r][0] = _mm512_fmadd_ps(a_value, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(a_value, b1, acc[r][1]);
+      acc[r][2] = _mm512_fmadd_ps(a_value, b2, acc[r][2]);
+      acc[r][3] = _mm512_fmadd_ps(a_value, b3, acc[r][3]);
+    }
+  }
+  for (int k = 0; k < 4; k++) {
+    long lanes = columns - 16 * k;
+    if (lanes <= 0) break;
+    __mmask16 mask = lanes >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << lanes) - 1);
+    __m512 lane_bias = bias != NULL ? _mm512_maskz_loadu_ps(mask, bias + 16 * k) : _mm512_setzero_ps();
+    for (int r = 0; r < rows; r++) {
+      _mm512_mask_storeu_ps(c + r * c_row + 16 * k, mask, _mm512_add_ps(acc[r][k], lane_bias));
+    }
+  }
+}
+
+static AVX512 void panel_product_avx512(
+    const float *input, long rows, long inputs, const float *panel, long columns, const float *bias,
+    float *output, long output_row) {
+  for (long first = 0, count; first < rows; first += count) {
+    count = strip_rows(rows - first);
+    const float *a = input + first * inputs;
+    float *c = output + first * output_row;
+    switch (count) {
+      case 6: strip_avx512(6, inputs, a, inputs, panel, columns, bias, c, output_row); break;
+      case 5: strip_avx512(5, inputs, a, inputs, panel, columns, bias, c, output_row); break;
+      case 4: strip_avx512(4, inputs, a, inputs, panel, columns, bias, c, output_row); break;
+      case 3: strip_avx512(3, inputs, a, inputs, panel, columns, bias, c, output_row); break;
+      case 2: strip_avx512(2, inputs, a, inputs, panel, columns, bias, c, output_row); break;
+      default: strip_avx512(1, inputs, a, inputs, panel, columns, bias, c, output_row); break;
+    }
+  }
+}
+
+#endif
+
+typedef struct {
+  const float *input;
+  long rows, inputs;
+  const float *packed;
+  long outputs;
+  const float *bias;
+  float *output;
+  ak_isa isa;
+  long panel_count, item_count;
+  long next_item;
+} dense_job;
+
+static int dense_work(void *context) {
+  dense_job *job = context;
+  for (;;) {
+    long item = __atomic_fetch_add(&job->next_item, 1, __ATOMIC_RELAXED);
+    if (item >= job->item_count) return 0;
+    long panel = item % job->panel_count, first_row = item / job->panel_count * ROW_CHUNK;
+    long rows = job->rows - first_row < ROW_CHUNK ? job->rows - first_row : ROW_CHUNK;
+    long first_column = panel * AK_DENSE_PANEL;
+    long columns = job->outputs - first_column < AK_DENSE_PANEL ? job->outputs - first_column : AK_DENSE_PANEL;
+    const float *input = job->input + first_row * job->inputs;
+    const float *panel_start = job->packed + panel * job->inputs * AK_DENSE_PANEL;
+    const float *bias = job->bias != NULL ? job->bias + first_column : NULL;
+    float *output = job->output + first_row * job->outputs + first_column;
+    switch (job->isa) {
+#if defined(__x86_64__) || defined(__i386__)
+      case AK_ISA_AVX512F:
+        panel_product_avx512(input, rows, job->inputs, panel_start, columns, bias, output, job->outputs);
+        break;
+      case AK_ISA_AVX2_FMA:
+        panel_product_avx2(input, rows, job->inputs, panel_start, columns, bias, output, job->outputs);
+        break;
+#endif
+      default:
+        panel_product_portable(input, rows, job->inputs, panel_start, columns, bias, output, job->outputs);
+        break;
+    }
+  }
+}
+
+int ak_dense_run(
+    const float *input, long rows, long inputs, const float *packed, long outputs, const float *bias,
+    float *output, ak_isa isa, int threads) {
+  if (rows <= 0 || outputs <= 0) return 0;
+  long panel_count = (outputs + AK_DENSE_PANEL - 1) / AK_DENSE_PANEL;
+  long chunk_count = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
+  dense_job job = {
+      .input = input, .rows = rows, .inputs = inputs, .packed = packed, .outputs = outputs, .bias = bias,
+      .output = output, .isa = isa, .panel_count = panel_count, .item_count = panel_count * chunk_count,
+      .next_item = 0};
+  if (threads > job.item_count) threads = (int)job.item_count;
+  return ak_pool_run(dense_work, &job, threads);
+}

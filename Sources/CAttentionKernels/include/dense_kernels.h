@@ -1,0 +1,32 @@
+#ifndef ATTENTIONKIT_DENSE_KERNELS_H
+#define ATTENTIONKIT_DENSE_KERNELS_H
+
+/* The product of a fully connected layer, output = input . weight^T + bias,
+ * with the weight packed once into panels of AK_DENSE_PANEL output columns
+ * stored along the input axis, so that the inner loop reads one contiguous
+ * row of a panel per step of the contraction.
+ *
+ * Legend: N rows, I input width, O output width. Every tensor is float32,
+ * row-major, contiguous. */
+
+#include "cpu_features.h"
+
+#define AK_DENSE_PANEL 64
+
+/* Floats of the packed weight: ceil(O / AK_DENSE_PANEL) * AK_DENSE_PANEL * I. */
+long ak_dense_packed_count(long inputs, long outputs);
+
+/* packed[(p * I + i) * AK_DENSE_PANEL + lane] = weight[p * AK_DENSE_PANEL + lane][i],
+ * and 0 for the lanes past O. weight: (O, I), as nn.Linear stores it. */
+void ak_dense_pack(const float *weight, long inputs, long outputs, float *packed);
+
+/* output[n][o] = sum_i input[n][i] * weight[o][i] (+ bias[o]) on `threads`
+ * threads (the calling one and helpers of the pool that ak_sdpa_run uses).
+ * input: (N, I); packed: from ak_dense_pack; bias: (O), or NULL for none;
+ * output: (N, O), written, never read. `isa` must not exceed
+ * ak_detected_isa(). Returns 0. */
+int ak_dense_run(
+    const float *input, long rows, long inputs, const float *packed, long outputs, const float *bias,
+    float *output, ak_isa isa, int threads);
+
+#endif
