@@ -73,7 +73,18 @@ extension HTMLRenderer {
       colormap.push([parseInt(D.colormap.substr(i, 2), 16), parseInt(D.colormap.substr(i + 2, 2), 16),
         parseInt(D.colormap.substr(i + 4, 2), 16)]);
     }
-    var state = { rows: range(R), columns: range(C), dark: location.hash === "#dark" };
+    // The URL's hash may choose the first view, e.g. #dark&rows=1,6&columns=2&enlarge&query=3.
+    var options = {};
+    location.hash.slice(1).split("&").forEach(function (part) {
+      var pair = part.split("=");
+      if (pair[0]) options[pair[0]] = pair.length > 1 ? decodeURIComponent(pair[1]) : "";
+    });
+    function chosen(list, n) {
+      var picked = (list || "").split(",").map(function (x) { return parseInt(x, 10) - 1; })
+        .filter(function (k) { return k >= 0 && k < n; });
+      return picked.length ? picked : range(n);
+    }
+    var state = { rows: chosen(options.rows, R), columns: chosen(options.columns, C), dark: "dark" in options };
     var offscreen = new Map();
     var current = null; // the scene on the page
     var $ = function (id) { return document.getElementById(id); };
@@ -173,10 +184,31 @@ extension HTMLRenderer {
       var width = D.width + gx, height = D.height + gy;
       if (D.shared) {
         var bar = D.colorbars[0];
+        if (rows.length < R) bar = shortenedColorbar(bar, panel(0, 0).f[1], lastSlot.f[1] + lastSlot.f[3],
+          lastFull.f[1] + lastFull.f[3]);
         colorbar(bar, [gx, 0]);
-        height = Math.max(height, bar.f[1] + bar.f[3] + 12);
       }
       return { width: width, height: height, items: items, slots: slots };
+    }
+
+    // The shared colorbar of fewer rows: as much shorter as the grid is,
+    // centred on it, its ticks where their values fall, labels thinned
+    // where they would overlap.
+    function shortenedColorbar(bar, top, bottom, fullBottom) {
+      var fraction = (bottom - top) / (fullBottom - top);
+      var height = bar.f[3] * fraction, y = (top + bottom) / 2 - height / 2;
+      var moved = function (v) { return y + (v - bar.f[1]) * fraction; };
+      var lastLabel = -Infinity, ticks = [];
+      bar.ticks.slice().reverse().forEach(function (t) {
+        var ny = moved(t[1]), dy = ny - t[1], label = t[4];
+        if (label) {
+          if (ny - lastLabel < label.z * 1.4) label = null;
+          else { lastLabel = ny; label = Object.assign({}, label, { b: label.v ? label.b : label.b + dy, m: label.v ? label.m + dy : label.m }); }
+        }
+        ticks.unshift([t[0], ny, t[2], ny, label]);
+      });
+      var off = bar.off ? Object.assign({}, bar.off, { b: bar.off.b + (y - bar.f[1]) }) : null;
+      return { f: [bar.f[0], y, bar.f[2], height], lo: bar.lo, hi: bar.hi, ticks: ticks, off: off };
     }
 
     function textPlacement(item) {
@@ -438,7 +470,7 @@ extension HTMLRenderer {
         var set = $(spec[0]);
         for (var k = 0; k < spec[1]; k++) {
           var label = document.createElement("label"), box = document.createElement("input");
-          box.type = "checkbox"; box.checked = true; box.value = k;
+          box.type = "checkbox"; box.checked = state[spec[3]].indexOf(k) >= 0; box.value = k;
           box.addEventListener("change", function (event) {
             var chosen = Array.prototype.filter.call(set.querySelectorAll("input"), function (b) { return b.checked; })
               .map(function (b) { return +b.value; });
@@ -489,6 +521,8 @@ extension HTMLRenderer {
     fillChoosers();
     applyTheme();
     drawFigure();
+    $("head-row").value = state.rows[0]; $("head-column").value = state.columns[0];
+    if (options.query !== undefined) headHover = { side: "q", index: Math.min(H - 1, Math.max(0, +options.query - 1)) };
     headGeometry = drawHeadView();
     var renderMs = performance.now() - started;
     document.documentElement.setAttribute("data-render-ms", renderMs.toFixed(1));
@@ -517,6 +551,8 @@ extension HTMLRenderer {
     });
     $("save-png").addEventListener("click", savePNG);
     $("save-svg").addEventListener("click", saveSVG);
+
+    if ("enlarge" in options) openModal(current.slots[0]);
 
     // #bench times what a user waits for and writes the numbers into the page.
     if (location.hash.indexOf("bench") >= 0) {
