@@ -65,7 +65,8 @@ extension HTMLRenderer {
     var started = performance.now();
     var D = JSON.parse(document.getElementById("figure-data").textContent);
     var R = D.grid[0], C = D.grid[1], H = D.grid[2], W = D.grid[3];
-    var SCALE = 4 / 3; // CSS pixels per point
+    // CSS pixels per point: 4/3 is print size; small figures are shown larger.
+    var SCALE = Math.max(4 / 3, Math.min(3, 640 / D.width));
     var FONT = '"DejaVu Sans", "Noto Sans CJK SC", sans-serif';
     var values = decodeValues();
     var colormap = [];
@@ -499,16 +500,19 @@ extension HTMLRenderer {
       link.download = name; link.href = url;
       document.body.appendChild(link); link.click(); link.remove();
     }
-    function savePNG() {
+    // The current view at the figure's dpi, as a PNG data URL.
+    function pngDataURL() {
       var sc = scene(), scale = D.dpi / 72, canvas = document.createElement("canvas");
       canvas.width = Math.max(1, Math.floor(sc.width * scale)); canvas.height = Math.max(1, Math.floor(sc.height * scale));
       var context = canvas.getContext("2d");
       context.scale(scale, scale);
       drawOnCanvas(sc, context);
-      download("figure.png", canvas.toDataURL("image/png"));
+      return canvas.toDataURL("image/png");
     }
+    function svgText() { return '<?xml version="1.0" encoding="UTF-8"?>\n' + toSVG(scene(), "file"); }
+    function savePNG() { download("figure.png", pngDataURL()); }
     function saveSVG() {
-      var blob = new Blob(['<?xml version="1.0" encoding="UTF-8"?>\n' + toSVG(scene(), "file")], { type: "image/svg+xml" });
+      var blob = new Blob([svgText()], { type: "image/svg+xml" });
       var url = URL.createObjectURL(blob);
       download("figure.svg", url);
       setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
@@ -574,6 +578,12 @@ extension HTMLRenderer {
       t = performance.now();
       openModal(current.slots[0]); closeModal();
       timings.enlargeMs = +(performance.now() - t).toFixed(1);
+      t = performance.now();
+      timings.pngBytes = Math.round(pngDataURL().length * 3 / 4);
+      timings.pngMs = +(performance.now() - t).toFixed(1);
+      t = performance.now();
+      timings.svgBytes = svgText().length;
+      timings.svgMs = +(performance.now() - t).toFixed(1);
       document.documentElement.setAttribute("data-bench", JSON.stringify(timings));
     }
     })();
