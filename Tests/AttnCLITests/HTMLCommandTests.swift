@@ -77,7 +77,8 @@ private func embeddedData(ofPage path: String) throws -> [String: Any] {
     let model = try #require(htmlModelFolder)
     let text = "The cat sat on the mat."
     let run = try runAttn(
-      ["model", model, text, "--out", "a.html", "--npy", "a.npy", "--layers", "1,6", "--heads", "1-4"], in: folder)
+      ["model", model, text, "--out", "a.html", "--npy", "a.npy", "--layers", "1,6", "--heads", "1-4"],
+      in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
     let tokens = try runAttn(["tokenize", model, text], in: folder)
     let json = try JSONSerialization.jsonObject(with: Data(tokens.stdout.utf8)) as? [String: Any]

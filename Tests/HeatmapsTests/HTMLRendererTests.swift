@@ -79,7 +79,8 @@ private func occurrences(of needle: String, in text: String) -> Int {
       while let found = text.range(of: attribute, range: searchStart..<text.endIndex) {
         var rest = text[found.upperBound...]
         if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
-        let allowed = rest.hasPrefix("data:") || rest.hasPrefix("#") || rest.first == "'" || rest.first == "\""
+        let allowed =
+          rest.hasPrefix("data:") || rest.hasPrefix("#") || rest.first == "'" || rest.first == "\""
         #expect(allowed, "\(attribute)\(rest.prefix(30))")
         searchStart = found.upperBound
       }
@@ -91,7 +92,8 @@ private func occurrences(of needle: String, in text: String) -> Int {
     var generator = SeededGenerator(seed: 23)
     let count = 3 * 2 * 9 * 13
     var scalars = (0..<count).map { _ in
-      Float.random(in: -1...1, using: &generator) * Float(pow(10, Double(Int.random(in: -4...2, using: &generator))))
+      Float.random(in: -1...1, using: &generator)
+        * Float(pow(10, Double(Int.random(in: -4...2, using: &generator))))
     }
     scalars[5] = .nan
     scalars[77] = .infinity
@@ -107,7 +109,8 @@ private func occurrences(of needle: String, in text: String) -> Int {
       if original.isFinite {
         // Five significant digits: half a unit in the fifth digit, relative.
         let tolerance = Double(abs(original)) * 5.01e-5
-        #expect(abs(Double(parsed) - Double(original)) <= tolerance, "value \(index): \(original) → \(parsed)")
+        #expect(
+          abs(Double(parsed) - Double(original)) <= tolerance, "value \(index): \(original) → \(parsed)")
       } else {
         #expect(parsed.isNaN, "value \(index): \(original) must travel as null")
       }
@@ -118,9 +121,12 @@ private func occurrences(of needle: String, in text: String) -> Int {
     for (panel, expected) in zip(panels, layout.panels) {
       let frame = try #require(panel["f"] as? [Double])
       #expect(
-        isClose(frame, [expected.frame.minX, expected.frame.minY, expected.frame.width, expected.frame.height],
+        isClose(
+          frame, [expected.frame.minX, expected.frame.minY, expected.frame.width, expected.frame.height],
           tolerance: 1e-6))
-      #expect(abs((panel["lo"] as? Double ?? .nan) - expected.valueRange.lower) <= 1e-9 * abs(expected.valueRange.lower))
+      #expect(
+        abs((panel["lo"] as? Double ?? .nan) - expected.valueRange.lower) <= 1e-9
+          * abs(expected.valueRange.lower))
       #expect(panel["miss"] as? Bool == expected.hasMissingValues)
     }
     #expect(file.data["titles"] as? [String] == ["h1", "h2"])
@@ -128,7 +134,8 @@ private func occurrences(of needle: String, in text: String) -> Int {
   }
 
   @Test func colormapTableTravelsWhole() throws {
-    let figure = try HeatmapFigure(matrices: randomTensor([4, 5], seed: 3), colormap: try Colormap.named("viridis"))
+    let figure = try HeatmapFigure(
+      matrices: randomTensor([4, 5], seed: 3), colormap: try Colormap.named("viridis"))
     let file = try HTMLFigureFile(try renderFigureData(figure, format: .html).bytes)
     let hex = try #require(file.data["colormap"] as? String)
     let expected = figure.colormap.table.map { color -> String in
@@ -144,7 +151,8 @@ private func occurrences(of needle: String, in text: String) -> Int {
     var matrices = randomTensor([1, 2, 227, 229], seed: 41)
     matrices.scalars[1000] = .nan
     #expect(matrices.scalars.count > HTMLRenderer.decimalValueLimit)
-    let file = try HTMLFigureFile(try renderFigureData(HeatmapFigure(matrices: matrices), format: .html).bytes)
+    let file = try HTMLFigureFile(
+      try renderFigureData(HeatmapFigure(matrices: matrices), format: .html).bytes)
     #expect(file.data["encoding"] as? String == "float32-base64")
     let decoded = try file.values()
     #expect(decoded.count == matrices.scalars.count)
@@ -153,7 +161,8 @@ private func occurrences(of needle: String, in text: String) -> Int {
 
   @Test func hostileLabelsAreEscaped() throws {
     let hostile = [
-      "</script><script>alert(1)</script>", "<!-- \"quoted\" & 'single' -->", "注意力 \u{2028} line\\", "</SCRIPT >",
+      "</script><script>alert(1)</script>", "<!-- \"quoted\" & 'single' -->", "注意力 \u{2028} line\\",
+      "</SCRIPT >",
     ]
     let figure = try HeatmapFigure(
       matrices: randomTensor([1, 4, 3, 4], seed: 5), xlabel: "x & <y>", ylabel: "</title><b>",

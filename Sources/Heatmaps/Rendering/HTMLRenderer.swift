@@ -123,8 +123,10 @@ struct HTMLRenderer {
       bytes.reserveCapacity(scalars.count * 4)
       for value in scalars {
         let bits = value.bitPattern.littleEndian
-        bytes += [UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8),
-          UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 24)]
+        bytes += [
+          UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8),
+          UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 24),
+        ]
       }
       json.raw("\"" + Self.base64(bytes) + "\"")
     }
@@ -149,7 +151,8 @@ struct HTMLRenderer {
     json.key("yt")
     writeTicks(panel.yTicks, into: &json)
     for (name, text) in [
-      ("title", panel.title), ("xlabel", panel.xlabel), ("ylabel", panel.ylabel), ("rowTitle", panel.rowTitle),
+      ("title", panel.title), ("xlabel", panel.xlabel), ("ylabel", panel.ylabel),
+      ("rowTitle", panel.rowTitle),
     ] {
       json.key(name)
       writeText(text, into: &json)
@@ -282,7 +285,9 @@ struct HTMLRenderer {
     if rest > 0 {
       let word = UInt32(bytes[index]) << 16 | (rest == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
       output += [alphabet[Int(word >> 18 & 63)], alphabet[Int(word >> 12 & 63)]]
-      output += rest == 2 ? [alphabet[Int(word >> 6 & 63)], UInt8(ascii: "=")] : [UInt8(ascii: "="), UInt8(ascii: "=")]
+      output +=
+        rest == 2
+        ? [alphabet[Int(word >> 6 & 63)], UInt8(ascii: "=")] : [UInt8(ascii: "="), UInt8(ascii: "=")]
     }
     return String(decoding: output, as: UTF8.self)
   }
@@ -323,7 +328,9 @@ private struct JSONWriter {
   }
 
   mutating func rect(_ rect: Rect) {
-    text += "[" + [rect.minX, rect.minY, rect.width, rect.height].map { cFormat("%.10g", $0) }.joined(separator: ",")
+    text +=
+      "["
+      + [rect.minX, rect.minY, rect.width, rect.height].map { cFormat("%.10g", $0) }.joined(separator: ",")
       + "]"
   }
 }
