@@ -385,15 +385,35 @@ extension HTMLRenderer {
 
     // Click: the panel enlarged in an overlay.
     var modalSlot = null;
+    // The enlarged panel sits MARGIN pixels right of and above the canvas's
+    // left and bottom edges, where the token labels go.
+    var MARGIN = 100;
     function openModal(slot) {
       modalSlot = slot;
-      var side = Math.floor(Math.min(window.innerWidth * 0.9, window.innerHeight * 0.8));
+      var side = Math.floor(Math.min(window.innerWidth * 0.9, window.innerHeight * 0.8) - MARGIN);
       var scale = side / Math.max(W, H), canvas = $("modal-canvas"), ratio = window.devicePixelRatio || 1;
-      canvas.style.width = (W * scale) + "px"; canvas.style.height = (H * scale) + "px";
-      canvas.width = Math.round(W * scale * ratio); canvas.height = Math.round(H * scale * ratio);
-      var context = canvas.getContext("2d");
-      context.imageSmoothingEnabled = canvas.width < W;
-      context.drawImage(panelCanvas(slot.p), 0, 0, canvas.width, canvas.height);
+      var width = W * scale + MARGIN, height = H * scale + MARGIN;
+      canvas.style.width = width + "px"; canvas.style.height = height + "px";
+      canvas.width = Math.round(width * ratio); canvas.height = Math.round(height * ratio);
+      var context = canvas.getContext("2d"), colors = themeColors();
+      context.setTransform(ratio, 0, 0, ratio, 0, 0);
+      context.fillStyle = colors.bg; context.fillRect(0, 0, width, height);
+      context.imageSmoothingEnabled = W * scale * ratio < W;
+      context.drawImage(panelCanvas(slot.p), MARGIN, 0, W * scale, H * scale);
+      context.strokeStyle = colors.fg; context.lineWidth = 1;
+      context.strokeRect(MARGIN - 0.5, -0.5, W * scale + 1, H * scale + 1);
+      // Every k-th label, so that labels are at least 12 pixels apart.
+      context.fillStyle = colors.fg; context.font = "11px " + FONT; context.textBaseline = "middle";
+      var every = Math.max(1, Math.ceil(12 / scale));
+      context.textAlign = "right";
+      for (var i = 0; i < H; i += every) context.fillText(queryName(i), MARGIN - 5, (i + 0.5) * scale, MARGIN - 8);
+      for (var j = 0; j < W; j += every) {
+        context.save();
+        context.translate(MARGIN + (j + 0.5) * scale, H * scale + 5);
+        context.rotate(-Math.PI / 2);
+        context.fillText(keyName(j), 0, 0, MARGIN - 8);
+        context.restore();
+      }
       var names = [];
       if (R > 1 || D.rowTitles) names.push(rowName(slot.r));
       if (C > 1 || D.titles) names.push(columnName(slot.c));
@@ -539,7 +559,8 @@ extension HTMLRenderer {
     });
     $("modal-canvas").addEventListener("mousemove", function (event) {
       var rect = event.target.getBoundingClientRect();
-      var cell = cellAt(modalSlot, event.clientX - rect.left, event.clientY - rect.top, rect.width, rect.height);
+      var cell = cellAt(modalSlot, event.clientX - rect.left - MARGIN, event.clientY - rect.top,
+        rect.width - MARGIN, rect.height - MARGIN);
       if (cell) showTooltip(describe(modalSlot, cell), event); else hideTooltip();
     });
     $("modal-canvas").addEventListener("mouseleave", hideTooltip);
