@@ -128,6 +128,6 @@ import Testing
       try OutputFormat(path: "dir.png/figure")
     }
     let error = HeatmapError.unknownFormat(path: "fig.jpeg", fileExtension: "jpeg")
-    #expect(error.description == "fig.jpeg: extension '.jpeg' names no output format; use .png, .svg or .pdf")
+    #expect(error.description == "fig.jpeg: extension '.jpeg' names no output format; use .png, .svg, .pdf or .html")
   }
 }

@@ -52,7 +52,7 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
       return "vmin \(vmin) must be less than vmax \(vmax)"
     case .unknownFormat(let path, let fileExtension):
       let shown = fileExtension.isEmpty ? "no extension" : "extension '.\(fileExtension)'"
-      return "\(path): \(shown) names no output format; use .png, .svg or .pdf"
+      return "\(path): \(shown) names no output format; use .png, .svg, .pdf or .html"
     case .writeFailed(let path, let reason):
       return "\(path): \(reason)"
     }

@@ -1,4 +1,4 @@
-/// A file format the Cairo renderer writes.
+/// A file format a figure is written in.
 public enum OutputFormat: String, Sendable, CaseIterable {
   /// A raster image of `figsize × dpi` pixels.
   case png
@@ -6,6 +6,10 @@ public enum OutputFormat: String, Sendable, CaseIterable {
   case svg
   /// A one-page PDF, sized in points; text as embedded font subsets.
   case pdf
+  /// One self-contained HTML page that draws the figure with inline
+  /// JavaScript: hover for values, enlarge a panel, choose rows and columns,
+  /// a head view, light and dark themes.
+  case html
 
   /// The format named by the extension of `path`, in any letter case.
   ///

@@ -27,7 +27,7 @@ public func renderFigure(_ figure: HeatmapFigure, to path: String, format: Outpu
   return layout
 }
 
-/// Draws `figure` into the bytes of a PNG, SVG or PDF file.
+/// Draws `figure` into the bytes of a PNG, SVG, PDF or HTML file.
 ///
 /// - Returns: the file's bytes and the layout that was drawn.
 public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) throws(HeatmapError)
@@ -35,6 +35,9 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
 {
   try figure.validate()
   let layout = layoutFigure(figure, measurer: PangoTextMeasurer())
+  if format == .html {
+    return (Array(HTMLRenderer(figure: figure, layout: layout).document().utf8), layout)
+  }
   let sink = ByteSink()
   let closure = Unmanaged.passUnretained(sink).toOpaque()
   let status: cairo_status_t
@@ -80,6 +83,8 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
     draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
     cairo_surface_finish(surface)
     status = cairo_surface_status(surface)
+  case .html:
+    preconditionFailure("HTML is written without Cairo, above")
   }
   guard status == CAIRO_STATUS_SUCCESS else {
     throw .writeFailed(

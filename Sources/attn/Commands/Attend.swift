@@ -80,7 +80,7 @@ struct Attend: ParsableCommand {
   @Option(help: "Where to write the attention weights.")
   var weights: String?
 
-  @Option(help: "Draw the attention weights to this figure (.png, .svg, .pdf).")
+  @Option(help: "Draw the attention weights to this figure (.png, .svg, .pdf, .html).")
   var plot: String?
 
   @OptionGroup var figureOptions: FigureOptions

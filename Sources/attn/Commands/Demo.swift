@@ -19,7 +19,7 @@ struct Demo: ParsableCommand {
   @Option(help: "Folder for the figures (created if missing).")
   var out: String = "out/demo"
 
-  @Option(help: "Figure format: png, svg or pdf.")
+  @Option(help: "Figure format: png, svg, pdf or html.")
   var format: DemoFormat = .png
 
   @Option(help: "Pixels per inch of PNG output.")
@@ -48,7 +48,7 @@ struct Demo: ParsableCommand {
 }
 
 enum DemoFormat: String, ExpressibleByArgument, CaseIterable {
-  case png, svg, pdf
+  case png, svg, pdf, html
 }
 
 enum DemoLanguage: String, ExpressibleByArgument, CaseIterable {

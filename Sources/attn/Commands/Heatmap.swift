@@ -10,7 +10,7 @@ struct Heatmap: ParsableCommand {
     discussion: """
       INPUT is .npy, .npz, .csv or .json. A 2-D array is one panel, a 3-D array \
       one row of panels, a 4-D array (rows, cols, H, W) the full grid. The format \
-      of --out follows its extension (.png, .svg, .pdf); without --out the figure \
+      of --out follows its extension (.png, .svg, .pdf, .html); without --out the figure \
       is previewed in the terminal.
       """
   )
@@ -21,7 +21,7 @@ struct Heatmap: ParsableCommand {
   @Option(help: "Name of the array to draw from an .npz archive (default: the first).")
   var array: String?
 
-  @Option(name: .shortAndLong, help: "Output file: .png, .svg or .pdf.")
+  @Option(name: .shortAndLong, help: "Output file: .png, .svg, .pdf or .html.")
   var out: String?
 
   @Option(help: "Width of the terminal preview in columns (default: the terminal's).")

@@ -30,7 +30,7 @@ struct Model: ParsableCommand {
   @Option(help: "A file with one text per line; writes one figure (and .npy) per line, numbered.")
   var input: String?
 
-  @Option(name: .shortAndLong, help: "Figure to write: .png, .svg or .pdf.")
+  @Option(name: .shortAndLong, help: "Figure to write: .png, .svg, .pdf or .html.")
   var out: String?
 
   @Option(help: "Where to write the attentions as float32 .npy (layers, heads, tokens, tokens).")

@@ -1,0 +1,336 @@
+import AttentionCore
+
+/// Writes a laid-out figure as one self-contained HTML document: the matrices,
+/// the colormap and the layout travel as JSON inside the page, and inline
+/// JavaScript draws the panels on canvases and the texts, ticks and colorbars
+/// as SVG, at the positions of the layout. Nothing is fetched from anywhere.
+struct HTMLRenderer {
+  let figure: HeatmapFigure
+  let layout: FigureLayout
+
+  /// Up to this many values travel as decimal JSON (5 significant digits);
+  /// more travel as base64 of little-endian float32, which is smaller and
+  /// faster to decode.
+  static let decimalValueLimit = 100_000
+
+  /// The document's text.
+  func document() -> String {
+    let words =
+      [figure.ylabel, figure.xlabel].compactMap { $0 } + (figure.titles ?? []) + (figure.rowTitles ?? [])
+    let title = words.filter { !$0.isEmpty }.joined(separator: ", ")
+    return """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <meta name="generator" content="AttentionKit">
+      <title>\(Self.htmlEscaped(title.isEmpty ? "Heatmaps" : title))</title>
+      <style>
+      \(Self.style)
+      </style>
+      </head>
+      <body>
+      \(Self.body)
+      <script type="application/json" id="figure-data">\(dataJSON())</script>
+      <script>
+      \(Self.script)
+      </script>
+      </body>
+      </html>
+
+      """
+  }
+
+  // MARK: The embedded data
+
+  /// Everything the script draws from, as one JSON object.
+  func dataJSON() -> String {
+    let grid = figure.gridShape
+    var json = JSONWriter()
+    json.open()
+    json.key("grid")
+    json.raw("[\(grid.rows),\(grid.columns),\(grid.height),\(grid.width)]")
+    json.key("width")
+    json.number(layout.width)
+    json.key("height")
+    json.number(layout.height)
+    json.key("dpi")
+    json.number(layout.dpi)
+    json.key("lineWidth")
+    json.number(layout.lineWidth)
+    json.key("shared")
+    json.raw(figure.colorScale == .shared ? "true" : "false")
+    json.key("colormap")
+    json.string(
+      figure.colormap.table.map { color in
+        let (red, green, blue) = color.bytes
+        return Self.hexByte(red) + Self.hexByte(green) + Self.hexByte(blue)
+      }.joined())
+    for (name, list) in [
+      ("titles", figure.titles), ("rowTitles", figure.rowTitles), ("xTickLabels", figure.xTickLabels),
+      ("yTickLabels", figure.yTickLabels),
+    ] {
+      json.key(name)
+      if let list { json.strings(list) } else { json.raw("null") }
+    }
+    writeValues(into: &json)
+    json.key("panels")
+    json.raw("[")
+    for (index, panel) in layout.panels.enumerated() {
+      if index > 0 { json.raw(",") }
+      writePanel(panel, into: &json)
+    }
+    json.raw("]")
+    json.key("colorbars")
+    json.raw("[")
+    for (index, colorbar) in layout.colorbars.enumerated() {
+      if index > 0 { json.raw(",") }
+      json.open()
+      json.key("f")
+      json.rect(colorbar.frame)
+      json.key("lo")
+      json.number(colorbar.valueRange.lower)
+      json.key("hi")
+      json.number(colorbar.valueRange.upper)
+      json.key("ticks")
+      writeTicks(colorbar.ticks, into: &json)
+      json.key("off")
+      writeText(colorbar.offsetText, into: &json)
+      json.close()
+    }
+    json.raw("]")
+    json.close()
+    return json.text
+  }
+
+  private func writeValues(into json: inout JSONWriter) {
+    let scalars = figure.matrices.scalars
+    json.key("encoding")
+    if scalars.count <= Self.decimalValueLimit {
+      json.string("json")
+      json.key("values")
+      json.raw("[")
+      for (index, value) in scalars.enumerated() {
+        if index > 0 { json.raw(",") }
+        json.raw(value.isFinite ? cFormat("%.5g", Double(value)) : "null")
+      }
+      json.raw("]")
+    } else {
+      json.string("float32-base64")
+      json.key("values")
+      var bytes = [UInt8]()
+      bytes.reserveCapacity(scalars.count * 4)
+      for value in scalars {
+        let bits = value.bitPattern.littleEndian
+        bytes += [
+          UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8),
+          UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 24),
+        ]
+      }
+      json.raw("\"" + Self.base64(bytes) + "\"")
+    }
+  }
+
+  private func writePanel(_ panel: PanelLayout, into json: inout JSONWriter) {
+    json.open()
+    json.key("r")
+    json.raw(String(panel.row))
+    json.key("c")
+    json.raw(String(panel.column))
+    json.key("f")
+    json.rect(panel.frame)
+    json.key("lo")
+    json.number(panel.valueRange.lower)
+    json.key("hi")
+    json.number(panel.valueRange.upper)
+    json.key("miss")
+    json.raw(panel.hasMissingValues ? "true" : "false")
+    json.key("xt")
+    writeTicks(panel.xTicks, into: &json)
+    json.key("yt")
+    writeTicks(panel.yTicks, into: &json)
+    for (name, text) in [
+      ("title", panel.title), ("xlabel", panel.xlabel), ("ylabel", panel.ylabel),
+      ("rowTitle", panel.rowTitle),
+    ] {
+      json.key(name)
+      writeText(text, into: &json)
+    }
+    json.key("ann")
+    json.raw("[")
+    for (index, text) in panel.annotations.enumerated() {
+      if index > 0 { json.raw(",") }
+      writeText(text, into: &json, keepsColor: true)
+    }
+    json.raw("]")
+    json.close()
+  }
+
+  /// Each tick as `[x1, y1, x2, y2, label]`, the label a text or `null`.
+  private func writeTicks(_ ticks: [Tick], into json: inout JSONWriter) {
+    json.raw("[")
+    for (index, tick) in ticks.enumerated() {
+      if index > 0 { json.raw(",") }
+      json.raw("[")
+      for (position, coordinate) in [tick.mark.start.x, tick.mark.start.y, tick.mark.end.x, tick.mark.end.y]
+        .enumerated()
+      {
+        if position > 0 { json.raw(",") }
+        json.number(coordinate)
+      }
+      json.raw(",")
+      writeText(tick.label, into: &json)
+      json.raw("]")
+    }
+    json.raw("]")
+  }
+
+  /// A text as its string, size, the centre of its box and its baseline, so
+  /// that the browser can centre it on the box whatever its own font's
+  /// advances; annotations keep their colour, chosen against their cell.
+  private func writeText(_ text: FigureText?, into json: inout JSONWriter, keepsColor: Bool = false) {
+    guard let text else {
+      json.raw("null")
+      return
+    }
+    json.open()
+    json.key("s")
+    json.string(text.string)
+    json.key("z")
+    json.number(text.fontSize)
+    json.key("v")
+    json.raw(text.rotation == .vertical ? "1" : "0")
+    // The baseline's position across the reading direction, and the box's centre along it.
+    json.key("b")
+    json.number(text.rotation == .vertical ? text.origin.x : text.origin.y)
+    json.key("m")
+    json.number(text.rotation == .vertical ? text.bounds.midY : text.bounds.midX)
+    if keepsColor {
+      let (red, green, blue) = text.color.bytes
+      json.key("color")
+      json.string("#" + Self.hexByte(red) + Self.hexByte(green) + Self.hexByte(blue))
+    }
+    json.close()
+  }
+
+  // MARK: Escaping and encoding
+
+  /// Text for HTML element content and attribute values.
+  static func htmlEscaped(_ text: String) -> String {
+    var result = ""
+    for character in text {
+      switch character {
+      case "&": result += "&amp;"
+      case "<": result += "&lt;"
+      case ">": result += "&gt;"
+      case "\"": result += "&quot;"
+      case "'": result += "&#39;"
+      default: result.append(character)
+      }
+    }
+    return result
+  }
+
+  /// A JSON string literal that is also inert inside a `<script>` element:
+  /// `<`, `>` and `&` are written as `\u` escapes, so no label can end the
+  /// script or open a comment, and the line separators JavaScript once
+  /// refused are escaped too.
+  static func scriptSafeJSONString(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": result += "\\\""
+      case "\\": result += "\\\\"
+      case "\n": result += "\\n"
+      case "\r": result += "\\r"
+      case "\t": result += "\\t"
+      case "<", ">", "&", "\u{2028}", "\u{2029}":
+        result += unicodeEscape(scalar.value)
+      default:
+        if scalar.value < 0x20 || scalar.value == 0x7F {
+          result += unicodeEscape(scalar.value)
+        } else {
+          result.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return result + "\""
+  }
+
+  private static func unicodeEscape(_ value: UInt32) -> String {
+    let hex = String(value, radix: 16)
+    return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+  }
+
+  static func hexByte(_ byte: UInt8) -> String {
+    let digits = Array("0123456789abcdef")
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+  }
+
+  static func base64(_ bytes: [UInt8]) -> String {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    var output = [UInt8]()
+    output.reserveCapacity((bytes.count + 2) / 3 * 4)
+    var index = 0
+    while index + 3 <= bytes.count {
+      let word = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+      output += [
+        alphabet[Int(word >> 18 & 63)], alphabet[Int(word >> 12 & 63)], alphabet[Int(word >> 6 & 63)],
+        alphabet[Int(word & 63)],
+      ]
+      index += 3
+    }
+    let rest = bytes.count - index
+    if rest > 0 {
+      let word = UInt32(bytes[index]) << 16 | (rest == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
+      output += [alphabet[Int(word >> 18 & 63)], alphabet[Int(word >> 12 & 63)]]
+      output +=
+        rest == 2
+        ? [alphabet[Int(word >> 6 & 63)], UInt8(ascii: "=")] : [UInt8(ascii: "="), UInt8(ascii: "=")]
+    }
+    return String(decoding: output, as: UTF8.self)
+  }
+}
+
+/// Appends JSON text piece by piece, with the commas between object members.
+private struct JSONWriter {
+  var text = ""
+  private var needsComma = [Bool]()
+
+  mutating func open() {
+    text += "{"
+    needsComma.append(false)
+  }
+
+  mutating func close() {
+    text += "}"
+    needsComma.removeLast()
+  }
+
+  mutating func key(_ name: String) {
+    if needsComma[needsComma.count - 1] { text += "," }
+    needsComma[needsComma.count - 1] = true
+    text += HTMLRenderer.scriptSafeJSONString(name) + ":"
+  }
+
+  mutating func raw(_ piece: String) { text += piece }
+
+  mutating func string(_ value: String) { text += HTMLRenderer.scriptSafeJSONString(value) }
+
+  mutating func strings(_ values: [String]) {
+    text += "[" + values.map(HTMLRenderer.scriptSafeJSONString).joined(separator: ",") + "]"
+  }
+
+  /// Ten significant digits: exact enough for points and value ranges.
+  mutating func number(_ value: Double) {
+    text += value.isFinite ? cFormat("%.10g", value) : "null"
+  }
+
+  mutating func rect(_ rect: Rect) {
+    text +=
+      "["
+      + [rect.minX, rect.minY, rect.width, rect.height].map { cFormat("%.10g", $0) }.joined(separator: ",")
+      + "]"
+  }
+}
