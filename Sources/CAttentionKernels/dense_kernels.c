@@ -199,9 +199,43 @@ typedef struct {
   const float *bias;
   float *output;
   ak_isa isa;
+  int gelu;
   long panel_count, item_count;
   long next_item;
 } dense_job;
+
+/* erf(x) as x·P(x²)/Q(x²) on [-4, 4], within 3.7e-7 of erf in float32 (the
+ * fit of scripts/reference/bert_fixtures.py erf-fit, the same as
+ * TransformerModels' GELU.erf); clamped to [-1, 1]; NaN stays NaN. */
+static inline float rational_erf(float x) {
+  float clamped = x < -4.0f ? -4.0f : (x > 4.0f ? 4.0f : x);
+  float t = clamped * clamped;
+  float numerator = 1.9156806e-08f;
+  numerator = numerator * t - 1.964869e-06f;
+  numerator = numerator * t + 1.5118509e-04f;
+  numerator = numerator * t + 4.133062e-03f;
+  numerator = numerator * t + 5.1949713e-02f;
+  numerator = numerator * t + 2.103397e-01f;
+  numerator = numerator * t + 1.1283789f;
+  float denominator = 1.0574329e-03f;
+  denominator = denominator * t + 1.5236213e-02f;
+  denominator = denominator * t + 1.1930148e-01f;
+  denominator = denominator * t + 5.197381e-01f;
+  denominator = denominator * t + 1.0f;
+  float value = clamped * numerator / denominator;
+  return value < -1.0f ? -1.0f : (value > 1.0f ? 1.0f : value);
+}
+
+/* x·½·(1 + erf(x/√2)) over a block of the output, while it is in cache. */
+static void gelu_block(float *c, long rows, long columns, long c_row) {
+  for (long r = 0; r < rows; r++) {
+    float *row = c + r * c_row;
+    for (long lane = 0; lane < columns; lane++) {
+      float x = row[lane];
+      row[lane] = x * 0.5f * (1.0f + rational_erf(x * 0.70710677f));
+    }
+  }
+}
 
 static int dense_work(void *context) {
   dense_job *job = context;
@@ -229,18 +263,25 @@ static int dense_work(void *context) {
         panel_product_portable(input, rows, job->inputs, panel_start, columns, bias, output, job->outputs);
         break;
     }
+    if (job->gelu) gelu_block(output, rows, columns, job->outputs);
   }
 }
 
 int ak_dense_run(
     const float *input, long rows, long inputs, const float *packed, long outputs, const float *bias,
     float *output, ak_isa isa, int threads) {
+  return ak_dense_run_gelu(input, rows, inputs, packed, outputs, bias, output, 0, isa, threads);
+}
+
+int ak_dense_run_gelu(
+    const float *input, long rows, long inputs, const float *packed, long outputs, const float *bias,
+    float *output, int gelu, ak_isa isa, int threads) {
   if (rows <= 0 || outputs <= 0) return 0;
   long panel_count = (outputs + AK_DENSE_PANEL - 1) / AK_DENSE_PANEL;
   long chunk_count = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
   dense_job job = {
       .input = input, .rows = rows, .inputs = inputs, .packed = packed, .outputs = outputs, .bias = bias,
-      .output = output, .isa = isa, .panel_count = panel_count, .item_count = panel_count * chunk_count,
+      .output = output, .isa = isa, .gelu = gelu, .panel_count = panel_count, .item_count = panel_count * chunk_count,
       .next_item = 0};
   if (threads > job.item_count) threads = (int)job.item_count;
   return ak_pool_run(dense_work, &job, threads);

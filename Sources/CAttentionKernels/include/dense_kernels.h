@@ -29,4 +29,10 @@ int ak_dense_run(
     const float *input, long rows, long inputs, const float *packed, long outputs, const float *bias,
     float *output, ak_isa isa, int threads);
 
+/* The same, then GELU (the exact, erf form, through a rational erf within
+ * 3.7e-7) on every output when gelu is nonzero: y = GELU(x·Wᵀ + b). */
+int ak_dense_run_gelu(
+    const float *input, long rows, long inputs, const float *packed, long outputs, const float *bias,
+    float *output, int gelu, ak_isa isa, int threads);
+
 #endif

@@ -73,8 +73,7 @@ public struct BertModel: Sendable {
       // Each bias joins the pass that follows its GEMM.
       let attended = layer.attentionNorm(  // [B·L, D]
         layer.attentionOutput.multiply(merged), inputBias: layer.attentionOutput.bias, residual: hidden)
-      var intermediate = layer.intermediate.multiply(attended)  // [B·L, F]
-      GELU.apply(&intermediate, bias: layer.intermediate.bias)
+      let intermediate = layer.intermediate.multiplyAddingBiasThenGELU(attended)  // [B·L, F]
       hidden = layer.outputNorm(  // [B·L, D]
         layer.output.multiply(intermediate), inputBias: layer.output.bias, residual: attended)
     }

@@ -60,12 +60,25 @@ struct DenseLayer: Sendable {
   /// - Parameter input: `[N, I]`.
   /// - Returns: `[N, O]`.
   func multiply(_ input: Tensor) -> Tensor {
+    product(input, addingBias: false, gelu: false)
+  }
+
+  /// `GELU(x Wᵀ + b)`, the bias and the activation applied by the GEMM's
+  /// threads while each block of the output is still in cache.
+  ///
+  /// - Parameter input: `[N, I]`.
+  /// - Returns: `[N, O]`.
+  func multiplyAddingBiasThenGELU(_ input: Tensor) -> Tensor {
+    product(input, addingBias: true, gelu: true)
+  }
+
+  private func product(_ input: Tensor, addingBias: Bool, gelu: Bool) -> Tensor {
     precondition(
       input.rank == 2 && input.shape[1] == inputSize, "input \(input.shape) for weight \(weight.shape)")
     let rows = input.shape[0]
     let scalars = [Float](unsafeUninitializedCapacity: rows * outputSize) { output, initialized in
       input.scalars.withUnsafeBufferPointer { input in
-        multiply(input, rows: rows, into: output, addingBias: false)
+        multiply(input, rows: rows, into: output, addingBias: addingBias, gelu: gelu)
       }
       initialized = rows * outputSize
     }
@@ -80,11 +93,13 @@ struct DenseLayer: Sendable {
   ///   - rows: `N`.
   ///   - output: `[N, O]`; written, never read.
   ///   - addingBias: whether to add `b` to each row.
+  ///   - gelu: whether to apply GELU (erf form) after the bias.
   ///   - instructionSet: the kernel's instruction set; the CPU must have it.
   ///   - threads: threads, the calling one included; `nil` picks by size.
   func multiply(
     _ input: UnsafeBufferPointer<Float>, rows: Int, into output: UnsafeMutableBufferPointer<Float>,
-    addingBias: Bool, instructionSet: KernelInstructionSet = .detected, threads: Int? = nil
+    addingBias: Bool, gelu: Bool = false, instructionSet: KernelInstructionSet = .detected,
+    threads: Int? = nil
   ) {
     precondition(input.count == rows * inputSize, "input of \(input.count) floats for [\(rows), \(inputSize)]")
     precondition(output.count == rows * outputSize, "output of \(output.count) floats for [\(rows), \(outputSize)]")
@@ -99,9 +114,10 @@ struct DenseLayer: Sendable {
       }
     packedWeight.withUnsafeBufferPointer { packed in
       bias.scalars.withUnsafeBufferPointer { bias in
-        _ = ak_dense_run(
+        _ = ak_dense_run_gelu(
           input.baseAddress, rows, inputSize, packed.baseAddress, outputSize,
-          addingBias ? bias.baseAddress : nil, output.baseAddress, isa, Int32(clamping: threadCount))
+          addingBias ? bias.baseAddress : nil, output.baseAddress, gelu ? 1 : 0, isa,
+          Int32(clamping: threadCount))
       }
     }
   }

@@ -7,9 +7,9 @@ import AttentionCore
 /// `erf` is evaluated as `x · P(x²) / Q(x²)` on `[-4, 4]` (beyond, erf is ±1
 /// in float32), a rational approximation whose float32 evaluation is within
 /// 3.7e-7 of erf everywhere; `scripts/reference/bert_fixtures.py erf-fit`
-/// derives the coefficients. Unlike a call to the C library's `erff` per
-/// element, the loop has no calls and no branches, so the compiler
-/// vectorises it; the feed-forward block applies GELU to `L × F` values.
+/// derives the coefficients. The encoder applies GELU inside the dense
+/// kernel (`ak_dense_run_gelu`, the same fit in C, run by the GEMM's threads
+/// on each block of the output); this is the plain reference beside it.
 enum GELU {
   /// Adds `bias` to every row of `values`, then applies GELU, in one pass.
   ///
