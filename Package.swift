@@ -11,7 +11,9 @@ let package = Package(
     .executable(name: "attn", targets: ["attn"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
   ],
   targets: [
     .systemLibrary(
@@ -39,6 +41,8 @@ let package = Package(
       dependencies: [
         "AttentionCore", "TensorIO", "Heatmaps", "TransformerModels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),

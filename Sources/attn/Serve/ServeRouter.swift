@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+
+/// The largest request body `POST /api/attention` reads.
+let maximumRequestBytes = 64 * 1024
+
+/// The routes of `attn serve`. No route reads a file: every answer is made
+/// from the model in memory or from text compiled into the program.
+func makeServeRouter(service: AttentionService) -> Router<BasicRequestContext> {
+  let router = Router()
+  // Added before the routes so that it wraps them and the not-found answer.
+  router.middlewares.add(JSONErrorMiddleware())
+  router.get("/healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
+  router.get("/") { _, _ in
+    Response.bytes(Array(servePage.utf8), contentType: "text/html; charset=utf-8")
+  }
+  router.get("/view") { request, _ in
+    guard let text = request.uri.queryParameters.get("text"), !isBlank(text) else {
+      throw ServeError(status: .badRequest, "the query needs a non-empty \"text\"")
+    }
+    let pair = request.uri.queryParameters.get("pair").flatMap { isBlank($0) ? nil : $0 }
+    let page = try await service.page(text: text, pair: pair)
+    return Response.bytes(page, contentType: "text/html; charset=utf-8")
+  }
+  router.post("/api/attention") { request, _ in
+    let (text, pair) = try await readAttentionRequest(request)
+    let (tokens, attentions) = try await service.attentions(text: text, pair: pair)
+    let json = attentionJSON(tokens: tokens, attentions: attentions)
+    return Response.bytes(json, contentType: "application/json; charset=utf-8")
+  }
+  return router
+}
+
+/// The `text` and optional `pair` of a `POST /api/attention` body.
+private func readAttentionRequest(_ request: Request) async throws -> (text: String, pair: String?) {
+  if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maximumRequestBytes {
+    throw ServeError(
+      status: .contentTooLarge, "the body has \(length) bytes; at most \(maximumRequestBytes) are read")
+  }
+  let body: ByteBuffer
+  do {
+    body = try await request.body.collect(upTo: maximumRequestBytes)
+  } catch {
+    throw ServeError(status: .contentTooLarge, "the body is longer than \(maximumRequestBytes) bytes")
+  }
+  let object: Any
+  do {
+    object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
+  } catch {
+    throw ServeError(status: .badRequest, "the body is not JSON")
+  }
+  guard let fields = object as? [String: Any] else {
+    throw ServeError(status: .badRequest, "the body must be a JSON object {\"text\": \"..\", \"pair\": \"..\"}")
+  }
+  guard let text = fields["text"] as? String else {
+    throw ServeError(status: .badRequest, "\"text\" must be a string")
+  }
+  guard !isBlank(text) else { throw ServeError(status: .badRequest, "\"text\" is empty") }
+  var pair: String?
+  switch fields["pair"] {
+  case nil, is NSNull: pair = nil
+  case let value as String: pair = isBlank(value) ? nil : value
+  default: throw ServeError(status: .badRequest, "\"pair\" must be a string")
+  }
+  return (text, pair)
+}
+
+private func isBlank(_ text: String) -> Bool {
+  text.allSatisfy { $0.isWhitespace }
+}
