@@ -1,5 +1,6 @@
 import AttentionCore
 import Hummingbird
+import TensorIO
 
 extension Response {
   /// A response whose body is `bytes`, of the given content type.
@@ -24,25 +25,6 @@ extension Response {
   }
 }
 
-/// Appends `text` to `json` as a quoted JSON string.
-func appendJSONString(_ text: String, to json: inout String) {
-  json += "\""
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"": json += "\\\""
-    case "\\": json += "\\\\"
-    case "\n": json += "\\n"
-    case "\r": json += "\\r"
-    case "\t": json += "\\t"
-    case _ where scalar.value < 0x20:
-      let hex = String(scalar.value, radix: 16)
-      json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-    default:
-      json.unicodeScalars.append(scalar)
-    }
-  }
-  json += "\""
-}
 
 /// `{"tokens": [..], "attentions": [[[[..]]]]}`, the attentions nested as
 /// their shape; each number is the shortest decimal that reads back as the
