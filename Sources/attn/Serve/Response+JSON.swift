@@ -25,7 +25,6 @@ extension Response {
   }
 }
 
-
 /// `{"tokens": [..], "attentions": [[[[..]]]]}`, the attentions nested as
 /// their shape; each number is the shortest decimal that reads back as the
 /// same float32.
