@@ -31,6 +31,7 @@ public func attentionPooling(
   // Every row keeps a key: the flash kernel computes exactly d2l's weights
   // (-1e6 and -inf both give exp 0 next to a finite score). A valid length of
   // 0 needs d2l's uniform row, which only the masked-softmax path gives.
+  // Checked here on both paths, so the errors name the counts the same way.
   var rowValidLengths = try shapes.rowValidLengths(validLengths, context: "keys \(keys.shape)")
   if validLengths?.contains(0) != true {
     var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
