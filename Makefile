@@ -25,10 +25,13 @@ demo: build model
 	@echo "figures in $(OUT)/"
 
 # Tests that need the real model skip (and say so) if it could not be fetched.
-test: deps
+# Then attn serve and the exported HTML page are checked in headless Chromium.
+test:
+	@scripts/install-deps --browser
 	@scripts/fetch-model "$(MODEL_DIR)" >/dev/null || echo "warning: the model could not be fetched; its tests will skip"
 	$(SWIFT) build --build-tests
 	ATTN_MODEL_DIR="$(MODEL_DIR)" $(SWIFT) test --skip-build
+	scripts/browser-test --attn "$$($(SWIFT) build --show-bin-path)/attn" --model "$(MODEL_DIR)" --out out/test/browser
 
 bench: build
 	bench/heatmap-vs-matplotlib
