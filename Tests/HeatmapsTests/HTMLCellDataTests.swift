@@ -13,6 +13,9 @@ enum LargeFigureKind: String, CaseIterable, CustomTestStringConvertible {
   /// Both signs up to 30 000, so 0 decimals, with ties at .5, and limits
   /// that clamp part of the values; one shared scale.
   case signedThousands
+  /// Both signs up to 300 000, so -1 decimals, with ties at odd multiples
+  /// of 5; one shared scale.
+  case hundredThousands
   /// Magnitudes near 1e-30 with subnormals and a panel of zeros; a scale
   /// per panel.
   case tiny
@@ -29,6 +32,7 @@ enum LargeFigureKind: String, CaseIterable, CustomTestStringConvertible {
     switch self {
     case .attention: [2, 3, 97, 181]
     case .signedThousands: [3, 1, 131, 263]
+    case .hundredThousands: [1, 3, 173, 199]
     case .tiny: [1, 5, 101, 199]
     case .huge: [2, 2, 157, 163]
     case .subnormal: [1, 1, 331, 307]
@@ -64,6 +68,13 @@ enum LargeFigureKind: String, CaseIterable, CustomTestStringConvertible {
           ? Float(Int.random(in: -30000..<30000, using: &generator)) + 0.5 : 30000 * uniform(&generator)
       }
       scalars[17] = .nan
+    case .hundredThousands:
+      for cell in 0..<count {
+        scalars[cell] =
+          cell % 3 == 0
+          ? Float(5 * (2 * Int.random(in: -30000..<30000, using: &generator) + 1))
+          : 300000 * uniform(&generator)
+      }
     case .tiny:
       for cell in 0..<count { scalars[cell] = 1e-30 * uniform(&generator) }
       for cell in stride(from: 3, to: count, by: 101) {

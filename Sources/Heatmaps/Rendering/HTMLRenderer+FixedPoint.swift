@@ -58,28 +58,37 @@ extension HTMLRenderer {
   }
 }
 
-/// Multiplication of float32 values by 10^decimals with exact rounding, done
-/// in integers: a float32 is m · 2^e with m < 2^24, so the product is
-/// m · 5^d · 2^(e + d), or m · 2^(e + d) / 5^-d for negative d, and with
-/// |d| ≤ 40 every step fits 128 bits.
+/// Multiplication of float32 values by 10^decimals with exact rounding. A
+/// float32 is m · 2^e with m < 2^24, so the product is m · 5^d · 2^(e + d),
+/// or m · 2^(e + d) / 5^-d for negative d: exact in Float64 for 0 ≤ d ≤ 12,
+/// and otherwise done in integers, where with |d| ≤ 40 every step fits
+/// 128 bits.
 private struct DecimalScaling {
   let decimals: Int
   /// 5^decimals, or 1.
   private let numeratorFactor: UInt128
   /// 5^-decimals, or 1.
   private let denominatorFactor: UInt128
+  /// 10^decimals when every product is exact in Float64: m · 5^d < 2^53
+  /// for d ≤ 12, so Float64's round-half-even is already exact.
+  private let exactFloat64Factor: Double?
 
   init(decimals: Int) {
     precondition(HTMLRenderer.FixedPointValues.decimalsRange.contains(decimals))
     self.decimals = decimals
     numeratorFactor = Self.powerOfFive(max(decimals, 0))
     denominatorFactor = Self.powerOfFive(max(-decimals, 0))
+    exactFloat64Factor = (0...12).contains(decimals) ? Double(Self.powerOfFive(decimals) << decimals) : nil
   }
 
   /// `value · 10^decimals` rounded to the nearest integer, ties to even;
   /// results beyond ±2^62 saturate there.
   func rounded(_ value: Float) -> Int {
     precondition(value.isFinite)
+    if let exactFloat64Factor {
+      let product = (Double(value) * exactFloat64Factor).rounded(.toNearestOrEven)
+      return product.magnitude < 0x1p62 ? Int(product) : (value < 0 ? -(1 << 62) : 1 << 62)
+    }
     let magnitude = value.magnitude
     if magnitude == 0 { return 0 }
     let significand = UInt128(magnitude.significandBitPattern) | (magnitude.isNormal ? 1 << 23 : 0)

@@ -69,13 +69,19 @@ extension HTMLRenderer {
     var SCALE = Math.max(4 / 3, Math.min(3, 640 / D.width));
     var FONT = '"DejaVu Sans", "Noto Sans CJK SC", sans-serif';
     // Filled once the embedded data is decoded: every cell's colormap index,
-    // and its value as a number (small figures) or as a fixed-point code.
-    var colorIndices = null, values = null, codes = null;
+    // and its value as a number (small figures) or as a fixed-point code
+    // (large ones), kept as the high-byte and the low-byte plane.
+    var colorIndices = null, values = null, codeHigh = null, codeLow = null;
     var colormap = [];
     for (var i = 0; i < D.colormap.length; i += 6) {
       colormap.push([parseInt(D.colormap.substr(i, 2), 16), parseInt(D.colormap.substr(i + 2, 2), 16),
         parseInt(D.colormap.substr(i + 4, 2), 16)]);
     }
+    // The entries as RGBA pixels, read in the platform's byte order just as
+    // an ImageData's pixels are, so one store paints a cell.
+    var palette = new Uint32Array(new Uint8Array([].concat.apply([], colormap.map(function (c) {
+      return [c[0], c[1], c[2], 255];
+    }))).buffer);
     // The URL's hash may choose the first view, e.g. #dark&rows=1,6&columns=2&enlarge&query=3.
     var options = {};
     location.hash.slice(1).split("&").forEach(function (part) {
@@ -96,8 +102,14 @@ extension HTMLRenderer {
 
     // Base64 of zlib data to its bytes, by the browser's own inflater.
     function inflate(base64) {
-      var text = atob(base64), bytes = new Uint8Array(text.length);
-      for (var k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
+      var bytes;
+      if (Uint8Array.fromBase64) {
+        bytes = Uint8Array.fromBase64(base64);
+      } else {
+        var text = atob(base64);
+        bytes = new Uint8Array(text.length);
+        for (var k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
+      }
       var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
       return new Response(stream).arrayBuffer().then(function (buffer) { return new Uint8Array(buffer); });
     }
@@ -120,7 +132,9 @@ extension HTMLRenderer {
         values = new Float32Array(D.values.length);
         for (var k = 0; k < values.length; k++) values[k] = D.values[k] === null ? NaN : D.values[k];
       } else {
-        decoded.push(inflate(D.values).then(function (bytes) { codes = joinPlanes(bytes, 2); }));
+        decoded.push(inflate(D.values).then(function (bytes) {
+          codeHigh = bytes.subarray(0, bytes.length / 2); codeLow = bytes.subarray(bytes.length / 2);
+        }));
       }
       return Promise.all(decoded).then(function () {
         // The page keeps only the decoded arrays, not the text they came from.
@@ -131,18 +145,20 @@ extension HTMLRenderer {
 
     // Fixed point: code c stands for (c + offset) / 10^decimals; 0xFFFF is missing.
     var MISSING = 0xFFFF, POWER = Number("1e" + Math.abs(D.decimals || 0));
-    function isMissing(k) { return codes ? codes[k] === MISSING : !isFinite(values[k]); }
+    function code(k) { return codeHigh[k] << 8 | codeLow[k]; }
+    function isMissing(k) { return values ? !isFinite(values[k]) : code(k) === MISSING; }
     function valueAt(k) {
-      if (!codes) return values[k];
-      if (codes[k] === MISSING) return NaN;
-      return D.decimals >= 0 ? (codes[k] + D.offset) / POWER : (codes[k] + D.offset) * POWER;
+      if (values) return values[k];
+      var c = code(k);
+      if (c === MISSING) return NaN;
+      return D.decimals >= 0 ? (c + D.offset) / POWER : (c + D.offset) * POWER;
     }
     // The value's text: printf's "%.{decimals}f" of the float, its rounding
     // decided when the page was written; small figures show 4 digits.
     function valueText(k) {
       if (isMissing(k)) return "missing";
-      if (!codes) return Number(values[k].toPrecision(4)).toString();
-      var n = codes[k] + D.offset;
+      if (values) return Number(values[k].toPrecision(4)).toString();
+      var n = code(k) + D.offset;
       if (D.decimals >= 0) return (n / POWER).toFixed(D.decimals);
       return n === 0 ? "0" : String(n) + "0".repeat(-D.decimals);
     }
@@ -158,12 +174,10 @@ extension HTMLRenderer {
       if (canvas) return canvas;
       canvas = document.createElement("canvas");
       canvas.width = W; canvas.height = H;
-      var context = canvas.getContext("2d"), image = context.createImageData(W, H), data = image.data;
-      var miss = D.panels[p].miss, base = p * H * W;
+      var context = canvas.getContext("2d"), image = context.createImageData(W, H);
+      var pixels = new Uint32Array(image.data.buffer), miss = D.panels[p].miss, base = p * H * W;
       for (var k = 0; k < H * W; k++) {
-        if (miss && isMissing(base + k)) continue;
-        var c = colormap[colorIndices[base + k]];
-        data[4 * k] = c[0]; data[4 * k + 1] = c[1]; data[4 * k + 2] = c[2]; data[4 * k + 3] = 255;
+        if (!miss || !isMissing(base + k)) pixels[k] = palette[colorIndices[base + k]];
       }
       context.putImageData(image, 0, 0);
       offscreen.set(p, canvas);
