@@ -26,13 +26,21 @@ extension HTMLRenderer {
 
     /// - Parameter values: `[count]`, any float32, NaN and infinities included.
     init(_ values: UnsafeBufferPointer<Float>) {
-      var largest: Float = 0
-      for value in values where value.isFinite { largest = max(largest, value.magnitude) }
-      let scaling = DecimalScaling(decimals: Self.decimals(forLargest: largest))
-      var smallest = Int.max
-      for value in values where value.isFinite { smallest = min(smallest, scaling.rounded(value)) }
-      let offset = smallest == Int.max ? 0 : smallest
+      var smallest = Float.infinity
+      var largest = -Float.infinity
+      for value in values where value.isFinite {
+        smallest = min(smallest, value)
+        largest = max(largest, value)
+      }
+      guard smallest.isFinite else {
+        (decimals, offset, codes) = (0, 0, [UInt16](repeating: Self.missing, count: values.count))
+        return
+      }
+      let scaling = DecimalScaling(
+        decimals: Self.decimals(forLargest: max(smallest.magnitude, largest.magnitude)))
       decimals = scaling.decimals
+      // Rounding keeps the order, so the smallest value gives the smallest n.
+      let offset = scaling.rounded(smallest)
       self.offset = offset
       codes = values.map { value in value.isFinite ? UInt16(scaling.rounded(value) - offset) : Self.missing }
     }
