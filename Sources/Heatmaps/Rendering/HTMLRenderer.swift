@@ -1,9 +1,14 @@
 import AttentionCore
 
-/// Writes a laid-out figure as one self-contained HTML document: the matrices,
+/// Writes a laid-out figure as one self-contained HTML document: the cells,
 /// the colormap and the layout travel as JSON inside the page, and inline
 /// JavaScript draws the panels on canvases and the texts, ticks and colorbars
 /// as SVG, at the positions of the layout. Nothing is fetched from anywhere.
+///
+/// Each cell travels as the index of the colormap entry the PNG renderer
+/// paints it with and as its value for the tooltip and the head view; both
+/// are deflated (see `writeCells`), and the page inflates them with the
+/// browser's `DecompressionStream` before it draws.
 struct HTMLRenderer {
   let figure: HeatmapFigure
   let layout: FigureLayout
