@@ -68,12 +68,20 @@ extension HTMLRenderer {
     // CSS pixels per point: 4/3 is print size; small figures are shown larger.
     var SCALE = Math.max(4 / 3, Math.min(3, 640 / D.width));
     var FONT = '"DejaVu Sans", "Noto Sans CJK SC", sans-serif';
-    var values = decodeValues();
+    // Filled once the embedded data is decoded: every cell's colormap index,
+    // and its value as a number (small figures) or as a fixed-point code
+    // (large ones), kept as the high-byte and the low-byte plane.
+    var colorIndices = null, values = null, codeHigh = null, codeLow = null;
     var colormap = [];
     for (var i = 0; i < D.colormap.length; i += 6) {
       colormap.push([parseInt(D.colormap.substr(i, 2), 16), parseInt(D.colormap.substr(i + 2, 2), 16),
         parseInt(D.colormap.substr(i + 4, 2), 16)]);
     }
+    // The entries as RGBA pixels, read in the platform's byte order just as
+    // an ImageData's pixels are, so one store paints a cell.
+    var palette = new Uint32Array(new Uint8Array([].concat.apply([], colormap.map(function (c) {
+      return [c[0], c[1], c[2], 255];
+    }))).buffer);
     // The URL's hash may choose the first view, e.g. #dark&rows=1,6&columns=2&enlarge&query=3.
     var options = {};
     location.hash.slice(1).split("&").forEach(function (part) {
@@ -92,40 +100,84 @@ extension HTMLRenderer {
 
     function range(n) { var a = []; for (var k = 0; k < n; k++) a.push(k); return a; }
 
-    function decodeValues() {
-      if (D.encoding === "json") {
-        var out = new Float32Array(D.values.length);
-        for (var k = 0; k < out.length; k++) out[k] = D.values[k] === null ? NaN : D.values[k];
-        return out;
+    // Base64 of zlib data to its bytes, by the browser's own inflater.
+    function inflate(base64) {
+      var bytes;
+      if (Uint8Array.fromBase64) {
+        bytes = Uint8Array.fromBase64(base64);
+      } else {
+        var text = atob(base64);
+        bytes = new Uint8Array(text.length);
+        for (var k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
       }
-      var text = atob(D.values), bytes = new Uint8Array(text.length);
-      for (var k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
-      return new Float32Array(bytes.buffer);
+      var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+      return new Response(stream).arrayBuffer().then(function (buffer) { return new Uint8Array(buffer); });
+    }
+
+    // Byte planes, most significant first, back to one number per cell.
+    function joinPlanes(bytes, planes) {
+      if (planes === 1) return bytes;
+      var n = bytes.length / planes, out = planes === 2 ? new Uint16Array(n) : new Uint32Array(n);
+      for (var k = 0; k < n; k++) {
+        var x = 0;
+        for (var p = 0; p < planes; p++) x = x * 256 + bytes[p * n + k];
+        out[k] = x;
+      }
+      return out;
+    }
+
+    function decodeCells() {
+      var decoded = [inflate(D.colors).then(function (bytes) { colorIndices = joinPlanes(bytes, D.colorPlanes); })];
+      if (D.encoding === "json") {
+        values = new Float32Array(D.values.length);
+        for (var k = 0; k < values.length; k++) values[k] = D.values[k] === null ? NaN : D.values[k];
+      } else {
+        decoded.push(inflate(D.values).then(function (bytes) {
+          codeHigh = bytes.subarray(0, bytes.length / 2); codeLow = bytes.subarray(bytes.length / 2);
+        }));
+      }
+      return Promise.all(decoded).then(function () {
+        // The page keeps only the decoded arrays, not the text they came from.
+        D.colors = D.values = null;
+        document.getElementById("figure-data").textContent = "";
+      });
+    }
+
+    // Fixed point: code c stands for (c + offset) / 10^decimals; 0xFFFF is missing.
+    var MISSING = 0xFFFF, POWER = Number("1e" + Math.abs(D.decimals || 0));
+    function code(k) { return codeHigh[k] << 8 | codeLow[k]; }
+    function isMissing(k) { return values ? !isFinite(values[k]) : code(k) === MISSING; }
+    function valueAt(k) {
+      if (values) return values[k];
+      var c = code(k);
+      if (c === MISSING) return NaN;
+      return D.decimals >= 0 ? (c + D.offset) / POWER : (c + D.offset) * POWER;
+    }
+    // The value's text: printf's "%.{decimals}f" of the float, its rounding
+    // decided when the page was written; small figures show 4 digits.
+    function valueText(k) {
+      if (isMissing(k)) return "missing";
+      if (values) return Number(values[k].toPrecision(4)).toString();
+      var n = code(k) + D.offset;
+      if (D.decimals >= 0) return (n / POWER).toFixed(D.decimals);
+      return n === 0 ? "0" : String(n) + "0".repeat(-D.decimals);
     }
 
     function escapeXML(s) {
       return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
     }
 
-    function colorIndex(v, lo, hi) {
-      var s = (v - lo) / (hi - lo) * colormap.length;
-      if (!(s >= 0)) return 0;
-      return s >= colormap.length ? colormap.length - 1 : Math.floor(s);
-    }
-
-    // One W×H canvas per panel, coloured once and then only scaled.
+    // One W×H canvas per panel, coloured once and then only scaled; the
+    // colours are the entries the PNG renderer picked.
     function panelCanvas(p) {
       var canvas = offscreen.get(p);
       if (canvas) return canvas;
       canvas = document.createElement("canvas");
       canvas.width = W; canvas.height = H;
-      var context = canvas.getContext("2d"), image = context.createImageData(W, H), data = image.data;
-      var lo = D.panels[p].lo, hi = D.panels[p].hi, base = p * H * W;
+      var context = canvas.getContext("2d"), image = context.createImageData(W, H);
+      var pixels = new Uint32Array(image.data.buffer), miss = D.panels[p].miss, base = p * H * W;
       for (var k = 0; k < H * W; k++) {
-        var v = values[base + k];
-        if (!isFinite(v)) continue;
-        var c = colormap[colorIndex(v, lo, hi)];
-        data[4 * k] = c[0]; data[4 * k + 1] = c[1]; data[4 * k + 2] = c[2]; data[4 * k + 3] = 255;
+        if (!miss || !isMissing(base + k)) pixels[k] = palette[colorIndices[base + k]];
       }
       context.putImageData(image, 0, 0);
       offscreen.set(p, canvas);
@@ -136,7 +188,6 @@ extension HTMLRenderer {
     function columnName(c) { return D.titles ? D.titles[c] : "column " + (c + 1); }
     function queryName(i) { return D.yTickLabels ? D.yTickLabels[i] : String(i); }
     function keyName(j) { return D.xTickLabels ? D.xTickLabels[j] : String(j); }
-    function formatWeight(v) { return isFinite(v) ? Number(v.toPrecision(4)).toString() : "missing"; }
 
     // The figure for the chosen rows and columns: the k-th chosen row goes
     // where the layout put row k, and labels that the layout puts on the
@@ -355,7 +406,7 @@ extension HTMLRenderer {
     function cellAt(slot, x, y, width, height) {
       var i = Math.floor(y / height * H), j = Math.floor(x / width * W);
       if (i < 0 || j < 0 || i >= H || j >= W) return null;
-      return { i: i, j: j, v: values[(slot.p * H + i) * W + j] };
+      return { i: i, j: j, k: (slot.p * H + i) * W + j };
     }
 
     function describe(slot, cell) {
@@ -363,7 +414,7 @@ extension HTMLRenderer {
       if (R > 1 || D.rowTitles) head.push(rowName(slot.r));
       if (C > 1 || D.titles) head.push(columnName(slot.c));
       return (head.length ? head.join(" · ") + "\n" : "") + queryName(cell.i) + " → " + keyName(cell.j) + ": " +
-        formatWeight(cell.v);
+        valueText(cell.k);
     }
 
     function showTooltip(text, event) {
@@ -439,14 +490,14 @@ extension HTMLRenderer {
       function ky(j) { return top + (j + 0.5) * rowHeight * n / W; }
       var base = p * H * W, lines = [], max = 0;
       if (headHover && headHover.side === "q") {
-        for (var j = 0; j < W; j++) lines.push([headHover.index, j, values[base + headHover.index * W + j]]);
+        for (var j = 0; j < W; j++) lines.push([headHover.index, j, valueAt(base + headHover.index * W + j)]);
       } else if (headHover) {
-        for (var i = 0; i < H; i++) lines.push([i, headHover.index, values[base + i * W + headHover.index]]);
+        for (var i = 0; i < H; i++) lines.push([i, headHover.index, valueAt(base + i * W + headHover.index)]);
       } else {
         var k = +$("head-k").value || W;
         for (var i = 0; i < H; i++) {
           var row = [];
-          for (var j = 0; j < W; j++) row.push([i, j, values[base + i * W + j]]);
+          for (var j = 0; j < W; j++) row.push([i, j, valueAt(base + i * W + j)]);
           if (k < W) { row.sort(function (a, b) { return b[2] - a[2]; }); row.length = k; }
           lines.push.apply(lines, row);
         }
@@ -542,70 +593,84 @@ extension HTMLRenderer {
       $("theme").textContent = state.dark ? "Light theme" : "Dark theme";
     }
 
-    fillChoosers();
+    // Everything waits for the data, which the browser inflates asynchronously.
     applyTheme();
-    drawFigure();
-    $("head-row").value = state.rows[0]; $("head-column").value = state.columns[0];
-    if (options.query !== undefined) headHover = { side: "q", index: Math.min(H - 1, Math.max(0, +options.query - 1)) };
-    headGeometry = drawHeadView();
-    var renderMs = performance.now() - started;
-    document.documentElement.setAttribute("data-render-ms", renderMs.toFixed(1));
-    $("render-time").textContent = "drawn in " + renderMs.toFixed(0) + " ms";
+    var decodeStarted = performance.now(), decodeMs = 0;
+    if (typeof DecompressionStream !== "function" || typeof Response !== "function") {
+      $("figure").textContent = "This browser cannot unpack the figure's data (it lacks DecompressionStream): " +
+        "open the page in a current Chrome, Edge, Firefox or Safari.";
+      return;
+    }
+    decodeCells().then(start, function (error) {
+      $("figure").textContent = "The figure's data could not be decoded: " + error;
+    });
 
-    $("figure").addEventListener("mousemove", hover);
-    $("figure").addEventListener("mouseleave", hideTooltip);
-    $("figure").addEventListener("click", function (event) {
-      if (event.target.dataset && event.target.dataset.slot !== undefined) openModal(current.slots[+event.target.dataset.slot]);
-    });
-    $("modal-canvas").addEventListener("mousemove", function (event) {
-      var rect = event.target.getBoundingClientRect();
-      var cell = cellAt(modalSlot, event.clientX - rect.left - MARGIN, event.clientY - rect.top,
-        rect.width - MARGIN, rect.height - MARGIN);
-      if (cell) showTooltip(describe(modalSlot, cell), event); else hideTooltip();
-    });
-    $("modal-canvas").addEventListener("mouseleave", hideTooltip);
-    $("modal").addEventListener("click", function (event) { if (event.target === $("modal")) closeModal(); });
-    document.addEventListener("keydown", function (event) { if (event.key === "Escape") closeModal(); });
-    $("head-canvas").addEventListener("mousemove", headMove);
-    $("head-canvas").addEventListener("mouseleave", function () { headHover = null; headGeometry = drawHeadView(); });
-    ["head-row", "head-column", "head-k"].forEach(function (id) {
-      $(id).addEventListener("change", function () { headHover = null; headGeometry = drawHeadView(); });
-    });
-    $("theme").addEventListener("click", function () {
-      state.dark = !state.dark; applyTheme(); drawFigure(); headGeometry = drawHeadView();
-    });
-    $("save-png").addEventListener("click", savePNG);
-    $("save-svg").addEventListener("click", saveSVG);
+    function start() {
+      decodeMs = performance.now() - decodeStarted;
+      fillChoosers();
+      drawFigure();
+      $("head-row").value = state.rows[0]; $("head-column").value = state.columns[0];
+      if (options.query !== undefined) headHover = { side: "q", index: Math.min(H - 1, Math.max(0, +options.query - 1)) };
+      headGeometry = drawHeadView();
+      var renderMs = performance.now() - started;
+      document.documentElement.setAttribute("data-render-ms", renderMs.toFixed(1));
+      $("render-time").textContent = "drawn in " + renderMs.toFixed(0) + " ms";
 
-    if ("enlarge" in options) openModal(current.slots[0]);
+      $("figure").addEventListener("mousemove", hover);
+      $("figure").addEventListener("mouseleave", hideTooltip);
+      $("figure").addEventListener("click", function (event) {
+        if (event.target.dataset && event.target.dataset.slot !== undefined) openModal(current.slots[+event.target.dataset.slot]);
+      });
+      $("modal-canvas").addEventListener("mousemove", function (event) {
+        var rect = event.target.getBoundingClientRect();
+        var cell = cellAt(modalSlot, event.clientX - rect.left - MARGIN, event.clientY - rect.top,
+          rect.width - MARGIN, rect.height - MARGIN);
+        if (cell) showTooltip(describe(modalSlot, cell), event); else hideTooltip();
+      });
+      $("modal-canvas").addEventListener("mouseleave", hideTooltip);
+      $("modal").addEventListener("click", function (event) { if (event.target === $("modal")) closeModal(); });
+      document.addEventListener("keydown", function (event) { if (event.key === "Escape") closeModal(); });
+      $("head-canvas").addEventListener("mousemove", headMove);
+      $("head-canvas").addEventListener("mouseleave", function () { headHover = null; headGeometry = drawHeadView(); });
+      ["head-row", "head-column", "head-k"].forEach(function (id) {
+        $(id).addEventListener("change", function () { headHover = null; headGeometry = drawHeadView(); });
+      });
+      $("theme").addEventListener("click", function () {
+        state.dark = !state.dark; applyTheme(); drawFigure(); headGeometry = drawHeadView();
+      });
+      $("save-png").addEventListener("click", savePNG);
+      $("save-svg").addEventListener("click", saveSVG);
 
-    // #bench times what a user waits for and writes the numbers into the page.
-    if (location.hash.indexOf("bench") >= 0) {
-      var timings = { firstRenderMs: +renderMs.toFixed(1) };
-      var canvas = $("figure").querySelector("canvas"), rect = canvas.getBoundingClientRect();
-      var t = performance.now();
-      for (var n = 0; n < 1000; n++) {
-        hover({ target: canvas, clientX: rect.left + (n * 7919 % 1000) / 1000 * rect.width,
-          clientY: rect.top + (n * 104729 % 1000) / 1000 * rect.height });
+      if ("enlarge" in options) openModal(current.slots[0]);
+
+      // #bench times what a user waits for and writes the numbers into the page.
+      if (location.hash.indexOf("bench") >= 0) {
+        var timings = { firstRenderMs: +renderMs.toFixed(1), decodeMs: +decodeMs.toFixed(1) };
+        var canvas = $("figure").querySelector("canvas"), rect = canvas.getBoundingClientRect();
+        var t = performance.now();
+        for (var n = 0; n < 1000; n++) {
+          hover({ target: canvas, clientX: rect.left + (n * 7919 % 1000) / 1000 * rect.width,
+            clientY: rect.top + (n * 104729 % 1000) / 1000 * rect.height });
+        }
+        timings.hoverMs = +((performance.now() - t) / 1000).toFixed(4);
+        t = performance.now();
+        state.rows = [0]; state.columns = [0]; drawFigure();
+        state.rows = range(R); state.columns = range(C); drawFigure();
+        timings.chooseRedrawMs = +((performance.now() - t) / 2).toFixed(1);
+        t = performance.now();
+        headHover = { side: "q", index: 0 }; drawHeadView(); headHover = null; drawHeadView();
+        timings.headViewMs = +((performance.now() - t) / 2).toFixed(1);
+        t = performance.now();
+        openModal(current.slots[0]); closeModal();
+        timings.enlargeMs = +(performance.now() - t).toFixed(1);
+        t = performance.now();
+        timings.pngBytes = Math.round(pngDataURL().length * 3 / 4);
+        timings.pngMs = +(performance.now() - t).toFixed(1);
+        t = performance.now();
+        timings.svgBytes = svgText().length;
+        timings.svgMs = +(performance.now() - t).toFixed(1);
+        document.documentElement.setAttribute("data-bench", JSON.stringify(timings));
       }
-      timings.hoverMs = +((performance.now() - t) / 1000).toFixed(4);
-      t = performance.now();
-      state.rows = [0]; state.columns = [0]; drawFigure();
-      state.rows = range(R); state.columns = range(C); drawFigure();
-      timings.chooseRedrawMs = +((performance.now() - t) / 2).toFixed(1);
-      t = performance.now();
-      headHover = { side: "q", index: 0 }; drawHeadView(); headHover = null; drawHeadView();
-      timings.headViewMs = +((performance.now() - t) / 2).toFixed(1);
-      t = performance.now();
-      openModal(current.slots[0]); closeModal();
-      timings.enlargeMs = +(performance.now() - t).toFixed(1);
-      t = performance.now();
-      timings.pngBytes = Math.round(pngDataURL().length * 3 / 4);
-      timings.pngMs = +(performance.now() - t).toFixed(1);
-      t = performance.now();
-      timings.svgBytes = svgText().length;
-      timings.svgMs = +(performance.now() - t).toFixed(1);
-      document.documentElement.setAttribute("data-bench", JSON.stringify(timings));
     }
     })();
     """#
