@@ -70,10 +70,8 @@ private func occurrences(of needle: String, in text: String) -> Int {
     #expect(decoded.count == count)
     for (index, (original, parsed)) in zip(scalars, decoded).enumerated() {
       if original.isFinite {
-        // Five significant digits: half a unit in the fifth digit, relative.
-        let tolerance = Double(abs(original)) * 5.01e-5
-        #expect(
-          abs(Double(parsed) - Double(original)) <= tolerance, "value \(index): \(original) → \(parsed)")
+        // Exact: the page rounds for its tooltip from the value itself.
+        #expect(parsed.bitPattern == original.bitPattern, "value \(index): \(original) → \(parsed)")
       } else {
         #expect(parsed.isNaN, "value \(index): \(original) must travel as null")
       }

@@ -41,6 +41,10 @@ public struct HeatmapFigure: Sendable {
   /// figure, so that nothing is cut off. `false` keeps matplotlib's subplot
   /// parameters exactly, cut-off labels included.
   public var keepsTextInside: Bool
+  /// Where the grid sits on the figure before any text moves it in:
+  /// matplotlib's defaults unless a caller fits the figure to its panels
+  /// (see `FigureSize.fitting`).
+  public var subplotParameters: SubplotParameters = .matplotlib
 
   /// Creates a figure and checks that its parts fit together.
   ///

@@ -28,7 +28,7 @@ struct LayoutEngine {
   var measurer: any TextMeasurer { placer.measurer }
 
   func layout() -> FigureLayout {
-    var parameters = SubplotParameters.matplotlib
+    var parameters = figure.subplotParameters
     var layout = layout(with: parameters)
     guard figure.keepsTextInside else { return layout }
     // Each pass moves the overflowing sides in by what still sticks out; the

@@ -13,7 +13,7 @@ struct HTMLRenderer {
   let figure: HeatmapFigure
   let layout: FigureLayout
 
-  /// Up to this many values travel as decimal JSON (5 significant digits);
+  /// Up to this many values travel as decimal JSON (the shortest text of each Float32);
   /// more travel as 16-bit fixed point, deflated, which keeps a page of
   /// 6 × 12 × 512 × 512 weights near 15 MB (float32 would take 100 MB).
   static let decimalValueLimit = 100_000
@@ -126,7 +126,9 @@ struct HTMLRenderer {
       json.raw("[")
       for (index, value) in scalars.enumerated() {
         if index > 0 { json.raw(",") }
-        json.raw(value.isFinite ? cFormat("%.5g", Double(value)) : "null")
+        // The shortest text that reads back to the same Float32, so that the
+        // tooltip rounds the value itself once, not a rounded copy again.
+        json.raw(value.isFinite ? value.description : "null")
       }
       json.raw("]")
     } else {

@@ -114,11 +114,7 @@ struct Model: ParsableCommand {
     if figureOptions.xticklabels == nil { figure.xTickLabels = encoding.tokens }
     if figureOptions.yticklabels == nil { figure.yTickLabels = encoding.tokens }
     if figureOptions.figsize == nil {
-      // An inch for every 8 tokens, at least 2.5 a panel, and at most what
-      // keeps the whole figure about 30 inches wide (3000 px at 100 dpi).
-      let panel = min(max(2.5, 30 / Double(grid[1])), max(2.5, Double(grid[2]) / 8))
-      figure.figsize = FigureSize(
-        width: Double(grid[1]) * panel + 2.5, height: Double(grid[0]) * panel + 1.5)
+      fitModelFigure(&figure, rows: grid[0], columns: grid[1], tokens: encoding.tokens)
     }
     let destinations = [out, npy].compactMap { $0 }.map { numbered($0, number) }
     try checkWritable(destinations)
