@@ -25,7 +25,11 @@ private func occurrences(of needle: String, in text: String) -> Int {
     #expect(occurrences(of: "<html", in: text) == 1)
     #expect(occurrences(of: "</html>", in: text) == 1)
     // The SVG namespace names, it does not fetch; nothing else may name a URL.
+    // An empty inline icon keeps browsers from asking the server for /favicon.ico.
+    let emptyIcon = #"<link rel="icon" href="data:,">"#
+    #expect(occurrences(of: emptyIcon, in: text) == 1)
     let withoutNamespace = text.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
+      .replacingOccurrences(of: emptyIcon, with: "")
     for forbidden in ["http://", "https://", "<link", "@import", "<iframe", "@font-face"] {
       #expect(occurrences(of: forbidden, in: withoutNamespace) == 0, "\(forbidden) in the page")
     }

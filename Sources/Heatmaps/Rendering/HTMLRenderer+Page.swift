@@ -421,8 +421,14 @@ extension HTMLRenderer {
       var tip = $("tooltip");
       tip.textContent = text;
       tip.style.display = "block";
-      tip.style.left = (event.clientX + 14) + "px";
-      tip.style.top = (event.clientY + 14) + "px";
+      // Below right of the pointer, or flipped to its other side where the
+      // window would cut the tip off.
+      var width = tip.offsetWidth, height = tip.offsetHeight;
+      var left = event.clientX + 14, top = event.clientY + 14;
+      if (left + width > window.innerWidth - 4) left = Math.max(4, event.clientX - 14 - width);
+      if (top + height > window.innerHeight - 4) top = Math.max(4, event.clientY - 14 - height);
+      tip.style.left = left + "px";
+      tip.style.top = top + "px";
     }
     function hideTooltip() { $("tooltip").style.display = "none"; }
 

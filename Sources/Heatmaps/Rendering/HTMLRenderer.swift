@@ -22,7 +22,10 @@ struct HTMLRenderer {
   func document() -> String {
     let words =
       [figure.ylabel, figure.xlabel].compactMap { $0 } + (figure.titles ?? []) + (figure.rowTitles ?? [])
-    let title = words.filter { !$0.isEmpty }.joined(separator: ", ")
+    // A tab's title: the axis labels and the first few panel titles.
+    var parts = words.filter { !$0.isEmpty }
+    if parts.count > 6 { parts = parts.prefix(5) + ["…"] }
+    let title = parts.joined(separator: ", ")
     return """
       <!DOCTYPE html>
       <html lang="en">
@@ -30,6 +33,7 @@ struct HTMLRenderer {
       <meta charset="utf-8">
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <meta name="generator" content="AttentionKit">
+      <link rel="icon" href="data:,">
       <title>\(Self.htmlEscaped(title.isEmpty ? "Heatmaps" : title))</title>
       <style>
       \(Self.style)
