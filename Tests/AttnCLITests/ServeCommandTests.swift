@@ -137,15 +137,19 @@ private let modelFolder: String? = {
     let model = try #require(modelFolder)
     let server = try RunningServer.start(model: model, in: folder)
     defer { server.stop() }
-    // Accents, a CJK character and an emoji, for tokens beyond ASCII.
-    let text = "Ça été un été chaud à Zürich."
-    let pair = "東京は暑かった 🌞"
+    // Accents, CJK characters and an emoji, for tokens beyond ASCII; long
+    // enough that the JSON answer goes out in several chunks.
+    let text =
+      "Ça été un été chaud à Zürich, et nous avons passé des heures au bord du lac à regarder les bateaux."
+    let pair =
+      "東京は暑かった 🌞 and the evening was long and quiet by the river, where the lights came on one by one."
     let body = ["text": text, "pair": pair]
     let json = try server.request("POST", "/api/attention", json: body)
     #expect(json.status == 200)
     #expect(json.headers["Content-Type"] == "application/json; charset=utf-8")
     let tokens = try #require(try jsonObject(json.body)?["tokens"] as? [String])
     #expect(tokens.contains { $0.unicodeScalars.contains { !$0.isASCII } }, "\(tokens)")
+    #expect(json.body.count > 2 << 20, "\(json.body.count) bytes: more than two chunks of 1 MiB")
     let numbers = try attentionNumbers(json.body)
     let run = try runAttn(["model", model, text, "--pair", pair, "--npy", "b.npy"], in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
