@@ -4,10 +4,6 @@ import Foundation
 import Hummingbird
 import Logging
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 struct Serve: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Serve a BERT model's attention over HTTP, with a page to draw it.",
@@ -45,7 +41,6 @@ struct Serve: ParsableCommand {
   }
 
   func run() throws {
-    fixMmapThreshold()
     let folder = model ?? defaultModelFolder()
     let service = try naming(folder) { try AttentionService(folder: folder) }
     var logger = Logger(label: "attn.serve")
@@ -83,25 +78,6 @@ struct Serve: ParsableCommand {
       throw CommandError("\(address): \(error)")
     }
   }
-}
-
-/// Keeps glibc's mmap threshold at its default of 128 KiB.
-///
-/// glibc raises the threshold to the size of each large block freed, after
-/// which every request's tensors (megabytes each) come from its heaps, which
-/// keep freed memory: under load the server held about 60 MiB more than it
-/// needed and kept it afterwards. Setting the threshold stops the raising,
-/// so large blocks go back to the system as soon as they are freed.
-/// `mallopt` is looked up at run time: Swift's Glibc module leaves out
-/// `malloc.h`, and other C libraries have no such setting.
-private func fixMmapThreshold() {
-  #if canImport(Glibc)
-    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-    // nil is RTLD_DEFAULT: the symbol wherever the process has it.
-    guard let symbol = dlsym(nil, "mallopt") else { return }
-    let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in malloc.h
-    _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, 128 * 1024)
-  #endif
 }
 
 /// Whether the server got as far as listening.

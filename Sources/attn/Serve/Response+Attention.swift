@@ -3,11 +3,13 @@ import Hummingbird
 import TensorIO
 
 extension Response {
-  /// The bytes a JSON answer is sent in: large enough that writing is not
-  /// dominated by its own overhead and that short answers (up to about 35
-  /// tokens) go out in one piece, small enough that an answer of any size
-  /// costs the server little memory while it goes out.
-  static let attentionChunkBytes = 1024 * 1024
+  /// The most bytes of a JSON answer sent whole, with its length (about 35
+  /// tokens); longer answers go out as they are written.
+  static let wholeAnswerBytes = 1024 * 1024
+  /// The pieces a longer answer goes out in: small enough to come from the
+  /// allocator's free lists again and again, instead of fresh pages each
+  /// time, and to keep what an answer of any size holds while it is sent small.
+  static let answerPieceBytes = 64 * 1024
 
   /// `POST /api/attention`'s answer in `format`.
   ///
@@ -21,13 +23,13 @@ extension Response {
     }
   }
 
-  /// `{"tokens": [..], "attentions": [[[[..]]]]}`: in one piece with its
-  /// length if it fits in one chunk, otherwise sent as it is written.
+  /// `{"tokens": [..], "attentions": [[[[..]]]]}`: whole with its length if
+  /// it is short, otherwise sent as it is written.
   private static func attentionJSON(tokens: [String], attentions: Tensor) throws -> Response {
     var json = try AttentionJSONWriter(tokens: tokens, attentions: attentions)
-    var first = ByteBufferAllocator().buffer(capacity: attentionChunkBytes + json.largestRow)
+    var first = ByteBufferAllocator().buffer(capacity: wholeAnswerBytes + json.largestRow)
     let body: ResponseBody
-    if !json.fill(&first, upTo: attentionChunkBytes) {
+    if !json.fill(&first, upTo: wholeAnswerBytes) {
       body = ResponseBody(byteBuffer: first)
     } else {
       body = ResponseBody { [first, json] writer in
@@ -35,9 +37,9 @@ extension Response {
         var json = json
         var more = true
         while more {
-          var buffer = ByteBufferAllocator().buffer(capacity: attentionChunkBytes + json.largestRow)
-          more = json.fill(&buffer, upTo: attentionChunkBytes)
-          try await writer.write(buffer)
+          var piece = ByteBufferAllocator().buffer(capacity: answerPieceBytes + json.largestRow)
+          more = json.fill(&piece, upTo: answerPieceBytes)
+          try await writer.write(piece)
         }
         try await writer.finish(nil)
       }

@@ -9,7 +9,8 @@ let maximumRequestBytes = 64 * 1024
 func makeServeRouter(service: AttentionService, log: ServeLog) -> Router<BasicRequestContext> {
   let router = Router()
   // Added before the routes so that they wrap them and the not-found answer;
-  // the request log outermost, to see the status the client gets.
+  // the request log outside the error answers, to see the status the client gets.
+  router.middlewares.add(IdleTrimMiddleware(trimmer: IdleMemoryTrimmer()))
   if log.logsRequests { router.middlewares.add(RequestLogMiddleware(log: log)) }
   router.middlewares.add(JSONErrorMiddleware(log: log))
   router.get("/healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
