@@ -11,9 +11,14 @@ struct Serve: ParsableCommand {
       Loads the model once, then answers GET / (a page with a form), \
       GET /view?text=..&pair=.. (the HTML figure of attn model), \
       POST /api/attention with {"text": "..", "pair": ".."} (the tokens and the \
-      attentions, layers × heads × tokens × tokens) and GET /healthz. Bodies \
-      over 64 KiB are refused (413), texts longer than the model's positions \
-      too (422). Stops on SIGINT or SIGTERM.
+      attentions, layers × heads × tokens × tokens, as JSON) and GET /healthz. \
+      POST /api/attention?format=npy, or with "Accept: application/x-npy", \
+      answers the attentions as a float32 .npy file instead, the tokens in \
+      the Attention-Tokens header as a JSON array in ASCII. Bodies over \
+      64 KiB are refused (413), texts longer than the model's positions too \
+      (422). A request that fails inside the server (500) is written to \
+      standard error as one line; --log writes a line for every request. \
+      Stops on SIGINT or SIGTERM.
       """
   )
 
@@ -25,6 +30,11 @@ struct Serve: ParsableCommand {
 
   @Option(help: "The port to listen on.")
   var port = 8080
+
+  @Flag(
+    help: "Write a line to standard error for every request: time, status, method, path, milliseconds, bytes."
+  )
+  var log = false
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port \(port): must be 0...65535") }
@@ -40,7 +50,7 @@ struct Serve: ParsableCommand {
     let address = "\(host):\(port)"
     let started = StartFlag()
     let app = Application(
-      router: makeServeRouter(service: service),
+      router: makeServeRouter(service: service, log: ServeLog(logsRequests: log)),
       configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
       onServerRunning: { channel in
         started.set()

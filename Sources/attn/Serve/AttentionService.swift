@@ -45,8 +45,9 @@ struct AttentionService: Sendable {
     return (encoding.tokens, output.attentions)
   }
 
-  /// The self-contained HTML page of `attn model --out x.html` for `text`.
-  func page(text: String, pair: String?) async throws -> [UInt8] {
+  /// The self-contained HTML page of `attn model --out x.html` for `text`,
+  /// and the tokens it shows.
+  func page(text: String, pair: String?) async throws -> (tokens: [String], html: [UInt8]) {
     let (tokens, attentions) = try await self.attentions(text: text, pair: pair)
     let grid = attentions.shape
     // The figure `attn model` draws: a row per layer, a column per head.
@@ -57,9 +58,10 @@ struct AttentionService: Sendable {
       rowTitles: (0..<grid[0]).map { "Layer \($0 + 1)" },
       figsize: FigureSize(width: Double(grid[1]) * panel + 2.5, height: Double(grid[0]) * panel + 1.5),
       xTickLabels: tokens, yTickLabels: tokens)
-    return try await Self.run(on: Self.renderQueue) {
+    let html = try await Self.run(on: Self.renderQueue) {
       try renderFigureData(figure, format: .html).bytes
     }
+    return (tokens, html)
   }
 
   private static func run<T: Sendable>(

@@ -1,4 +1,3 @@
-import AttentionCore
 import Hummingbird
 import TensorIO
 
@@ -25,36 +24,32 @@ extension Response {
   }
 }
 
-/// `{"tokens": [..], "attentions": [[[[..]]]]}`, the attentions nested as
-/// their shape; each number is the shortest decimal that reads back as the
-/// same float32.
-func attentionJSON(tokens: [String], attentions: Tensor) -> [UInt8] {
-  var head = "{\"tokens\":["
-  for (index, token) in tokens.enumerated() {
-    if index > 0 { head += "," }
-    appendJSONString(token, to: &head)
-  }
-  head += "],\"attentions\":"
-  var bytes = Array(head.utf8)
-  let shape = attentions.shape
-  bytes.reserveCapacity(bytes.count + attentions.scalars.count * 12)
-  attentions.scalars.withUnsafeBufferPointer { scalars in
-    var index = 0
-    func nest(_ axis: Int) {
-      bytes.append(UInt8(ascii: "["))
-      for position in 0..<shape[axis] {
-        if position > 0 { bytes.append(UInt8(ascii: ",")) }
-        if axis == shape.count - 1 {
-          bytes.append(contentsOf: scalars[index].description.utf8)
-          index += 1
-        } else {
-          nest(axis + 1)
+extension HTTPFields.Element.Name {
+  /// The tokens of an answer as a JSON array of strings, in ASCII.
+  static let attentionTokens = Self("Attention-Tokens")!
+}
+
+/// `strings` as a JSON array in ASCII alone: anything outside printable
+/// ASCII is written `\uXXXX` (UTF-16, so a pair of them beyond U+FFFF), so
+/// that the text can travel in an HTTP header.
+func asciiJSONArray(_ strings: [String]) -> String {
+  var json = "["
+  for (index, string) in strings.enumerated() {
+    if index > 0 { json += "," }
+    json += "\""
+    for scalar in string.unicodeScalars {
+      switch scalar {
+      case "\"": json += "\\\""
+      case "\\": json += "\\\\"
+      case " "..."~": json.unicodeScalars.append(scalar)
+      default:
+        for unit in String(scalar).utf16 {
+          let hex = String(unit, radix: 16)
+          json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         }
       }
-      bytes.append(UInt8(ascii: "]"))
     }
-    nest(0)
+    json += "\""
   }
-  bytes.append(UInt8(ascii: "}"))
-  return bytes
+  return json + "]"
 }

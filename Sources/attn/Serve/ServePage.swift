@@ -1,6 +1,6 @@
-/// The page `GET /` answers: a form that asks `POST /api/attention` for the
-/// tokens (to report a refusal in words) and then shows `GET /view`, the
-/// interactive HTML figure of `attn model`, in a frame. Everything is inline.
+/// The page `GET /` answers: a form that fetches `GET /view`, the interactive
+/// HTML figure of `attn model`, once, and shows it in a frame, or the error
+/// the server answered instead. Everything is inline.
 let servePage = #"""
   <!DOCTYPE html>
   <html lang="en">
@@ -30,32 +30,46 @@ let servePage = #"""
   <iframe id="figure" title="attention of every layer and head" hidden></iframe>
   <script>
   const form = document.getElementById("form");
+  const button = form.querySelector("button");
   const status = document.getElementById("status");
   const frame = document.getElementById("figure");
+  let figureURL = null;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = document.getElementById("text").value;
     const pair = document.getElementById("pair").value;
     status.className = "";
     status.textContent = "Running the model…";
+    button.disabled = true;
+    const started = performance.now();
     try {
-      const body = { text };
-      if (pair.trim() !== "") body.pair = pair;
-      const response = await fetch("/api/attention", {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
-      });
-      const result = await response.json();
-      if (!response.ok) throw new Error(result.error || response.statusText);
-      const shape = [result.attentions.length, result.attentions[0].length, result.tokens.length];
-      status.textContent = shape[2] + " tokens, " + shape[0] + " layers × " + shape[1] + " heads.";
       // encodeURIComponent, not URLSearchParams: a space travels as %20, not "+".
       let query = "text=" + encodeURIComponent(text);
-      if (body.pair !== undefined) query += "&pair=" + encodeURIComponent(pair);
-      frame.src = "/view?" + query;
+      if (pair.trim() !== "") query += "&pair=" + encodeURIComponent(pair);
+      const response = await fetch("/view?" + query);
+      if (!response.ok) {
+        let message = response.status + " " + response.statusText;
+        try {
+          const answer = await response.json();
+          if (answer.error) message = answer.error;
+        } catch (_) {}
+        throw new Error(message);
+      }
+      // The page is shown from a blob: URL, which has this page's origin, so
+      // one request both runs the model and draws the figure.
+      const page = await response.blob();
+      const tokens = JSON.parse(response.headers.get("Attention-Tokens") || "[]");
+      if (figureURL !== null) URL.revokeObjectURL(figureURL);
+      figureURL = URL.createObjectURL(page);
+      frame.src = figureURL;
       frame.hidden = false;
+      const seconds = (performance.now() - started) / 1000;
+      status.textContent = tokens.length + " tokens, answered in " + seconds.toFixed(2) + " s.";
     } catch (error) {
       status.className = "error";
       status.textContent = "Error: " + error.message;
+    } finally {
+      button.disabled = false;
     }
   });
   </script>

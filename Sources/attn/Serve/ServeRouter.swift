@@ -6,10 +6,13 @@ let maximumRequestBytes = 64 * 1024
 
 /// The routes of `attn serve`. No route reads a file: every answer is made
 /// from the model in memory or from text compiled into the program.
-func makeServeRouter(service: AttentionService) -> Router<BasicRequestContext> {
+func makeServeRouter(service: AttentionService, log: ServeLog) -> Router<BasicRequestContext> {
   let router = Router()
-  // Added before the routes so that it wraps them and the not-found answer.
-  router.middlewares.add(JSONErrorMiddleware())
+  // Added before the routes so that they wrap them and the not-found answer;
+  // the request log outside the error answers, to see the status the client gets.
+  router.middlewares.add(IdleTrimMiddleware(trimmer: IdleMemoryTrimmer()))
+  if log.logsRequests { router.middlewares.add(RequestLogMiddleware(log: log)) }
+  router.middlewares.add(JSONErrorMiddleware(log: log))
   router.get("/healthz") { _, _ in Response.json("{\"status\":\"ok\"}") }
   router.get("/") { _, _ in
     Response.bytes(Array(servePage.utf8), contentType: "text/html; charset=utf-8")
@@ -19,14 +22,16 @@ func makeServeRouter(service: AttentionService) -> Router<BasicRequestContext> {
       throw ServeError(status: .badRequest, "the query needs a non-empty \"text\"")
     }
     let pair = request.uri.queryParameters.get("pair").flatMap { isBlank($0) ? nil : $0 }
-    let page = try await service.page(text: text, pair: pair)
-    return Response.bytes(page, contentType: "text/html; charset=utf-8")
+    let (tokens, page) = try await service.page(text: text, pair: pair)
+    var response = Response.bytes(page, contentType: "text/html; charset=utf-8")
+    response.headers[.attentionTokens] = asciiJSONArray(tokens)
+    return response
   }
   router.post("/api/attention") { request, _ in
+    let format = try AttentionFormat(request: request)
     let (text, pair) = try await readAttentionRequest(request)
     let (tokens, attentions) = try await service.attentions(text: text, pair: pair)
-    let json = attentionJSON(tokens: tokens, attentions: attentions)
-    return Response.bytes(json, contentType: "application/json; charset=utf-8")
+    return try Response.attention(tokens: tokens, attentions: attentions, format: format)
   }
   return router
 }
@@ -50,7 +55,8 @@ private func readAttentionRequest(_ request: Request) async throws -> (text: Str
     throw ServeError(status: .badRequest, "the body is not JSON")
   }
   guard let fields = object as? [String: Any] else {
-    throw ServeError(status: .badRequest, "the body must be a JSON object {\"text\": \"..\", \"pair\": \"..\"}")
+    throw ServeError(
+      status: .badRequest, "the body must be a JSON object {\"text\": \"..\", \"pair\": \"..\"}")
   }
   guard let text = fields["text"] as? String else {
     throw ServeError(status: .badRequest, "\"text\" must be a string")
