@@ -51,15 +51,15 @@ struct AttentionService: Sendable {
     let (tokens, attentions) = try await self.attentions(text: text, pair: pair)
     let grid = attentions.shape
     // The figure `attn model` draws: a row per layer, a column per head.
-    let panel = min(max(2.5, 30 / Double(grid[1])), max(2.5, Double(grid[2]) / 8))
-    let figure = try HeatmapFigure(
+    var figure = try HeatmapFigure(
       matrices: attentions, xlabel: "Keys", ylabel: "Queries",
       titles: (0..<grid[1]).map { "Head \($0 + 1)" },
       rowTitles: (0..<grid[0]).map { "Layer \($0 + 1)" },
-      figsize: FigureSize(width: Double(grid[1]) * panel + 2.5, height: Double(grid[0]) * panel + 1.5),
       xTickLabels: tokens, yTickLabels: tokens)
+    fitModelFigure(&figure, rows: grid[0], columns: grid[1], tokens: tokens)
+    let finished = figure
     let html = try await Self.run(on: Self.renderQueue) {
-      try renderFigureData(figure, format: .html).bytes
+      try renderFigureData(finished, format: .html).bytes
     }
     return (tokens, html)
   }
