@@ -66,6 +66,8 @@ let servePage = #"""
       const seconds = (performance.now() - started) / 1000;
       status.textContent = tokens.length + " tokens, answered in " + seconds.toFixed(2) + " s.";
     } catch (error) {
+      // The figure of an earlier text would read as this text's answer.
+      frame.hidden = true;
       status.className = "error";
       status.textContent = "Error: " + error.message;
     } finally {
