@@ -396,6 +396,9 @@ extension HTMLRenderer {
         var context = canvas.getContext("2d");
         // Sharp cells when there are pixels enough; averaged when cells are smaller than pixels.
         context.imageSmoothingEnabled = canvas.width < W || canvas.height < H;
+        // "high" averages over every cell a pixel covers, as matplotlib's
+        // antialiasing does; the default samples a few and loses thin lines.
+        context.imageSmoothingQuality = "high";
         context.drawImage(panelCanvas(slot.p), 0, 0, canvas.width, canvas.height);
         canvas.dataset.slot = index;
         box.appendChild(canvas);
@@ -456,6 +459,7 @@ extension HTMLRenderer {
       context.setTransform(ratio, 0, 0, ratio, 0, 0);
       context.fillStyle = colors.bg; context.fillRect(0, 0, width, height);
       context.imageSmoothingEnabled = W * scale * ratio < W;
+      context.imageSmoothingQuality = "high";
       context.drawImage(panelCanvas(slot.p), MARGIN, 0, W * scale, H * scale);
       context.strokeStyle = colors.fg; context.lineWidth = 1;
       context.strokeRect(MARGIN - 0.5, -0.5, W * scale + 1, H * scale + 1);
