@@ -45,6 +45,11 @@ public struct HeatmapFigure: Sendable {
   /// matplotlib's defaults unless a caller fits the figure to its panels
   /// (see `FigureSize.fitting`).
   public var subplotParameters: SubplotParameters = .matplotlib
+  /// The share of the grid's width the colorbar's slot takes, and the share
+  /// between the grid and that slot: matplotlib's `fraction=0.15` and
+  /// `pad=0.05` unless a caller fits the figure to its panels.
+  public var colorbarFraction = 0.15
+  public var colorbarPad = 0.05
 
   /// Creates a figure and checks that its parts fit together.
   ///

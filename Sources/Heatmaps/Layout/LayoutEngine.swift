@@ -2,7 +2,7 @@
 /// text around it, then, if text sticks out, the same again with a smaller grid.
 struct LayoutEngine {
   let figure: HeatmapFigure
-  let style = LayoutStyle.matplotlib
+  let style: LayoutStyle
   let placer: TextPlacer
   let grid: (rows: Int, columns: Int, height: Int, width: Int)
   let ranges: [ValueRange]
@@ -14,6 +14,10 @@ struct LayoutEngine {
 
   init(figure: HeatmapFigure, measurer: any TextMeasurer) {
     self.figure = figure
+    var style = LayoutStyle.matplotlib
+    style.colorbarFraction = figure.colorbarFraction
+    style.colorbarPad = figure.colorbarPad
+    self.style = style
     placer = TextPlacer(measurer: measurer)
     grid = figure.gridShape
     ranges = figure.valueRanges()
