@@ -36,6 +36,8 @@ extension HTMLRenderer {
     <button id="theme" type="button">Dark theme</button>
     <button id="save-png" type="button">Save PNG</button>
     <button id="save-svg" type="button">Save SVG</button>
+    <label>Zoom <select id="zoom"><option value="fit">fit width</option><option value="50">50 %</option>
+    <option value="100">100 %</option><option value="200">200 %</option></select></label>
     <span id="render-time"></span>
     </div>
     <div class="bar" id="choosers">
@@ -65,8 +67,9 @@ extension HTMLRenderer {
     var started = performance.now();
     var D = JSON.parse(document.getElementById("figure-data").textContent);
     var R = D.grid[0], C = D.grid[1], H = D.grid[2], W = D.grid[3];
-    // CSS pixels per point: 4/3 is print size; small figures are shown larger.
-    var SCALE = Math.max(4 / 3, Math.min(3, 640 / D.width));
+    // CSS pixels per point at 100 %: 4/3 is print size; small figures are
+    // shown larger. SCALE is the zoomed one the page draws at.
+    var BASE_SCALE = Math.max(4 / 3, Math.min(3, 640 / D.width)), SCALE = BASE_SCALE;
     var FONT = '"DejaVu Sans", "Noto Sans CJK SC", sans-serif';
     // Filled once the embedded data is decoded: every cell's colormap index,
     // and its value as a number (small figures) or as a fixed-point code
@@ -82,7 +85,7 @@ extension HTMLRenderer {
     var palette = new Uint32Array(new Uint8Array([].concat.apply([], colormap.map(function (c) {
       return [c[0], c[1], c[2], 255];
     }))).buffer);
-    // The URL's hash may choose the first view, e.g. #dark&rows=1,6&columns=2&enlarge&query=3.
+    // The URL's hash may choose the first view, e.g. #dark&rows=1,6&columns=2&enlarge&query=3&zoom=100.
     var options = {};
     location.hash.slice(1).split("&").forEach(function (part) {
       var pair = part.split("=");
@@ -93,7 +96,14 @@ extension HTMLRenderer {
         .filter(function (k) { return k >= 0 && k < n; });
       return picked.length ? picked : range(n);
     }
-    var state = { rows: chosen(options.rows, R), columns: chosen(options.columns, C), dark: "dark" in options };
+    // Zoom: "fit" (the default) shrinks a figure wider than the window to
+    // its width and leaves smaller ones at 100 %; a number is a percentage.
+    function zoomOption(z) {
+      var percent = parseFloat(z);
+      return isFinite(percent) && percent >= 10 && percent <= 800 ? percent : "fit";
+    }
+    var state = { rows: chosen(options.rows, R), columns: chosen(options.columns, C), dark: "dark" in options,
+      zoom: zoomOption(options.zoom) };
     var offscreen = new Map();
     var current = null; // the scene on the page
     var $ = function (id) { return document.getElementById(id); };
@@ -290,8 +300,10 @@ extension HTMLRenderer {
     function toSVG(sc, layer) {
       var standalone = layer === "file";
       var colors = themeColors(), lw = D.lineWidth, out = [];
-      out.push('<svg xmlns="http://www.w3.org/2000/svg" width="' + (sc.width * SCALE).toFixed(1) + '" height="' +
-        (sc.height * SCALE).toFixed(1) + '" viewBox="0 0 ' + sc.width.toFixed(2) + " " + sc.height.toFixed(2) +
+      // A saved file is at 100 %, whatever the page's zoom.
+      var scale = standalone ? BASE_SCALE : SCALE;
+      out.push('<svg xmlns="http://www.w3.org/2000/svg" width="' + (sc.width * scale).toFixed(1) + '" height="' +
+        (sc.height * scale).toFixed(1) + '" viewBox="0 0 ' + sc.width.toFixed(2) + " " + sc.height.toFixed(2) +
         '" font-family="' + escapeXML(FONT) + '" style="color:' + colors.fg + '">');
       if (standalone) out.push('<rect width="100%" height="100%" fill="' + colors.bg + '"/>');
       sc.items.forEach(function (it) {
@@ -379,9 +391,25 @@ extension HTMLRenderer {
       });
     }
 
+    // CSS pixels per point for the scene at the chosen zoom; "fit" takes the
+    // room between the body's paddings.
+    function zoomScale(sc) {
+      if (state.zoom !== "fit") return BASE_SCALE * state.zoom / 100;
+      var room = document.documentElement.clientWidth - 24;
+      return Math.max(0.05, Math.min(BASE_SCALE, room / sc.width));
+    }
+
     function drawFigure() {
+      drawFigureAtZoom();
+      // A scroll bar the figure brought in narrows the room: fit once more.
+      if (state.zoom === "fit" && document.documentElement.scrollWidth > document.documentElement.clientWidth) {
+        drawFigureAtZoom();
+      }
+    }
+    function drawFigureAtZoom() {
       var sc = scene(), box = $("figure");
       current = sc;
+      SCALE = zoomScale(sc);
       box.innerHTML = toSVG(sc, "under") + toSVG(sc, "over");
       box.lastChild.setAttribute("class", "over");
       box.style.width = (sc.width * SCALE) + "px";
@@ -650,6 +678,21 @@ extension HTMLRenderer {
       });
       $("save-png").addEventListener("click", savePNG);
       $("save-svg").addEventListener("click", saveSVG);
+      $("zoom").value = String(state.zoom);
+      if ($("zoom").value !== String(state.zoom)) {
+        var option = document.createElement("option");
+        option.value = option.textContent = String(state.zoom);
+        option.textContent += " %";
+        $("zoom").appendChild(option);
+        $("zoom").value = String(state.zoom);
+      }
+      $("zoom").addEventListener("change", function () { state.zoom = zoomOption($("zoom").value); drawFigure(); });
+      var resizeQueued = false;
+      window.addEventListener("resize", function () {
+        if (state.zoom !== "fit" || resizeQueued) return;
+        resizeQueued = true;
+        requestAnimationFrame(function () { resizeQueued = false; drawFigure(); });
+      });
 
       if ("enlarge" in options) openModal(current.slots[0]);
 
