@@ -51,6 +51,7 @@ extension HTMLRenderer {
     <label>Row <select id="head-row"></select></label>
     <label>Column <select id="head-column"></select></label>
     <label>Lines per query <select id="head-k"><option>1</option><option selected>3</option><option>10</option><option value="0">all</option></select></label>
+    <label id="head-special-label"><input type="checkbox" id="head-special"> <span id="head-special-text"></span></label>
     <span>hover a token to see only its lines</span>
     </div>
     <div id="headscroll"><canvas id="head-canvas"></canvas></div>
@@ -85,7 +86,7 @@ extension HTMLRenderer {
     var palette = new Uint32Array(new Uint8Array([].concat.apply([], colormap.map(function (c) {
       return [c[0], c[1], c[2], 255];
     }))).buffer);
-    // The URL's hash may choose the first view, e.g. #dark&rows=1,6&columns=2&enlarge&query=3&zoom=100.
+    // The URL's hash may choose the first view, e.g. #dark&rows=1,6&columns=2&enlarge&query=3&zoom=100&nospecial.
     var options = {};
     location.hash.slice(1).split("&").forEach(function (part) {
       var pair = part.split("=");
@@ -513,6 +514,19 @@ extension HTMLRenderer {
 
     // The head view: queries left, keys right, a line per weight.
     var headHover = null;
+    // Tokens a model adds around the text ([CLS], [SEP], [PAD], <s>, </s>,
+    // <pad>, <|endoftext|>; not [UNK] or [MASK], which stand for words). Most
+    // heads park their attention on them; the box leaves their lines out so
+    // that the lines between words get the full range of opacity.
+    var SPECIAL = /^(\[(CLS|SEP|PAD)\]|<\/?s>|<pad>|<\|[a-z_]+\|>)$/;
+    var specialQuery = range(H).map(function (i) { return !!D.yTickLabels && SPECIAL.test(D.yTickLabels[i]); });
+    var specialKey = range(W).map(function (j) { return !!D.xTickLabels && SPECIAL.test(D.xTickLabels[j]); });
+    function specialNames() {
+      var names = [];
+      specialQuery.forEach(function (s, i) { if (s && names.indexOf(queryName(i)) < 0) names.push(queryName(i)); });
+      specialKey.forEach(function (s, j) { if (s && names.indexOf(keyName(j)) < 0) names.push(keyName(j)); });
+      return names;
+    }
     function headPanel() { return +$("head-row").value * C + +$("head-column").value; }
     function drawHeadView() {
       var p = headPanel(), canvas = $("head-canvas"), context = canvas.getContext("2d");
@@ -526,16 +540,25 @@ extension HTMLRenderer {
       context.font = "12px " + FONT; context.textBaseline = "middle";
       function qy(i) { return top + (i + 0.5) * rowHeight * n / H; }
       function ky(j) { return top + (j + 0.5) * rowHeight * n / W; }
-      var base = p * H * W, lines = [], max = 0;
+      var base = p * H * W, lines = [], max = 0, hide = $("head-special").checked;
+      // With the box ticked a hovered token keeps its lines to words only,
+      // and without a hover no line touches a special token.
+      var keepQuery = function (i) { return !(hide && specialQuery[i]); };
+      var keepKey = function (j) { return !(hide && specialKey[j]); };
       if (headHover && headHover.side === "q") {
-        for (var j = 0; j < W; j++) lines.push([headHover.index, j, valueAt(base + headHover.index * W + j)]);
+        for (var j = 0; j < W; j++) {
+          if (keepKey(j)) lines.push([headHover.index, j, valueAt(base + headHover.index * W + j)]);
+        }
       } else if (headHover) {
-        for (var i = 0; i < H; i++) lines.push([i, headHover.index, valueAt(base + i * W + headHover.index)]);
+        for (var i = 0; i < H; i++) {
+          if (keepQuery(i)) lines.push([i, headHover.index, valueAt(base + i * W + headHover.index)]);
+        }
       } else {
         var k = +$("head-k").value || W;
         for (var i = 0; i < H; i++) {
+          if (!keepQuery(i)) continue;
           var row = [];
-          for (var j = 0; j < W; j++) row.push([i, j, valueAt(base + i * W + j)]);
+          for (var j = 0; j < W; j++) if (keepKey(j)) row.push([i, j, valueAt(base + i * W + j)]);
           if (k < W) { row.sort(function (a, b) { return b[2] - a[2]; }); row.length = k; }
           lines.push.apply(lines, row);
         }
@@ -548,16 +571,20 @@ extension HTMLRenderer {
         context.beginPath(); context.moveTo(left + 6, qy(l[0])); context.lineTo(right - 6, ky(l[1])); context.stroke();
       });
       context.globalAlpha = 1;
+      // Left-out tokens keep their place, their names faded.
       for (var i = 0; i < H; i++) {
         var on = headHover && headHover.side === "q" && headHover.index === i;
         context.fillStyle = on ? accent : colors.fg; context.textAlign = "right";
+        context.globalAlpha = on || keepQuery(i) ? 1 : 0.4;
         context.fillText(queryName(i), left, qy(i));
       }
       for (var j = 0; j < W; j++) {
         var on = headHover && headHover.side === "k" && headHover.index === j;
         context.fillStyle = on ? accent : colors.fg; context.textAlign = "left";
+        context.globalAlpha = on || keepKey(j) ? 1 : 0.4;
         context.fillText(keyName(j), right, ky(j));
       }
+      context.globalAlpha = 1;
       return { top: top, rowHeight: rowHeight, n: n, left: left, right: right };
     }
     var headGeometry = null;
@@ -648,6 +675,10 @@ extension HTMLRenderer {
       fillChoosers();
       drawFigure();
       $("head-row").value = state.rows[0]; $("head-column").value = state.columns[0];
+      var special = specialNames();
+      $("head-special-text").textContent = "leave out " + special.join(", ");
+      $("head-special").checked = "nospecial" in options;
+      if (special.length === 0) $("head-special-label").style.display = "none";
       if (options.query !== undefined) headHover = { side: "q", index: Math.min(H - 1, Math.max(0, +options.query - 1)) };
       headGeometry = drawHeadView();
       var renderMs = performance.now() - started;
@@ -670,7 +701,7 @@ extension HTMLRenderer {
       document.addEventListener("keydown", function (event) { if (event.key === "Escape") closeModal(); });
       $("head-canvas").addEventListener("mousemove", headMove);
       $("head-canvas").addEventListener("mouseleave", function () { headHover = null; headGeometry = drawHeadView(); });
-      ["head-row", "head-column", "head-k"].forEach(function (id) {
+      ["head-row", "head-column", "head-k", "head-special"].forEach(function (id) {
         $(id).addEventListener("change", function () { headHover = null; headGeometry = drawHeadView(); });
       });
       $("theme").addEventListener("click", function () {
