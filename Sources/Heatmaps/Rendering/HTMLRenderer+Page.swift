@@ -393,10 +393,10 @@ extension HTMLRenderer {
     }
 
     // CSS pixels per point for the scene at the chosen zoom; "fit" takes the
-    // room between the body's paddings.
+    // room between the body's paddings, less a pixel for rounding.
     function zoomScale(sc) {
       if (state.zoom !== "fit") return BASE_SCALE * state.zoom / 100;
-      var room = document.documentElement.clientWidth - 24;
+      var room = document.documentElement.clientWidth - 25;
       return Math.max(0.05, Math.min(BASE_SCALE, room / sc.width));
     }
 
