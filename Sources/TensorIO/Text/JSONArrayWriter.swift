@@ -2,13 +2,18 @@ import AttentionCore
 
 /// Writes a 1-D to 4-D tensor as nested JSON arrays, one innermost row per line.
 ///
-/// Values use the shortest text that reads back to the same `Float`;
-/// non-finite values are written `NaN`, `Infinity` and `-Infinity`, as
-/// Python's `json` module does (strict JSON has no spelling for them).
+/// Values are spelled by `ShortestDecimal`: the shortest text that reads
+/// back to the same `Float`; non-finite values are written `NaN`, `Infinity`
+/// and `-Infinity`, as Python's `json` module does (strict JSON has no
+/// spelling for them).
 struct JSONArrayWriter<Sink: ByteSink> {
   private var sink: Sink
-  private var text = ""
+  private var bytes: [UInt8] = []
   private let tensor: Tensor
+  private let strides: [Int]
+
+  /// Bytes gathered before they go to the sink.
+  private static var flushSize: Int { 1 << 20 }
 
   /// Rejects tensors that JSON cannot hold in a form `JSONArrayParser` gives back.
   static func checkWritable(_ tensor: Tensor) throws(Problem) {
@@ -22,7 +27,7 @@ struct JSONArrayWriter<Sink: ByteSink> {
     try checkWritable(tensor)
     var writer = JSONArrayWriter(sink: sink, tensor: tensor)
     try writer.writeArray(axis: 0, offset: 0)
-    writer.text += "\n"
+    writer.bytes.append(UInt8(ascii: "\n"))
     try writer.flush()
     sink = writer.sink
   }
@@ -30,37 +35,41 @@ struct JSONArrayWriter<Sink: ByteSink> {
   private init(sink: Sink, tensor: Tensor) {
     self.sink = sink
     self.tensor = tensor
+    self.strides = Tensor.strides(of: tensor.shape)
+    bytes.reserveCapacity(Self.flushSize + 64 * ShortestDecimal.maximumLength)
   }
 
   /// Writes the sub-array along `axis` whose first element is `scalars[offset]`.
   private mutating func writeArray(axis: Int, offset: Int) throws(Problem) {
     let length = tensor.shape[axis]
-    text += "["
+    bytes.append(UInt8(ascii: "["))
     if axis == tensor.rank - 1 {
       for index in 0..<length {
-        if index > 0 { text += ", " }
-        text += JSONArrayWriter.spelling(of: tensor.scalars[offset + index])
+        if index > 0 { bytes.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
+        appendNumber(tensor.scalars[offset + index])
+        if bytes.count >= Self.flushSize { try flush() }
       }
     } else {
-      let stride = Tensor.strides(of: tensor.shape)[axis]
-      let separator = ",\n" + String(repeating: " ", count: axis + 1)
       for index in 0..<length {
-        if index > 0 { text += separator }
-        try writeArray(axis: axis + 1, offset: offset + index * stride)
+        if index > 0 {
+          bytes.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "\n")])
+          bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: axis + 1))
+        }
+        try writeArray(axis: axis + 1, offset: offset + index * strides[axis])
       }
     }
-    text += "]"
-    if text.utf8.count >= 1 << 20 { try flush() }
+    bytes.append(UInt8(ascii: "]"))
+  }
+
+  private mutating func appendNumber(_ value: Float) {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ShortestDecimal.maximumLength) { buffer in
+      let length = ShortestDecimal.write(value, to: buffer.baseAddress!)
+      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
+    }
   }
 
   private mutating func flush() throws(Problem) {
-    try sink.write(text)
-    text.removeAll(keepingCapacity: true)
-  }
-
-  private static func spelling(of value: Float) -> String {
-    if value.isNaN { return "NaN" }
-    if value.isInfinite { return value > 0 ? "Infinity" : "-Infinity" }
-    return value.description
+    try sink.write(bytes)
+    bytes.removeAll(keepingCapacity: true)
   }
 }
