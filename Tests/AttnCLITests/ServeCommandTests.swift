@@ -271,6 +271,8 @@ private let modelFolder: String? = {
     defer { server.stop() }
     let second = try runAttnWithTimeout(["serve", "--model", model, "--port", "\(server.port)"], in: folder)
     expectOneLineError(second, naming: "127.0.0.1:\(server.port)")
+    // The C library's words, not NIO's description of the failed call.
+    #expect(second.stderr == "error: cannot listen on 127.0.0.1:\(server.port): Address already in use\n")
     #expect(try server.request("GET", "/healthz").status == 200)
   }
 

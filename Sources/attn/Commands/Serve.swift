@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 struct Serve: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -73,10 +74,21 @@ struct Serve: ParsableCommand {
     done.wait()
     if let error = outcome.error {
       if !started.isSet {
-        throw CommandError("cannot listen on \(address): \(error)")
+        throw CommandError("cannot listen on \(address): \(Self.describe(listenError: error))")
       }
       throw CommandError("\(address): \(error)")
     }
+  }
+}
+
+extension Serve {
+  /// A system call's failure as the C library words it ("Address already in
+  /// use"), without NIO's name of the call; anything else as it describes itself.
+  static func describe(listenError error: any Error) -> String {
+    if let failure = error as? IOError {
+      return String(cString: strerror(failure.errnoCode))
+    }
+    return "\(error)"
   }
 }
 
