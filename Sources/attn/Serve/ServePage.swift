@@ -1,6 +1,7 @@
 /// The page `GET /` answers: a form that fetches `GET /view`, the interactive
 /// HTML figure of `attn model`, once, and shows it in a frame, or the error
-/// the server answered instead. Everything is inline.
+/// the server answered instead. `/?text=..&pair=..` draws that text at once.
+/// Everything is inline.
 let servePage = #"""
   <!DOCTYPE html>
   <html lang="en">
@@ -34,8 +35,19 @@ let servePage = #"""
   const status = document.getElementById("status");
   const frame = document.getElementById("figure");
   let figureURL = null;
-  form.addEventListener("submit", async (event) => {
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
+    draw();
+  });
+  // A link to this page with ?text=..&pair=.. fills the form and draws it;
+  // each drawing puts its text in the address, so it can be shared or kept.
+  const asked = new URLSearchParams(location.search);
+  if (asked.has("text")) {
+    document.getElementById("text").value = asked.get("text");
+    document.getElementById("pair").value = asked.get("pair") || "";
+    draw();
+  }
+  async function draw() {
     const text = document.getElementById("text").value;
     const pair = document.getElementById("pair").value;
     status.className = "";
@@ -55,6 +67,7 @@ let servePage = #"""
         } catch (_) {}
         throw new Error(message);
       }
+      history.replaceState(null, "", "?" + query);
       // The page is shown from a blob: URL, which has this page's origin, so
       // one request both runs the model and draws the figure.
       const page = await response.blob();
@@ -73,7 +86,7 @@ let servePage = #"""
     } finally {
       button.disabled = false;
     }
-  });
+  }
   </script>
   </body>
   </html>
