@@ -92,6 +92,13 @@ private let modelFolder: String? = {
     #expect(view.status == 200)
     #expect(String(decoding: view.body, as: UTF8.self).hasPrefix("<!DOCTYPE html"))
     #expect(view.headers["Attention-Tokens"] == #"["[CLS]","the","cat","sat",".","[SEP]"]"#)
+    // As a form sends it: "+" is a space, "%2B" a plus; a pair too.
+    let form = try server.request("GET", "/view?text=The+cat+sat%2B&pair=a+dog")
+    #expect(form.status == 200)
+    #expect(form.headers["Attention-Tokens"] == #"["[CLS]","the","cat","sat","+","[SEP]","a","dog","[SEP]"]"#)
+    let badEscape = try server.request("GET", "/view?text=%E2%82")
+    #expect(badEscape.status == 400)
+    #expect((try jsonObject(badEscape.body)?["error"] as? String)?.contains("URL-encoded") == true)
 
     for body in [
       Data("{\"text\": ".utf8), Data("[1, 2]".utf8), Data("{\"text\": 5}".utf8),

@@ -15,6 +15,8 @@ let servePage = #"""
   button { margin-top: 0.8em; font: inherit; padding: 0.3em 1.2em; }
   #status { margin: 0.8em 0; min-height: 1.4em; }
   #status.error { color: #b00020; }
+  #download { display: inline-block; margin-bottom: 0.6em; }
+  #download[hidden] { display: none; }
   iframe { width: 100%; height: 80vh; border: 1px solid #ccc; }
   </style>
   </head>
@@ -28,12 +30,14 @@ let servePage = #"""
   <button type="submit">Draw</button>
   </form>
   <div id="status"></div>
+  <a id="download" download="attention.html" hidden>Save this figure as one HTML file</a>
   <iframe id="figure" title="attention of every layer and head" hidden></iframe>
   <script>
   const form = document.getElementById("form");
   const button = form.querySelector("button");
   const status = document.getElementById("status");
   const frame = document.getElementById("figure");
+  const download = document.getElementById("download");
   let figureURL = null;
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -76,11 +80,15 @@ let servePage = #"""
       figureURL = URL.createObjectURL(page);
       frame.src = figureURL;
       frame.hidden = false;
+      // The same page as a file: it opens from disk, offline.
+      download.href = figureURL;
+      download.hidden = false;
       const seconds = (performance.now() - started) / 1000;
       status.textContent = tokens.length + " tokens, answered in " + seconds.toFixed(2) + " s.";
     } catch (error) {
       // The figure of an earlier text would read as this text's answer.
       frame.hidden = true;
+      download.hidden = true;
       status.className = "error";
       status.textContent = "Error: " + error.message;
     } finally {

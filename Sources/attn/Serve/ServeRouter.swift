@@ -18,10 +18,11 @@ func makeServeRouter(service: AttentionService, log: ServeLog) -> Router<BasicRe
     Response.bytes(Array(servePage.utf8), contentType: "text/html; charset=utf-8")
   }
   router.get("/view") { request, _ in
-    guard let text = request.uri.queryParameters.get("text"), !isBlank(text) else {
+    let query = try FormQuery(request.uri.query ?? "")
+    guard let text = query["text"], !isBlank(text) else {
       throw ServeError(status: .badRequest, "the query needs a non-empty \"text\"")
     }
-    let pair = request.uri.queryParameters.get("pair").flatMap { isBlank($0) ? nil : $0 }
+    let pair = query["pair"].flatMap { isBlank($0) ? nil : $0 }
     let (tokens, page) = try await service.page(text: text, pair: pair)
     var response = Response.bytes(page, contentType: "text/html; charset=utf-8")
     response.headers[.attentionTokens] = asciiJSONArray(tokens)
@@ -73,4 +74,29 @@ private func readAttentionRequest(_ request: Request) async throws -> (text: Str
 
 private func isBlank(_ text: String) -> Bool {
   text.allSatisfy { $0.isWhitespace }
+}
+
+/// A URL's query read as a form sends it (`application/x-www-form-urlencoded`):
+/// `+` is a space, `%XX` a byte of UTF-8; the first of a repeated name counts.
+struct FormQuery {
+  private var fields: [String: String] = [:]
+
+  init(_ query: String) throws {
+    for part in query.split(separator: "&", omittingEmptySubsequences: true) {
+      let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      let name = try Self.decode(pieces[0])
+      let value = pieces.count > 1 ? try Self.decode(pieces[1]) : ""
+      if fields[name] == nil { fields[name] = value }
+    }
+  }
+
+  subscript(name: String) -> String? { fields[name] }
+
+  private static func decode(_ encoded: Substring) throws -> String {
+    let spaced = encoded.replacingOccurrences(of: "+", with: " ")
+    guard let decoded = spaced.removingPercentEncoding else {
+      throw ServeError(status: .badRequest, "the query is not URL-encoded UTF-8: \(encoded.prefix(40))")
+    }
+    return decoded
+  }
 }
