@@ -283,6 +283,29 @@ private let modelFolder: String? = {
     #expect(try server.request("GET", "/healthz").status == 200)
   }
 
+  /// Answers are computed and written a few at a time; a client that leaves
+  /// in the middle of a long answer must give its turn back, or after as many
+  /// such clients as there are turns the server would answer nobody.
+  @Test(.enabled(if: modelFolder != nil, "the model is not fetched (scripts/fetch-model)"))
+  func abandonedAnswersGiveTheirTurnBack() throws {
+    let model = try #require(modelFolder)
+    let server = try RunningServer.start(model: model, in: folder)
+    defer { server.stop() }
+    // 131 tokens: about 15 MB of JSON, far more than the socket buffers hold.
+    let text = String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 13)
+    let body = String(decoding: try JSONSerialization.data(withJSONObject: ["text": text]), as: UTF8.self)
+    let post =
+      "POST /api/attention HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+    for client in 0..<(ProcessInfo.processInfo.activeProcessorCount + 2) {
+      let head = try server.rawRequest(post, readingAtMost: 4096, timeout: 15)
+      #expect(head.hasPrefix("HTTP/1.1 200"), "client \(client): \(head.prefix(100))")
+    }
+    let answer = try server.request("POST", "/api/attention", json: ["text": "The cat sat."], timeout: 20)
+    #expect(answer.status == 200)
+    #expect(try server.request("GET", "/healthz", timeout: 10).status == 200)
+  }
+
   @Test func aBadModelFolderFailsBeforeListening() throws {
     let missing = folder.appendingPathComponent("no-model").path
     let port = try freeLoopbackPort()
@@ -329,8 +352,13 @@ private struct RunningServer {
     throw ServerDidNotStart(stderr: lastError)
   }
 
+  /// Stops the server: SIGTERM, and SIGKILL if it has not gone 10 s later
+  /// (a server stuck on a request would otherwise hang the test run).
   func stop() {
     if process.isRunning { process.terminate() }
+    let deadline = Date().addingTimeInterval(10)
+    while process.isRunning && Date() < deadline { usleep(50_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()
   }
 
@@ -382,8 +410,10 @@ private struct RunningServer {
     return try results.values.map { try $0!.get() }
   }
 
-  /// Sends `text` over a plain TCP connection and returns all that comes back.
-  func rawRequest(_ text: String) throws -> String {
+  /// Sends `text` over a plain TCP connection and returns all that comes
+  /// back, or, with `readingAtMost`, that many bytes at least, closing the
+  /// connection then.
+  func rawRequest(_ text: String, readingAtMost limit: Int? = nil, timeout seconds: Int = 30) throws -> String {
     #if canImport(Glibc)
       let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
@@ -398,7 +428,7 @@ private struct RunningServer {
       }
     }
     guard connected == 0 else { throw SocketFailure(step: "connect") }
-    var timeout = timeval(tv_sec: 30, tv_usec: 0)
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
     setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let bytes = Array(text.utf8)
     guard send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw SocketFailure(step: "send") }
@@ -408,6 +438,7 @@ private struct RunningServer {
       let n = recv(descriptor, &buffer, buffer.count, 0)
       if n <= 0 { break }
       received += buffer[0..<n]
+      if let limit, received.count >= limit { break }
     }
     return String(decoding: received, as: UTF8.self)
   }

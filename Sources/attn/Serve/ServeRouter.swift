@@ -6,7 +6,9 @@ let maximumRequestBytes = 64 * 1024
 
 /// The routes of `attn serve`. No route reads a file: every answer is made
 /// from the model in memory or from text compiled into the program.
-func makeServeRouter(service: AttentionService, log: ServeLog) -> Router<BasicRequestContext> {
+func makeServeRouter(
+  service: AttentionService, log: ServeLog, gate: AnswerGate = .perCore()
+) -> Router<BasicRequestContext> {
   let router = Router()
   // Added before the routes so that they wrap them and the not-found answer;
   // the request log outside the error answers, to see the status the client gets.
@@ -23,7 +25,9 @@ func makeServeRouter(service: AttentionService, log: ServeLog) -> Router<BasicRe
       throw ServeError(status: .badRequest, "the query needs a non-empty \"text\"")
     }
     let pair = query["pair"].flatMap { isBlank($0) ? nil : $0 }
+    let permit = await gate.enter()
     let (tokens, page) = try await service.page(text: text, pair: pair)
+    permit.release()
     var response = Response.bytes(page, contentType: "text/html; charset=utf-8")
     response.headers[.attentionTokens] = asciiJSONArray(tokens)
     return response
@@ -31,8 +35,10 @@ func makeServeRouter(service: AttentionService, log: ServeLog) -> Router<BasicRe
   router.post("/api/attention") { request, _ in
     let format = try AttentionFormat(request: request)
     let (text, pair) = try await readAttentionRequest(request)
+    // The turn lasts until the answer's last byte is written.
+    let permit = await gate.enter()
     let (tokens, attentions) = try await service.attentions(text: text, pair: pair)
-    return try Response.attention(tokens: tokens, attentions: attentions, format: format)
+    return try Response.attention(tokens: tokens, attentions: attentions, format: format, holding: permit)
   }
   return router
 }
