@@ -55,7 +55,12 @@ final class AnswerGate: @unchecked Sendable {
       if next < waiting.count {
         let first = waiting[next]
         next += 1
-        if next > 64 && next * 2 > waiting.count {
+        // Those already let through are dropped when none waits any more,
+        // or when they are most of a long queue.
+        if next == waiting.count {
+          waiting.removeAll(keepingCapacity: true)
+          next = 0
+        } else if next > 64 && next * 2 > waiting.count {
           waiting.removeFirst(next)
           next = 0
         }
