@@ -29,27 +29,13 @@ extension HTTPFields.Element.Name {
   static let attentionTokens = Self("Attention-Tokens")!
 }
 
-/// `strings` as a JSON array in ASCII alone: anything outside printable
-/// ASCII is written `\uXXXX` (UTF-16, so a pair of them beyond U+FFFF), so
-/// that the text can travel in an HTTP header.
+/// `strings` as a JSON array in printable ASCII alone (see
+/// `appendJSONString(_:to:asciiOnly:)`), so that it can travel in an HTTP header.
 func asciiJSONArray(_ strings: [String]) -> String {
   var json = "["
   for (index, string) in strings.enumerated() {
     if index > 0 { json += "," }
-    json += "\""
-    for scalar in string.unicodeScalars {
-      switch scalar {
-      case "\"": json += "\\\""
-      case "\\": json += "\\\\"
-      case " "..."~": json.unicodeScalars.append(scalar)
-      default:
-        for unit in String(scalar).utf16 {
-          let hex = String(unit, radix: 16)
-          json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        }
-      }
-    }
-    json += "\""
+    appendJSONString(string, to: &json, asciiOnly: true)
   }
   return json + "]"
 }
