@@ -9,14 +9,8 @@ struct IdleTrimMiddleware<Context: RequestContext>: RouterMiddleware {
     _ request: Request, context: Context, next: (Request, Context) async throws -> Response
   ) async throws -> Response {
     let inFlight = trimmer.begin()
-    var response = try await next(request, context)
-    let body = response.body
-    // The new body holds the token, so it is released with the body: once
+    // The body holds the token, so it is released with the body: once
     // written, or dropped unwritten.
-    response.body = ResponseBody(contentLength: body.contentLength) { writer in
-      try await body.write(writer)
-      withExtendedLifetime(inFlight) {}
-    }
-    return response
+    return try await next(request, context).afterBody { withExtendedLifetime(inFlight) {} }
   }
 }

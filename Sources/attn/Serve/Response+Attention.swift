@@ -16,29 +16,23 @@ extension Response {
   /// - Parameters:
   ///   - tokens: `[L]`.
   ///   - attentions: `[layers, heads, L, L]`.
-  ///   - permit: kept until the answer is written.
-  static func attention(
-    tokens: [String], attentions: Tensor, format: AttentionFormat, holding permit: AnswerGate.Permit
-  ) throws -> Response {
+  static func attention(tokens: [String], attentions: Tensor, format: AttentionFormat) throws -> Response {
     switch format {
-    case .json: return try attentionJSON(tokens: tokens, attentions: attentions, holding: permit)
+    case .json: return try attentionJSON(tokens: tokens, attentions: attentions)
     case .npy: return try attentionNpy(tokens: tokens, attentions: attentions)
     }
   }
 
   /// `{"tokens": [..], "attentions": [[[[..]]]]}`: whole with its length if
   /// it is short, otherwise sent as it is written.
-  private static func attentionJSON(
-    tokens: [String], attentions: Tensor, holding permit: AnswerGate.Permit
-  ) throws -> Response {
+  private static func attentionJSON(tokens: [String], attentions: Tensor) throws -> Response {
     var json = try AttentionJSONWriter(tokens: tokens, attentions: attentions)
     var first = ByteBufferAllocator().buffer(capacity: wholeAnswerBytes + json.largestRow)
     let body: ResponseBody
     if !json.fill(&first, upTo: wholeAnswerBytes) {
       body = ResponseBody(byteBuffer: first)
     } else {
-      body = ResponseBody { [first, json, permit] writer in
-        defer { permit.release() }
+      body = ResponseBody { [first, json] writer in
         try await writer.write(first)
         var json = json
         var more = true

@@ -27,10 +27,9 @@ func makeServeRouter(
     let pair = query["pair"].flatMap { isBlank($0) ? nil : $0 }
     let permit = await gate.enter()
     let (tokens, page) = try await service.page(text: text, pair: pair)
-    permit.release()
     var response = Response.bytes(page, contentType: "text/html; charset=utf-8")
     response.headers[.attentionTokens] = asciiJSONArray(tokens)
-    return response
+    return response.afterBody { permit.release() }
   }
   router.post("/api/attention") { request, _ in
     let format = try AttentionFormat(request: request)
@@ -38,7 +37,8 @@ func makeServeRouter(
     // The turn lasts until the answer's last byte is written.
     let permit = await gate.enter()
     let (tokens, attentions) = try await service.attentions(text: text, pair: pair)
-    return try Response.attention(tokens: tokens, attentions: attentions, format: format, holding: permit)
+    return try Response.attention(tokens: tokens, attentions: attentions, format: format)
+      .afterBody { permit.release() }
   }
   return router
 }
