@@ -8,13 +8,14 @@ let package = Package(
     .library(name: "TensorIO", targets: ["TensorIO"]),
     .library(name: "Heatmaps", targets: ["Heatmaps"]),
     .library(name: "TransformerModels", targets: ["TransformerModels"]),
+    .library(name: "AttentionFigures", targets: ["AttentionFigures"]),
+    .library(name: "AttentionServer", targets: ["AttentionServer"]),
     .executable(name: "attn", targets: ["attn"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-    // Hummingbird's own event loops; attn names NIOCore for its IOError only.
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
   ],
   targets: [
@@ -38,22 +39,41 @@ let package = Package(
     .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
     .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo", "CZlib"]),
     .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO", "CAttentionKernels"]),
+    .target(name: "AttentionFigures", dependencies: ["Heatmaps", "TransformerModels"]),
+    .target(
+      name: "AttentionServer",
+      dependencies: [
+        "AttentionFigures", "Heatmaps", "TensorIO", "TransformerModels",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+        // Hummingbird's own event loops; named for NIOCore's IOError only.
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]
+    ),
     .executableTarget(
       name: "attn",
       dependencies: [
-        "AttentionCore", "TensorIO", "Heatmaps", "TransformerModels",
+        "AttentionCore", "TensorIO", "Heatmaps", "TransformerModels", "AttentionFigures", "AttentionServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
       ]
     ),
     .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),
     .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps"]),
+    // Writes the tiny random models that tests run, as Hugging Face folders.
+    .target(
+      name: "AttentionTestSupport", dependencies: ["TransformerModels", "TensorIO"],
+      path: "Tests/AttentionTestSupport"),
     .testTarget(
-      name: "TransformerModelsTests", dependencies: ["TransformerModels"],
+      name: "TransformerModelsTests", dependencies: ["TransformerModels", "AttentionTestSupport"],
       exclude: ["TokenizerFixtures", "Fixtures"]),
-    .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO"]),
+    .testTarget(name: "AttentionFiguresTests", dependencies: ["AttentionFigures"]),
+    .testTarget(
+      name: "AttentionServerTests",
+      dependencies: [
+        "AttentionServer", "AttentionTestSupport",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
+    .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO", "AttentionTestSupport"]),
   ]
 )

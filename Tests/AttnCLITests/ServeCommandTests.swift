@@ -1,4 +1,5 @@
 import AttentionCore
+import AttentionTestSupport
 import Foundation
 import TensorIO
 import Testing
@@ -29,246 +30,46 @@ private let modelFolder: String? = {
     folder = try makeScratchFolder()
   }
 
-  @Test(.enabled(if: modelFolder != nil, "the model is not fetched (scripts/fetch-model)"))
-  func answersAttentionAndRefusesBadRequests() throws {
-    let model = try #require(modelFolder)
+  /// The routes are tested in-process (AttentionServerTests); here the
+  /// binary serves a tiny model written for the test, as a user runs it.
+  @Test func theBinaryAnswersAsAttnModelWrites() throws {
+    let model = try TinyBert(seed: 0x5E7E).writeFolder()
+    defer { try? FileManager.default.removeItem(atPath: model) }
     let server = try RunningServer.start(model: model, in: folder)
     defer { server.stop() }
 
     let health = try server.request("GET", "/healthz")
     #expect(health.status == 200)
-    #expect(try jsonObject(health.body)?["status"] as? String == "ok")
-
     // The tokens are those of `attn tokenize`, the numbers those of `attn model --npy`.
-    let text = "The cat sat on the mat."
-    let pair = "It was warm."
+    let (text, pair) = ("the cat sat", "on the mat")
     let answer = try server.request("POST", "/api/attention", json: ["text": text, "pair": pair])
     #expect(answer.status == 200, "body: \(String(decoding: answer.body, as: UTF8.self))")
-    let result = try #require(try jsonObject(answer.body))
-    let tokens = try #require(result["tokens"] as? [String])
+    let tokens = try #require(try jsonObject(answer.body)?["tokens"] as? [String])
     let tokenized = try runAttn(["tokenize", model, text, "--pair", pair], in: folder)
     #expect(tokenized.status == 0, "stderr: \(tokenized.stderr)")
     #expect(tokens == (try jsonObject(Data(tokenized.stdout.utf8))?["tokens"] as? [String]))
-    let (shape, _) = try flatten(try #require(result["attentions"]))
-    let count = tokens.count
-    #expect(shape == [6, 12, count, count])
-    let values = try attentionNumbers(answer.body)
-    #expect(values.count == 6 * 12 * count * count)
-    for row in 0..<(6 * 12 * count) {
-      let sum = values[(row * count)..<((row + 1) * count)].reduce(0, +)
-      #expect(abs(sum - 1) < 1e-5, "row \(row) sums to \(sum)")
-    }
     let run = try runAttn(["model", model, text, "--pair", pair, "--npy", "a.npy"], in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
     let npy = try TensorFile.read(path: folder.appendingPathComponent("a.npy").path)
-    #expect(npy.shape == shape)
+    #expect(npy.shape == [2, 2, tokens.count, tokens.count])
+    let values = try attentionNumbers(answer.body)
     #expect(
       npy.scalars.map(\.bitPattern) == values.map(\.bitPattern), "the JSON numbers are attn model --npy's")
     try expectShortestNumbers(answer.body)
+    let binary = try server.request("POST", "/api/attention?format=npy", json: ["text": text, "pair": pair])
+    #expect(try TensorFile.decode(Array(binary.body), format: .npy, name: "answer.npy") == npy)
 
-    // Requests at the same time share the model and get the same answer.
-    let answers = try server.concurrentRequests(
-      4, "POST", "/api/attention", json: ["text": text, "pair": pair])
-    for other in answers {
-      #expect(other.status == 200)
-      #expect(other.body == answer.body)
-    }
-
-    let page = try server.request("GET", "/")
-    #expect(page.status == 200)
-    let html = String(decoding: page.body, as: UTF8.self)
-    // The elements a browser test finds the form by.
-    for element in [
-      "<form id=\"form\"", "<textarea id=\"text\"", "<input id=\"pair\"", "<button type=\"submit\"",
-      "<div id=\"status\"", "<iframe id=\"figure\"",
-    ] {
-      #expect(html.contains(element), "\(element)")
-    }
-    // One request a drawing: the figure page, not the JSON answer as well.
-    #expect(html.contains("fetch(\"/view?\" + query)") && !html.contains("/api/attention"))
-    #expect(html.contains("URL.createObjectURL"))
-    #expect(!html.contains("http://") && !html.contains("https://"), "the page loads nothing from elsewhere")
-    let view = try server.request("GET", "/view?text=The%20cat%20sat.")
-    #expect(view.status == 200)
-    #expect(String(decoding: view.body, as: UTF8.self).hasPrefix("<!DOCTYPE html"))
-    #expect(view.headers["Attention-Tokens"] == #"["[CLS]","the","cat","sat",".","[SEP]"]"#)
-    // As a form sends it: "+" is a space, "%2B" a plus; a pair too.
-    let form = try server.request("GET", "/view?text=The+cat+sat%2B&pair=a+dog")
-    #expect(form.status == 200)
-    #expect(form.headers["Attention-Tokens"] == #"["[CLS]","the","cat","sat","+","[SEP]","a","dog","[SEP]"]"#)
-    let badEscape = try server.request("GET", "/view?text=%E2%82")
-    #expect(badEscape.status == 400)
-    #expect((try jsonObject(badEscape.body)?["error"] as? String)?.contains("URL-encoded") == true)
-
-    for body in [
-      Data("{\"text\": ".utf8), Data("[1, 2]".utf8), Data("{\"text\": 5}".utf8),
-      Data("{\"text\": \"\"}".utf8), Data("{\"text\": \"  \"}".utf8),
-      Data("{\"text\": \"a\", \"pair\": 3}".utf8),
-    ] {
-      let refused = try server.request("POST", "/api/attention", body: body)
-      #expect(refused.status == 400, "body \(String(decoding: body, as: UTF8.self))")
-      #expect(try jsonObject(refused.body)?["error"] is String)
-    }
-    let huge = try server.request(
-      "POST", "/api/attention", json: ["text": String(repeating: "word ", count: 20_000)])
-    #expect(huge.status == 413)
-    #expect(try jsonObject(huge.body)?["error"] is String)
-    let long = try server.request(
-      "POST", "/api/attention", json: ["text": String(repeating: "word ", count: 600)])
-    #expect(long.status == 422)
-    // 600 words, [CLS] and [SEP]: 602 tokens, more than the model's 512 positions.
-    #expect((try jsonObject(long.body)?["error"] as? String)?.contains("602 tokens") == true)
-
-    for path in [
-      "/nothing", "/api", "/healthz/x", "/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/..%2f..%2fetc%2fpasswd",
-    ] {
-      let missing = try server.request("GET", path)
-      #expect(missing.status == 404, "\(path)")
-      #expect(try jsonObject(missing.body)?["error"] is String, "\(path)")
-    }
     // Sent as written: a URL library would resolve the dots before sending.
     for path in ["/../../etc/passwd", "/../../../../etc/passwd", "/view/../../etc/passwd"] {
       let raw = try server.rawRequest("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
       #expect(raw.hasPrefix("HTTP/1.1 404"), "\(path): \(raw.prefix(200))")
       #expect(!raw.contains("root:"), "\(path) served a file")
     }
-
-    let after = try server.request("GET", "/healthz")
-    #expect(after.status == 200)
+    let refused = try server.request("POST", "/api/attention", body: Data("[1, 2]".utf8))
+    #expect(refused.status == 400)
+    #expect(try server.request("GET", "/healthz").status == 200)
     // Refusals are the client's business: without --log the server wrote nothing.
     #expect(server.stderr().isEmpty, "stderr: \(server.stderr())")
-  }
-
-  @Test(.enabled(if: modelFolder != nil, "the model is not fetched (scripts/fetch-model)"))
-  func answersNpyWithTheTokensInAHeader() throws {
-    let model = try #require(modelFolder)
-    let server = try RunningServer.start(model: model, in: folder)
-    defer { server.stop() }
-    // Accents, CJK characters and an emoji, for tokens beyond ASCII; long
-    // enough that the JSON answer goes out in several chunks.
-    let text =
-      "Ça été un été chaud à Zürich, et nous avons passé des heures au bord du lac à regarder les bateaux."
-    let pair =
-      "東京は暑かった 🌞 and the evening was long and quiet by the river, where the lights came on one by one."
-    let body = ["text": text, "pair": pair]
-    let json = try server.request("POST", "/api/attention", json: body)
-    #expect(json.status == 200)
-    #expect(json.headers["Content-Type"] == "application/json; charset=utf-8")
-    let tokens = try #require(try jsonObject(json.body)?["tokens"] as? [String])
-    #expect(tokens.contains { $0.unicodeScalars.contains { !$0.isASCII } }, "\(tokens)")
-    #expect(json.body.count > 2 << 20, "\(json.body.count) bytes: more than two chunks of 1 MiB")
-    let numbers = try attentionNumbers(json.body)
-    let run = try runAttn(["model", model, text, "--pair", pair, "--npy", "b.npy"], in: folder)
-    #expect(run.status == 0, "stderr: \(run.stderr)")
-    let reference = try TensorFile.read(path: folder.appendingPathComponent("b.npy").path)
-    #expect(reference.shape == [6, 12, tokens.count, tokens.count])
-    #expect(reference.scalars.map(\.bitPattern) == numbers.map(\.bitPattern))
-
-    for (path, accept) in [
-      ("/api/attention", "application/x-npy"), ("/api/attention?format=npy", nil),
-      ("/api/attention", "application/json;q=0.5, application/x-npy"),
-      ("/api/attention", "application/x-npy, */*;q=0.1"),
-    ] {
-      let answer = try server.request("POST", path, json: body, accept: accept)
-      let label = "\(path), Accept: \(accept ?? "none")"
-      #expect(answer.status == 200, "\(label)")
-      #expect(answer.headers["Content-Type"] == "application/x-npy", "\(label)")
-      let npy = try TensorFile.decode(Array(answer.body), format: .npy, name: "answer.npy")
-      #expect(npy.shape == reference.shape, "\(label)")
-      #expect(npy.scalars.map(\.bitPattern) == reference.scalars.map(\.bitPattern), "\(label)")
-      let header = try #require(answer.headers["Attention-Tokens"], "\(label)")
-      #expect(header.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }, "\(header)")
-      let decoded = try JSONSerialization.jsonObject(with: Data(header.utf8)) as? [String]
-      #expect(decoded == tokens, "\(label)")
-    }
-    for (path, accept) in [
-      ("/api/attention", "*/*"), ("/api/attention", "application/json, application/x-npy"),
-      ("/api/attention", "application/x-npy;q=0"), ("/api/attention?format=json", "application/x-npy"),
-      ("/api/attention", "image/png"),
-    ] {
-      let answer = try server.request("POST", path, json: body, accept: accept)
-      #expect(answer.status == 200)
-      #expect(
-        answer.headers["Content-Type"] == "application/json; charset=utf-8", "\(path), Accept: \(accept)")
-      #expect(answer.body == json.body, "\(path), Accept: \(accept)")
-    }
-    let unknown = try server.request("POST", "/api/attention?format=csv", json: body)
-    #expect(unknown.status == 400)
-    #expect((try jsonObject(unknown.body)?["error"] as? String)?.contains("csv") == true)
-  }
-
-  /// A model folder whose vocabulary has one word more than the model's
-  /// embeddings: the tokenizer gives that word an id the model cannot look
-  /// up, so a text with it fails inside the server, as a broken model folder would.
-  @Test(.enabled(if: modelFolder != nil, "the model is not fetched (scripts/fetch-model)"))
-  func logsFailuresInsideTheServerOneLineEach() throws {
-    let model = try #require(modelFolder)
-    let broken = folder.appendingPathComponent("vocabulary-too-long")
-    try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
-    for name in ["config.json", "tokenizer_config.json", "special_tokens_map.json"] {
-      let source = URL(fileURLWithPath: model).appendingPathComponent(name)
-      if FileManager.default.fileExists(atPath: source.path) {
-        try FileManager.default.copyItem(at: source, to: broken.appendingPathComponent(name))
-      }
-    }
-    let weights = URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")
-    do {
-      try FileManager.default.linkItem(at: weights, to: broken.appendingPathComponent("model.safetensors"))
-    } catch {
-      try FileManager.default.copyItem(at: weights, to: broken.appendingPathComponent("model.safetensors"))
-    }
-    var vocabulary = try String(contentsOfFile: model + "/vocab.txt", encoding: .utf8)
-    let words = vocabulary.split(separator: "\n").count
-    #expect(!vocabulary.split(separator: "\n").contains("zyzzogeton"))
-    if !vocabulary.hasSuffix("\n") { vocabulary += "\n" }
-    try (vocabulary + "zyzzogeton\n").write(
-      to: broken.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
-
-    let server = try RunningServer.start(model: broken.path, in: folder, arguments: ["--log"])
-    defer { server.stop() }
-    let fine = try server.request("POST", "/api/attention", json: ["text": "A fine sentence."])
-    #expect(fine.status == 200)
-    let refused = try server.request("POST", "/api/attention", json: ["text": " "])
-    #expect(refused.status == 400)
-    let failed = try server.request("POST", "/api/attention", json: ["text": "The zyzzogeton sat."])
-    #expect(failed.status == 500)
-    let problem = "id \(words) at token 2 is outside the vocabulary 0..<\(words)"
-    #expect((try jsonObject(failed.body)?["error"] as? String)?.contains(problem) == true)
-    let failedView = try server.request("GET", "/view?text=zyzzogeton")
-    #expect(failedView.status == 500)
-    #expect(try server.request("GET", "/healthz").status == 200)
-    server.stop()
-
-    let lines = server.stderr().split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-    let time = #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"#
-    let failure = try Regex(#"^\#(time) (\d{3}) (GET|POST) (\S+): (.+)$"#)
-    let request = try Regex(#"^\#(time) (\d{3}) (GET|POST) (\S+) \d+\.\d ms (\d+) bytes$"#)
-    var failures: [String] = []
-    var requests: [String] = []
-    for line in lines {
-      if let match = line.wholeMatch(of: request) {
-        requests.append(
-          "\(match.output[1].substring ?? "") \(match.output[2].substring ?? "") \(match.output[3].substring ?? "")"
-        )
-      } else if let match = line.wholeMatch(of: failure) {
-        failures.append(
-          "\(match.output[1].substring ?? "") \(match.output[2].substring ?? "") \(match.output[3].substring ?? ""): \(match.output[4].substring ?? "")"
-        )
-      } else {
-        Issue.record("a line that is neither a failure nor a request: \(line)")
-      }
-    }
-    #expect(
-      failures == [
-        "500 POST /api/attention: the sequence: \(problem)",
-        "500 GET /view: the sequence: id \(words) at token 1 is outside the vocabulary 0..<\(words)",
-      ])
-    // Every request, the polls of /healthz while the server started included; never the query.
-    #expect(
-      requests.filter { !$0.hasSuffix("/healthz") } == [
-        "200 POST /api/attention", "400 POST /api/attention", "500 POST /api/attention", "500 GET /view",
-      ])
-    #expect(requests.contains("200 GET /healthz"))
   }
 
   @Test(.enabled(if: modelFolder != nil, "the model is not fetched (scripts/fetch-model)"))
@@ -413,7 +214,8 @@ private struct RunningServer {
   /// Sends `text` over a plain TCP connection and returns all that comes
   /// back, or, with `readingAtMost`, that many bytes at least, closing the
   /// connection then.
-  func rawRequest(_ text: String, readingAtMost limit: Int? = nil, timeout seconds: Int = 30) throws -> String {
+  func rawRequest(_ text: String, readingAtMost limit: Int? = nil, timeout seconds: Int = 30) throws -> String
+  {
     #if canImport(Glibc)
       let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else

@@ -7,17 +7,21 @@ import Testing
   let attentions = Tensor(
     shape: [3, 4, 5, 5], scalars: (0..<(3 * 4 * 25)).map { _ in Float.random(in: 0...1) })
 
-  @Test func listsAndRangesCountFromOne() throws {
-    let selection = try AttentionSelection(layers: "1,3", heads: "2-4", layerCount: 3, headCount: 4)
+  @Test func numbersCountFromOne() throws {
+    let selection = try AttentionSelection(layers: [1, 3], heads: [2, 3, 4], layerCount: 3, headCount: 4)
     #expect(selection.layers == [0, 2])
     #expect(selection.heads == [1, 2, 3])
     #expect(selection.headsDescription == "2-4")
-    let all = try AttentionSelection(layers: nil, heads: nil, layerCount: 3, headCount: 4)
+    #expect(selection.headTitles == ["Head 2", "Head 3", "Head 4"])
+    #expect(selection.layerTitles == ["Layer 1", "Layer 3"])
+    let all = AttentionSelection.all(layerCount: 3, headCount: 4)
     #expect(all.layers == [0, 1, 2] && all.heads == [0, 1, 2, 3])
+    let combined = try AttentionSelection(heads: [1, 3], layerCount: 3, headCount: 4, aggregate: .max)
+    #expect(combined.headTitles == ["max of heads 1,3"])
   }
 
   @Test func selectCopiesTheChosenMaps() throws {
-    let selection = try AttentionSelection(layers: "3,1", heads: "4,2", layerCount: 3, headCount: 4)
+    let selection = try AttentionSelection(layers: [3, 1], heads: [4, 2], layerCount: 3, headCount: 4)
     let chosen = selection.select(attentions)
     #expect(chosen.shape == [2, 2, 5, 5])
     for (row, layer) in [2, 0].enumerated() {
@@ -30,9 +34,14 @@ import Testing
   }
 
   @Test func meanAndMaxCombineTheChosenHeads() throws {
-    let selection = try AttentionSelection(layers: "2", heads: "1-3", layerCount: 3, headCount: 4)
-    let mean = selection.select(attentions, aggregate: .mean)
-    let maximum = selection.select(attentions, aggregate: .max)
+    let mean = try AttentionSelection(
+      layers: [2], heads: [1, 2, 3], layerCount: 3, headCount: 4, aggregate: .mean
+    )
+    .select(attentions)
+    let maximum = try AttentionSelection(
+      layers: [2], heads: [1, 2, 3], layerCount: 3, headCount: 4, aggregate: .max
+    )
+    .select(attentions)
     #expect(mean.shape == [1, 1, 5, 5] && maximum.shape == [1, 1, 5, 5])
     for i in 0..<5 {
       for j in 0..<5 {
@@ -43,16 +52,13 @@ import Testing
     }
   }
 
-  @Test(arguments: [
-    ("0", "layers 1-3"), ("4", "layers 1-3"), ("2-1", "backwards"), ("a", "not a number"),
-    ("1,,2", "not a number"), ("1-2-3", "not a number"),
-  ])
-  func badListsNameTheOptionAndTheRange(_ list: String, _ mention: String) {
+  @Test(arguments: [([0], "layers 1-3"), ([4], "layers 1-3"), ([2, -1], "outside"), ([], "no layers")])
+  func numbersOutsideTheModelAreRefused(_ numbers: [Int], _ mention: String) {
     #expect {
-      try AttentionSelection(layers: list, heads: nil, layerCount: 3, headCount: 4)
+      try AttentionSelection(layers: numbers, heads: nil, layerCount: 3, headCount: 4)
     } throws: { error in
-      let text = String(describing: error)
-      return text.contains("--layers") && text.contains(mention)
+      let error = error as? SelectionError
+      return error?.axis == .layers && error?.description.contains(mention) == true
     }
   }
 }

@@ -1,3 +1,4 @@
+import AttentionTestSupport
 import Foundation
 
 /// BERT's forward pass written plainly in Float64, from the definitions, for one sequence.

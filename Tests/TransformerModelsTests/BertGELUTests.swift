@@ -1,4 +1,5 @@
 import AttentionCore
+import AttentionTestSupport
 import Foundation
 import Testing
 

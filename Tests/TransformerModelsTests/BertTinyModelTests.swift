@@ -1,3 +1,4 @@
+import AttentionTestSupport
 import Foundation
 import TensorIO
 import Testing

@@ -1,4 +1,5 @@
 import AttentionCore
+import AttentionTestSupport
 import Foundation
 import Testing
 
@@ -19,7 +20,8 @@ import Testing
   }
 
   private static func check(
-    rows: Int, inputs: Int, outputs: Int, addingBias: Bool, instructionSet: KernelInstructionSet, threads: Int?,
+    rows: Int, inputs: Int, outputs: Int, addingBias: Bool, instructionSet: KernelInstructionSet,
+    threads: Int?,
     seed: UInt64
   ) {
     var random = BertTestRandom(seed: seed)
@@ -27,13 +29,15 @@ import Testing
     let bias = randomScalars(outputs, using: &random)
     let input = randomScalars(rows * inputs, using: &random)
     let layer = DenseLayer(
-      weight: Tensor(shape: [outputs, inputs], scalars: weight), bias: Tensor(shape: [outputs], scalars: bias))
+      weight: Tensor(shape: [outputs, inputs], scalars: weight), bias: Tensor(shape: [outputs], scalars: bias)
+    )
 
     var output = [Float](repeating: .nan, count: rows * outputs)
     input.withUnsafeBufferPointer { input in
       output.withUnsafeMutableBufferPointer { output in
         layer.multiply(
-          input, rows: rows, into: output, addingBias: addingBias, instructionSet: instructionSet, threads: threads)
+          input, rows: rows, into: output, addingBias: addingBias, instructionSet: instructionSet,
+          threads: threads)
       }
     }
 
@@ -73,7 +77,8 @@ import Testing
       for addingBias in [false, true] {
         Self.check(
           rows: size.rows, inputs: size.inputs, outputs: size.outputs, addingBias: addingBias,
-          instructionSet: instructionSet, threads: 1, seed: 0xDE45_0000 + UInt64(index) * 2 + (addingBias ? 1 : 0))
+          instructionSet: instructionSet, threads: 1,
+          seed: 0xDE45_0000 + UInt64(index) * 2 + (addingBias ? 1 : 0))
       }
     }
   }
@@ -84,7 +89,8 @@ import Testing
     guard instructionSet.runsHere else { return }
     for (rows, inputs, outputs) in [(130, 384, 1152), (37, 19, 67), (200, 45, 131)] {
       Self.check(
-        rows: rows, inputs: inputs, outputs: outputs, addingBias: true, instructionSet: instructionSet, threads: 3,
+        rows: rows, inputs: inputs, outputs: outputs, addingBias: true, instructionSet: instructionSet,
+        threads: 3,
         seed: 0xDE46_0000 + UInt64(rows))
     }
   }
@@ -122,7 +128,8 @@ import Testing
     let bias = Self.randomScalars(outputs, using: &random)
     let input = Self.randomScalars(rows * inputs, using: &random)
     let layer = DenseLayer(
-      weight: Tensor(shape: [outputs, inputs], scalars: weight), bias: Tensor(shape: [outputs], scalars: bias))
+      weight: Tensor(shape: [outputs, inputs], scalars: weight), bias: Tensor(shape: [outputs], scalars: bias)
+    )
     for threads in [1, 3] {
       var activated = [Float](repeating: .nan, count: rows * outputs)
       var product = [Float](repeating: .nan, count: rows * outputs)
@@ -134,7 +141,8 @@ import Testing
         }
         product.withUnsafeMutableBufferPointer { output in
           layer.multiply(
-            input, rows: rows, into: output, addingBias: false, instructionSet: instructionSet, threads: threads)
+            input, rows: rows, into: output, addingBias: false, instructionSet: instructionSet,
+            threads: threads)
         }
       }
       var reference = Tensor(shape: [rows, outputs], scalars: product)

@@ -25,9 +25,25 @@ public struct DotProductAttention: Sendable {
   /// `[B, H, Lq, Lk]`), as d2l's `self.attention_weights`; `nil` before the
   /// first call.
   public internal(set) var attentionWeights: Tensor?
+  /// How a query and a key are scored: scaled dot product (d2l's), or the
+  /// plain dot product.
+  public var scoring: AttentionScoring
+  /// Splits the features of 3-D inputs into this many heads before pooling,
+  /// as d2l's `transpose_qkv` does but without projections, and joins the
+  /// heads' outputs after; `nil` pools the inputs as they are.
+  public var heads: Int?
 
   /// Creates the layer.
-  public init() {}
+  ///
+  /// - Parameters:
+  ///   - scoring: `.scaledDot` (d2l's `DotProductAttention`) or `.dot`.
+  ///   - heads: split 3-D `[B, L, D]` inputs into `heads` heads of `D / heads`
+  ///     features (scaled by `√(D / heads)`); the weights are then
+  ///     `[B, heads, Lq, Lk]` and the output `[B, Lq, Dv]`.
+  public init(scoring: AttentionScoring = .scaledDot, heads: Int? = nil) {
+    self.scoring = scoring
+    self.heads = heads
+  }
 
   /// Attends and records the weights in `attentionWeights`.
   ///
@@ -65,8 +81,13 @@ public struct DotProductAttention: Sendable {
   ) throws -> (output: Tensor, attentionWeights: Tensor) {
     // The layer's one pooling call; `MultiHeadAttention` pools through here
     // too, so a faster kernel with the same semantics replaces this line only.
-    try attentionPooling(
-      queries: queries, keys: keys, values: values, scoring: .scaledDot, validLengths: validLengths,
+    if let heads {
+      return try attentionPooling(
+        queries: queries, keys: keys, values: values, heads: heads, scoring: scoring,
+        validLengths: validLengths, causal: causal)
+    }
+    return try attentionPooling(
+      queries: queries, keys: keys, values: values, scoring: scoring, validLengths: validLengths,
       causal: causal)
   }
 }

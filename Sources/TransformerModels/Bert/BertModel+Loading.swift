@@ -3,13 +3,15 @@ import Foundation
 import TensorIO
 
 extension BertModel {
-  /// Loads a Hugging Face BERT folder: `config.json` and `model.safetensors`.
+  /// Loads a Hugging Face BERT folder: `config.json`, `model.safetensors`
+  /// and the tokenizer's `vocab.txt` (with `tokenizer_config.json` and
+  /// `special_tokens_map.json` when present).
   ///
-  /// Other files (tokenizer, pooling config, README) are not read here.
+  /// Other files (pooling config, README) are not read.
   ///
   /// - Parameter folder: e.g. the folder `scripts/fetch-model` prints.
-  /// - Throws: `BertModelError` naming the missing file, the config field or
-  ///   the tensor at fault.
+  /// - Throws: `BertModelError` naming the missing file, the config field,
+  ///   the tensor or the tokenizer file at fault.
   public static func load(folder: String) throws(BertModelError) -> BertModel {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
@@ -36,7 +38,15 @@ extension BertModel {
     } catch {
       throw BertModelError(path: error.path, reason: error.reason)
     }
-    return try BertModel(config: config, weights: weights)
+    let tokenizer: WordPieceTokenizer
+    do {
+      tokenizer = try WordPieceTokenizer(folder: folder)
+    } catch let error as TokenizerError {
+      throw BertModelError(path: error.path ?? folder, reason: error.reason)
+    } catch {
+      throw BertModelError(path: folder, reason: "\(error)")
+    }
+    return try BertModel(config: config, weights: weights, tokenizer: tokenizer)
   }
 
   /// Takes the encoder's weights from a safetensors file, checking every shape against `config`.
@@ -46,9 +56,19 @@ extension BertModel {
   /// checkpoints; LayerNorm parameters may use the old `gamma`/`beta` names.
   /// Tensors the encoder does not use (pooler, heads, `position_ids`) are ignored.
   ///
-  /// - Throws: `BertModelError` naming a missing tensor, or a tensor whose
-  ///   shape differs from what `config` implies, with both shapes.
-  public init(config: BertConfig, weights: SafetensorsFile) throws(BertModelError) {
+  /// - Throws: `BertModelError` naming a missing tensor, a tensor whose
+  ///   shape differs from what `config` implies, with both shapes, or a
+  ///   tokenizer with more tokens than the embeddings have rows.
+  public init(config: BertConfig, weights: SafetensorsFile, tokenizer: WordPieceTokenizer)
+    throws(BertModelError)
+  {
+    guard tokenizer.vocabularySize <= config.vocabularySize else {
+      throw BertModelError(
+        path: "vocab.txt",
+        reason:
+          "\(tokenizer.vocabularySize) tokens, more than the \(config.vocabularySize) of config.json's vocab_size"
+      )
+    }
     let reader = WeightReader(file: weights)
     let (width, feedForward) = (config.hiddenSize, config.intermediateSize)
 
@@ -65,6 +85,7 @@ extension BertModel {
     }
 
     self.config = config
+    self.tokenizer = tokenizer
     wordEmbeddings = try reader.tensor(
       "embeddings.word_embeddings.weight", shape: [config.vocabularySize, width])
     positionEmbeddings = try reader.tensor(

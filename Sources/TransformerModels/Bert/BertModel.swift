@@ -9,13 +9,16 @@ import AttentionCore
 ///
 /// ```swift
 /// let model = try BertModel.load(folder: modelFolder)
-/// let output = try model.forward(ids: [101, 7592, 2088, 102])
+/// let encoding = try model.tokenizer.encode("hello world")
+/// let output = try model.forward(ids: encoding.ids)  // [101, 7592, 2088, 102]
 /// output.attentions       // [6, 12, 4, 4] for all-MiniLM-L6-v2
 /// output.sentenceEmbedding  // [384], unit length
 /// ```
 public struct BertModel: Sendable {
   /// The sizes the weights were checked against.
   public let config: BertConfig
+  /// The WordPiece tokenizer of the model's `vocab.txt`.
+  public let tokenizer: WordPieceTokenizer
   /// `[V, D]`.
   let wordEmbeddings: Tensor
   /// `[P, D]`.

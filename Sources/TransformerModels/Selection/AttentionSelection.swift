@@ -1,11 +1,10 @@
-import AttentionCore
-import Foundation
-
-/// Which layers and heads of a model's attentions to show, chosen with the
-/// 1-based lists people type (`"1,6"`, `"2-4"`, `"1,3-5"`).
+/// Which layers and heads of a model's attentions to show, and whether the
+/// chosen heads of a layer are combined into one map.
+///
+/// Layers and heads are numbered from 1, as every figure titles them.
 public struct AttentionSelection: Sendable, Equatable {
   /// How the chosen heads of a layer are combined into one map.
-  public enum Aggregation: String, Sendable {
+  public enum Aggregation: String, Sendable, CaseIterable {
     case mean
     case max
   }
@@ -14,17 +13,29 @@ public struct AttentionSelection: Sendable, Equatable {
   public let layers: [Int]
   /// 0-based head indices, in the order given.
   public let heads: [Int]
+  /// How the chosen heads of each layer become one map; `nil` keeps each head.
+  public let aggregate: Aggregation?
 
-  /// Parses the lists; `nil` selects every layer or head.
+  /// Chooses layers and heads by their numbers; `nil` chooses them all.
   ///
-  /// - Throws: `SelectionError` for a list that is not numbers and ranges,
-  ///   or an index outside `1...layerCount` / `1...headCount`.
-  public init(layers: String?, heads: String?, layerCount: Int, headCount: Int) throws(SelectionError) {
-    self.layers = try Self.indices(layers, option: "--layers", count: layerCount, noun: "layers")
-    self.heads = try Self.indices(heads, option: "--heads", count: headCount, noun: "heads")
+  /// - Parameters:
+  ///   - layers: layer numbers in `1...layerCount`, in the order to draw them.
+  ///   - heads: head numbers in `1...headCount`.
+  /// - Throws: `SelectionError` for an empty list or a number outside the model.
+  public init(
+    layers: [Int]? = nil, heads: [Int]? = nil, layerCount: Int, headCount: Int, aggregate: Aggregation? = nil
+  ) throws(SelectionError) {
+    self.layers = try Self.indices(layers, count: layerCount, axis: .layers)
+    self.heads = try Self.indices(heads, count: headCount, axis: .heads)
+    self.aggregate = aggregate
   }
 
-  /// The heads as the user wrote them, for a title: "1-12", "1,3".
+  /// Every layer and head of a model with these sizes.
+  public static func all(layerCount: Int, headCount: Int) -> AttentionSelection {
+    try! AttentionSelection(layerCount: layerCount, headCount: headCount)
+  }
+
+  /// The heads as a person writes them, for a title: "1-12", "1,3".
   public var headsDescription: String {
     let numbers = heads.map { $0 + 1 }
     if numbers.count > 1, numbers == Array(numbers[0]...numbers[numbers.count - 1]) {
@@ -33,10 +44,24 @@ public struct AttentionSelection: Sendable, Equatable {
     return numbers.map(String.init).joined(separator: ",")
   }
 
+  /// The column titles of a figure of the selection: "Head 3", or "mean of heads 1-12".
+  public var headTitles: [String] {
+    if let aggregate { return ["\(aggregate.rawValue) of heads \(headsDescription)"] }
+    return heads.map { "Head \($0 + 1)" }
+  }
+
+  /// The row titles of a figure of the selection: "Layer 1".
+  public var layerTitles: [String] { layers.map { "Layer \($0 + 1)" } }
+
   /// The chosen maps of `attentions` `[N, H, L, L]`: `[layers, heads, L, L]`,
   /// or `[layers, 1, L, L]` when the heads are combined.
-  public func select(_ attentions: Tensor, aggregate: Aggregation? = nil) -> Tensor {
+  ///
+  /// - Precondition: the selection's layers and heads are inside `attentions`.
+  public func select(_ attentions: Tensor) -> Tensor {
     precondition(attentions.rank == 4, "attentions \(attentions.shape) must be [N, H, L, L]")
+    precondition(
+      layers.allSatisfy { $0 < attentions.shape[0] } && heads.allSatisfy { $0 < attentions.shape[1] },
+      "the selection reaches past attentions \(attentions.shape)")
     let (headCount, mapSize) = (attentions.shape[1], attentions.shape[2] * attentions.shape[3])
     var scalars: [Float] = []
     scalars.reserveCapacity(layers.count * (aggregate == nil ? heads.count : 1) * mapSize)
@@ -67,37 +92,32 @@ public struct AttentionSelection: Sendable, Equatable {
     return Tensor(shape: [layers.count, columns, attentions.shape[2], attentions.shape[3]], scalars: scalars)
   }
 
-  private static func indices(_ list: String?, option: String, count: Int, noun: String)
-    throws(SelectionError)
-    -> [Int]
+  private static func indices(_ numbers: [Int]?, count: Int, axis: SelectionError.Axis)
+    throws(SelectionError) -> [Int]
   {
-    guard let list else { return Array(0..<count) }
-    var result: [Int] = []
-    for item in list.split(separator: ",", omittingEmptySubsequences: false) {
-      let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
-      let numbers = bounds.map { Int(String($0).trimmingCharacters(in: .whitespaces)) }
-      guard (1...2).contains(bounds.count), numbers.allSatisfy({ $0 != nil }), let first = numbers[0],
-        let last = numbers.last!
-      else {
-        throw SelectionError("\(option) \"\(list)\": \"\(item)\" is not a number or a range like 2-4")
-      }
-      guard first <= last else {
-        throw SelectionError("\(option) \"\(list)\": range \(item) runs backwards")
-      }
-      guard first >= 1, last <= count else {
-        throw SelectionError("\(option) \"\(list)\": the model has \(noun) 1-\(count)")
-      }
-      result += (first - 1)...(last - 1)
+    guard let numbers else { return Array(0..<count) }
+    guard !numbers.isEmpty else { throw SelectionError(axis: axis, "no \(axis.rawValue) chosen") }
+    for number in numbers where number < 1 || number > count {
+      throw SelectionError(
+        axis: axis, "\(number) is outside the model, which has \(axis.rawValue) 1-\(count)")
     }
-    return result
+    return numbers.map { $0 - 1 }
   }
 }
 
-/// A layer or head list that cannot be used, with the option named.
+/// Layers or heads that a model does not have.
 public struct SelectionError: Error, CustomStringConvertible, Equatable, Sendable {
+  /// Which list is at fault.
+  public enum Axis: String, Sendable {
+    case layers
+    case heads
+  }
+
+  public let axis: Axis
   public let description: String
 
-  public init(_ description: String) {
+  public init(axis: Axis, _ description: String) {
+    self.axis = axis
     self.description = description
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttentionCore
+import AttentionFigures
 import Foundation
 import Heatmaps
 import TensorIO
@@ -116,46 +117,23 @@ struct Attend: ParsableCommand {
 
   func run() throws {
     let inputs = "\(queries), \(keys), \(values)"
-    var queryTensor = try TensorFile.read(path: queries)
-    var keyTensor = try TensorFile.read(path: keys)
-    var valueTensor = try TensorFile.read(path: values)
-    // A single 2-D sequence is a batch of one; its results keep the 2-D shape.
-    let unbatched = queryTensor.rank == 2 && keyTensor.rank == 2 && valueTensor.rank == 2
-    if unbatched {
-      queryTensor = queryTensor.reshaped([1] + queryTensor.shape)
-      keyTensor = keyTensor.reshaped([1] + keyTensor.shape)
-      valueTensor = valueTensor.reshaped([1] + valueTensor.shape)
-    }
+    let queryTensor = try TensorFile.read(path: queries)
+    let keyTensor = try TensorFile.read(path: keys)
+    let valueTensor = try TensorFile.read(path: values)
     let lengths = try validLens.map { try parseLengths($0) }
     let method = try attentionMethod(queries: queryTensor, keys: keyTensor, values: valueTensor)
     // Errors of learned weights name the weights file too: either side may be the wrong one.
     let named = params.map { "\($0), \(inputs)" } ?? inputs
-    let result = try naming(named) {
+    let (output, attentionWeights) = try naming(named) {
       try method.attend(
         queries: queryTensor, keys: keyTensor, values: valueTensor, validLengths: lengths, causal: causal)
     }
-    var output = result.output
-    var attentionWeights = result.attentionWeights
-    if unbatched {
-      output = output.reshaped(Array(output.shape.dropFirst()))
-      attentionWeights = attentionWeights.reshaped(Array(attentionWeights.shape.dropFirst()))
-    }
-
     let figure = try plot.map { plotPath in
       try naming(plotPath) {
-        var figure = try figureOptions.figure(
-          for: weightGrid(attentionWeights), defaultXLabel: "Keys", defaultYLabel: "Queries")
-        if attentionWeights.rank == 4 {
-          // [B, H, Lq, Lk]: a row per batch element, a column per head.
-          figure.titles =
-            figureOptions.titles.map(splitList) ?? (1...attentionWeights.shape[1]).map { "Head \($0)" }
-          figure.rowTitles =
-            figureOptions.rowTitles.map(splitList) ?? (1...attentionWeights.shape[0]).map { "Batch \($0)" }
-        } else if attentionWeights.rank == 3, heads != nil {
-          figure.titles =
-            figureOptions.titles.map(splitList) ?? (1...attentionWeights.shape[0]).map { "Head \($0)" }
-        }
-        try figure.validate()
+        var figure = try attentionWeightsFigure(attentionWeights, headsAcross: heads != nil)
+        figure.figsize = try figureOptions.figureSize() ?? .d2lDefault
+        figure.colorScale = figureOptions.colorScale
+        try figureOptions.restyle(&figure)
         return figure
       }
     }
@@ -171,8 +149,8 @@ struct Attend: ParsableCommand {
   }
 
   /// The attention the options ask for, with its weights loaded or drawn.
-  private func attentionMethod(queries: Tensor, keys: Tensor, values: Tensor) throws -> AttentionMethod {
-    if let heads, queries.rank != 3 || keys.rank != 3 || values.rank != 3 {
+  private func attentionMethod(queries: Tensor, keys: Tensor, values: Tensor) throws -> any AttentionMethod {
+    if let heads, ![[3, 3, 3], [2, 2, 2]].contains([queries.rank, keys.rank, values.rank]) {
       throw CommandError(
         "\(self.queries), \(self.keys), \(self.values): --heads \(heads) splits [B, L, D] inputs; "
           + "got queries \(queries.shape), keys \(keys.shape), values \(values.shape)")
@@ -180,38 +158,34 @@ struct Attend: ParsableCommand {
     let widths = (query: queries.shape.last ?? 0, key: keys.shape.last ?? 0, value: values.shape.last ?? 0)
     switch (scoring.scoring, heads) {
     case (let scoring?, nil):
-      return .pooling(scoring)
+      return DotProductAttention(scoring: scoring)
     case (nil, _):
       if let params {
         let arrays = try loadArrays(["W_q", "W_k", "w_v"], layout: "W_q [Dq, h], W_k [Dk, h], w_v [h, 1]")
-        return .additive(
-          try naming(params) {
-            try AdditiveAttention(queryWeight: arrays[0], keyWeight: arrays[1], scoreWeight: arrays[2])
-          })
+        return try naming(params) {
+          try AdditiveAttention(queryWeight: arrays[0], keyWeight: arrays[1], scoreWeight: arrays[2])
+        }
       }
-      return .additive(
-        try AdditiveAttention(
-          keySize: widths.key, querySize: widths.query, numHiddens: numHiddens ?? 0, seed: seed ?? 0))
+      return try AdditiveAttention(
+        keySize: widths.key, querySize: widths.query, numHiddens: numHiddens ?? 0, seed: seed ?? 0)
     case (let scoring?, let heads?):
       if let params {
         let arrays = try loadArrays(
           ["W_q", "W_k", "W_v", "W_o"], layout: "W_q [Dq, h], W_k [Dk, h], W_v [Dv, h], W_o [h, h]")
-        return .multiHead(
-          try naming(params) {
-            try MultiHeadAttention(
-              numHeads: heads, queryWeight: arrays[0], keyWeight: arrays[1], valueWeight: arrays[2],
-              outputWeight: arrays[3])
-          })
+        return try naming(params) {
+          try MultiHeadAttention(
+            numHeads: heads, queryWeight: arrays[0], keyWeight: arrays[1], valueWeight: arrays[2],
+            outputWeight: arrays[3])
+        }
       }
       if let numHiddens {
-        return .multiHead(
-          try naming("--num-hiddens \(numHiddens)") {
-            try MultiHeadAttention(
-              numHiddens: numHiddens, numHeads: heads, querySize: widths.query, keySize: widths.key,
-              valueSize: widths.value, seed: seed ?? 0)
-          })
+        return try naming("--num-hiddens \(numHiddens)") {
+          try MultiHeadAttention(
+            numHiddens: numHiddens, numHeads: heads, querySize: widths.query, keySize: widths.key,
+            valueSize: widths.value, seed: seed ?? 0)
+        }
       }
-      return .splitHeads(heads, scoring)
+      return DotProductAttention(scoring: scoring, heads: heads)
     }
   }
 
@@ -238,49 +212,6 @@ struct Attend: ParsableCommand {
       }
       return length
     }
-  }
-}
-
-/// The ways `attn attend` can attend, each a call into the library.
-private enum AttentionMethod {
-  /// `attentionPooling` with a fixed scoring function, on 3-D or 4-D inputs.
-  case pooling(AttentionScoring)
-  /// d2l's `AdditiveAttention` with the given weights.
-  case additive(AdditiveAttention)
-  /// The features split into heads without projections.
-  case splitHeads(Int, AttentionScoring)
-  /// d2l's `MultiHeadAttention` with the given weights.
-  case multiHead(MultiHeadAttention)
-
-  func attend(
-    queries: Tensor, keys: Tensor, values: Tensor, validLengths: [Int]?, causal: Bool
-  ) throws -> (output: Tensor, attentionWeights: Tensor) {
-    switch self {
-    case .pooling(let scoring):
-      return try attentionPooling(
-        queries: queries, keys: keys, values: values, scoring: scoring, validLengths: validLengths,
-        causal: causal)
-    case .additive(let layer):
-      return try layer.forward(
-        queries: queries, keys: keys, values: values, validLengths: validLengths, causal: causal)
-    case .splitHeads(let heads, let scoring):
-      return try attentionPooling(
-        queries: queries, keys: keys, values: values, heads: heads, scoring: scoring,
-        validLengths: validLengths, causal: causal)
-    case .multiHead(let layer):
-      return try layer.forward(
-        queries: queries, keys: keys, values: values, validLengths: validLengths, causal: causal)
-    }
-  }
-}
-
-/// The weights as a grid for `HeatmapFigure`: batches across for 3-D weights,
-/// batches down and heads across for 4-D ones.
-private func weightGrid(_ attentionWeights: Tensor) -> Tensor {
-  switch attentionWeights.rank {
-  case 4: return attentionWeights
-  case 3: return attentionWeights.reshaped([1] + attentionWeights.shape)
-  default: return attentionWeights
   }
 }
 

@@ -6,14 +6,15 @@ import TransformerModels
 struct ModelBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "model",
-    abstract: "Time a BERT forward pass that records every layer's attention.",
+    abstract: "Time a model's forward pass that records every layer's attention.",
     discussion: """
-      The input is [CLS], then the word pieces of a fixed English text repeated \
-      to fill --tokens, then [SEP]. Loading the model is not timed.
+      The input is the first token of a fixed English text (for BERT, [CLS]), \
+      then its inner tokens repeated to fill --tokens, then its last token \
+      (for BERT, [SEP]). Loading the model is not timed.
       """
   )
 
-  @Option(help: "A Hugging Face BERT folder (default: the fetched all-MiniLM-L6-v2).")
+  @Option(help: "A model folder (default: the fetched all-MiniLM-L6-v2).")
   var model: String?
 
   @Option(help: "Tokens in the sequence, [CLS] and [SEP] included.")
@@ -23,28 +24,32 @@ struct ModelBench: ParsableCommand {
 
   func run() throws {
     let folder = model ?? defaultModelFolder()
-    let tokenizer = try WordPieceTokenizer(folder: folder)
-    let bert = try BertModel.load(folder: folder)
-    guard tokens >= 3, tokens <= bert.config.maxPositions else {
-      throw ValidationError("--tokens \(tokens): must be 3...\(bert.config.maxPositions)")
+    let loaded = try ModelLoader.load(at: folder)
+    let summary = loaded.summary
+    guard tokens >= 3, tokens <= summary.maxTokens else {
+      throw ValidationError("--tokens \(tokens): must be 3...\(summary.maxTokens)")
     }
     let text = "Attention is a scarce resource: the brain cannot process everything it senses, so it selects."
-    let encoded = try tokenizer.encode(text).ids  // [CLS] pieces… [SEP]
-    let pieces = Array(encoded.dropFirst().dropLast())
-    let ids =
-      [encoded[0]] + (0..<(tokens - 2)).map { pieces[$0 % pieces.count] } + [encoded[encoded.count - 1]]
+    let encoded = try loaded.tokenize(text)  // [CLS] pieces… [SEP]
+    let pieces = 1..<(encoded.ids.count - 1)
+    let chosen =
+      [0] + (0..<(tokens - 2)).map { pieces.lowerBound + $0 % pieces.count } + [encoded.ids.count - 1]
+    let encoding = Encoding(
+      tokens: chosen.map { encoded.tokens[$0] }, ids: chosen.map { encoded.ids[$0] },
+      typeIds: chosen.map { encoded.typeIds[$0] }, truncated: false, untruncatedLength: chosen.count)
     var checksum: Float = 0
-    let describe = { (_: Double) in "\(bert.config.layerCount) layers" }
+    let describe = { (_: Double) in "\(summary.layerCount) layers" }
     let timings = try runs.time("model \(tokens) tokens", describe: describe) {
-      checksum += try bert.forward(ids: ids).attentions.scalars[0]
+      checksum += try loaded.attention(for: encoding).attentions.scalars[0]
     }
     guard checksum.isFinite else { throw CommandError("\(folder): the attentions are not finite") }
     printJSON([
       ("bench", .string("model")),
       ("model", .string(folder)),
       ("tokens", .integer(tokens)),
-      ("layers", .integer(bert.config.layerCount)),
-      ("heads", .integer(bert.config.headCount)),
+      ("architecture", .string(summary.architecture)),
+      ("layers", .integer(summary.layerCount)),
+      ("heads", .integer(summary.headCount)),
       ("runs", .integer(runs.runs)),
       ("warmup", .integer(runs.warmup)),
       ("threads", .integer(ProcessInfo.processInfo.activeProcessorCount)),

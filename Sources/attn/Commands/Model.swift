@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttentionCore
+import AttentionFigures
 import Foundation
 import Heatmaps
 import TensorIO
@@ -7,10 +8,11 @@ import TransformerModels
 
 struct Model: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Draw what a BERT model attends to: every layer and head for a text.",
+    abstract: "Draw what a model attends to: every layer and head for a text.",
     discussion: """
-      MODEL_DIR is a Hugging Face BERT folder (config.json, vocab.txt, \
-      model.safetensors); scripts/fetch-model puts all-MiniLM-L6-v2 in one. \
+      MODEL is a Hugging Face model folder (for BERT: config.json, vocab.txt, \
+      model.safetensors); left out, the fetched all-MiniLM-L6-v2 \
+      (scripts/fetch-model puts it in the cache). \
       The figure has a row per layer and a column per head, the tokens as tick \
       labels and one colour scale. --npy writes the attentions drawn, float32 \
       (layers, heads, tokens, tokens). Without --out or --npy the figure is \
@@ -18,11 +20,8 @@ struct Model: ParsableCommand {
       """
   )
 
-  @Argument(help: "A Hugging Face BERT model folder.")
-  var modelDir: String
-
-  @Argument(help: "The text to run (omit with --input).")
-  var text: String?
+  @Argument(help: "A model folder, then the text; with one argument, the text for the default model.")
+  var arguments: [String] = []
 
   @Option(help: "A second text, for a sentence pair: [CLS] A [SEP] B [SEP].")
   var pair: String?
@@ -43,7 +42,7 @@ struct Model: ParsableCommand {
   var heads: String?
 
   @Option(help: "Combine the chosen heads of each layer into one panel: mean or max.")
-  var aggregate: HeadAggregate?
+  var aggregate: AttentionSelection.Aggregation?
 
   @Flag(help: "Refuse texts longer than the model's positions instead of truncating them.")
   var noTruncate = false
@@ -53,8 +52,24 @@ struct Model: ParsableCommand {
 
   @OptionGroup var figureOptions: FigureOptions
 
+  /// The model folder and the text, from the positional arguments.
+  private var modelAndText: (model: String, text: String?) {
+    switch (arguments.count, input) {
+    case (0, _): return (defaultModelFolder(), nil)
+    case (1, nil): return (defaultModelFolder(), arguments[0])
+    case (1, _): return (arguments[0], nil)
+    default: return (arguments[0], arguments[1])
+    }
+  }
+
   func validate() throws {
-    guard (text == nil) != (input == nil) else {
+    guard arguments.count <= 2 else {
+      throw ValidationError("give MODEL and TEXT, not \(arguments.count) arguments")
+    }
+    if arguments.count == 1, input == nil, isModelPath(arguments[0]) {
+      throw ValidationError("give the TEXT after the model \(arguments[0])")
+    }
+    guard (modelAndText.text == nil) != (input == nil) else {
       throw ValidationError("give either TEXT or --input FILE")
     }
     if input != nil, pair != nil {
@@ -63,8 +78,11 @@ struct Model: ParsableCommand {
   }
 
   func run() throws {
-    let tokenizer = try WordPieceTokenizer(folder: modelDir)
-    let model = try BertModel.load(folder: modelDir)
+    let (folder, text) = modelAndText
+    let model = try ModelLoader.load(at: folder)
+    let selection = try attentionSelection(
+      layers: layers, heads: heads, aggregate: aggregate, layerCount: model.summary.layerCount,
+      headCount: model.summary.headCount)
     let texts: [(text: String, pair: String?)]
     if let input {
       texts = try readLines(input).map { ($0, nil) }
@@ -75,18 +93,18 @@ struct Model: ParsableCommand {
     for (index, item) in texts.enumerated() {
       let label = input.map { "\($0):\(index + 1)" } ?? "text"
       try draw(
-        item.text, pair: item.pair, label: label, number: texts.count > 1 ? index + 1 : nil,
-        tokenizer: tokenizer, model: model)
+        item.text, pair: item.pair, label: label, number: texts.count > 1 ? index + 1 : nil, model: model,
+        selection: selection)
       progress.advance()
     }
     progress.finish()
   }
 
   private func draw(
-    _ text: String, pair: String?, label: String, number: Int?, tokenizer: WordPieceTokenizer,
-    model: BertModel
+    _ text: String, pair: String?, label: String, number: Int?, model: any AttentionModel,
+    selection: AttentionSelection
   ) throws {
-    let encoding = try naming(label) { try tokenizer.encode(text, pair: pair) }
+    let encoding = try naming(label) { try model.tokenize(text, pair: pair) }
     if encoding.truncated {
       let limit = encoding.ids.count
       if noTruncate {
@@ -97,50 +115,33 @@ struct Model: ParsableCommand {
         "\(label): text has \(encoding.untruncatedLength) tokens; truncated to \(limit) (--no-truncate to refuse)"
       )
     }
-    let output = try naming(label) { try model.forward(ids: encoding.ids, typeIds: encoding.typeIds) }
-    let selection = try AttentionSelection(
-      layers: layers, heads: heads, layerCount: model.config.layerCount, headCount: model.config.headCount)
-    let attentions = selection.select(output.attentions, aggregate: aggregate?.aggregation)
-    let grid = attentions.shape
+    let attention = try naming(label) { try model.attention(for: encoding) }
     var figure = try naming(label) {
-      try figureOptions.figure(for: attentions, defaultXLabel: "Keys", defaultYLabel: "Queries")
+      try ModelFigure(
+        attention, selection: selection, colorScale: figureOptions.colorScale,
+        figsize: figureOptions.figureSize())
     }
-    if figureOptions.titles == nil {
-      figure.titles =
-        aggregate.map { ["\($0.rawValue) of heads \(selection.headsDescription)"] }
-        ?? selection.heads.map { "Head \($0 + 1)" }
-    }
-    if figureOptions.rowTitles == nil { figure.rowTitles = selection.layers.map { "Layer \($0 + 1)" } }
-    if figureOptions.xticklabels == nil { figure.xTickLabels = encoding.tokens }
-    if figureOptions.yticklabels == nil { figure.yTickLabels = encoding.tokens }
-    if figureOptions.figsize == nil {
-      fitModelFigure(&figure, rows: grid[0], columns: grid[1], tokens: encoding.tokens)
-    }
+    try naming(label) { try figureOptions.restyle(&figure.heatmap) }
     let destinations = [out, npy].compactMap { $0 }.map { numbered($0, number) }
     try checkWritable(destinations)
     if let npy {
-      try TensorFile.write(attentions, to: numbered(npy, number))
+      try TensorFile.write(figure.maps, to: numbered(npy, number))
     }
     if let out {
       let path = numbered(out, number)
-      let layout = try naming(path) { try renderFigure(figure, to: path) }
+      let layout = try naming(path) { try renderFigure(figure.heatmap, to: path) }
       reportNotes(layout.notes)
     }
     if out == nil && npy == nil {
-      print(renderTerminalPreview(figure, columns: columns ?? terminalColumns()), terminator: "")
+      print(renderTerminalPreview(figure.heatmap, columns: columns ?? terminalColumns()), terminator: "")
     }
   }
 }
 
-enum HeadAggregate: String, ExpressibleByArgument, CaseIterable {
-  case mean, max
-
-  var aggregation: AttentionSelection.Aggregation {
-    switch self {
-    case .mean: return .mean
-    case .max: return .max
-    }
-  }
+/// Whether `path` names a folder or a file on disk, so that a lone argument
+/// that is a model is not taken for the text.
+func isModelPath(_ path: String) -> Bool {
+  FileManager.default.fileExists(atPath: path)
 }
 
 /// `base.png` as `base-3.png` for the third text of an --input file.

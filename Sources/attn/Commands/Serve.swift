@@ -1,13 +1,12 @@
 import ArgumentParser
+import AttentionServer
 import Dispatch
 import Foundation
-import Hummingbird
-import Logging
-import NIOCore
+import TransformerModels
 
 struct Serve: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Serve a BERT model's attention over HTTP, with a page to draw it.",
+    abstract: "Serve a model's attention over HTTP, with a page to draw it.",
     discussion: """
       Loads the model once, then answers GET / (a page with a form), \
       GET /view?text=..&pair=.. (the HTML figure of attn model), \
@@ -16,14 +15,14 @@ struct Serve: ParsableCommand {
       POST /api/attention?format=npy, or with "Accept: application/x-npy", \
       answers the attentions as a float32 .npy file instead, the tokens in \
       the Attention-Tokens header as a JSON array in ASCII. Bodies over \
-      64 KiB are refused (413), texts longer than the model's positions too \
+      64 KiB are refused (413), texts longer than the model reads too \
       (422). A request that fails inside the server (500) is written to \
       standard error as one line; --log writes a line for every request. \
       Stops on SIGINT or SIGTERM.
       """
   )
 
-  @Option(help: "A Hugging Face BERT folder (default: the fetched all-MiniLM-L6-v2).")
+  @Option(help: "A model folder (default: the fetched all-MiniLM-L6-v2).")
   var model: String?
 
   @Option(help: "The address to listen on.")
@@ -42,63 +41,27 @@ struct Serve: ParsableCommand {
   }
 
   func run() throws {
-    let folder = model ?? defaultModelFolder()
-    let service = try naming(folder) { try AttentionService(folder: folder) }
-    var logger = Logger(label: "attn.serve")
-    // Failures reach the user as one `error:` line; the server's own log
-    // would repeat them over several.
-    logger.logLevel = .critical
-    let address = "\(host):\(port)"
-    let started = StartFlag()
-    let app = Application(
-      router: makeServeRouter(service: service, log: ServeLog(logsRequests: log)),
-      configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
-      onServerRunning: { channel in
-        started.set()
-        let port = channel.localAddress?.port ?? 0
-        // Written straight to the descriptor, not buffered, so that a script
-        // reading the pipe sees it at once.
-        FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
-      },
-      logger: logger)
+    let loaded = try ModelLoader.load(at: model ?? defaultModelFolder())
+    let server = AttentionServer(
+      model: loaded, configuration: .init(host: host, port: port, logsRequests: log))
+    let host = self.host
     let outcome = Outcome()
     let done = DispatchSemaphore(value: 0)
     Task {
       do {
-        try await app.runService()
+        try await server.run { port in
+          // Written straight to the descriptor, not buffered, so that a script
+          // reading the pipe sees it at once.
+          FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+        }
       } catch {
         outcome.error = error
       }
       done.signal()
     }
     done.wait()
-    if let error = outcome.error {
-      if !started.isSet {
-        throw CommandError("cannot listen on \(address): \(Self.describe(listenError: error))")
-      }
-      throw CommandError("\(address): \(error)")
-    }
+    if let error = outcome.error { throw CommandError("\(error)") }
   }
-}
-
-extension Serve {
-  /// A system call's failure as the C library words it ("Address already in
-  /// use"), without NIO's name of the call; anything else as it describes itself.
-  static func describe(listenError error: any Error) -> String {
-    if let failure = error as? IOError {
-      return String(cString: strerror(failure.errnoCode))
-    }
-    return "\(error)"
-  }
-}
-
-/// Whether the server got as far as listening.
-private final class StartFlag: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = false
-
-  var isSet: Bool { lock.withLock { value } }
-  func set() { lock.withLock { value = true } }
 }
 
 /// What the server's task ended with, read after it has signalled.

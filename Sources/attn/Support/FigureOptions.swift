@@ -72,6 +72,33 @@ struct FigureOptions: ParsableArguments {
   }
 }
 
+extension FigureOptions {
+  /// The `--figsize` given, if any.
+  func figureSize() throws -> FigureSize? {
+    try figsize.map(parseFigureSize)
+  }
+
+  /// Sets on `figure` what these options give, keeping the rest as the
+  /// figure's maker chose it (its size is the maker's: pass `figureSize()`).
+  func restyle(_ figure: inout HeatmapFigure) throws {
+    if let xlabel { figure.xlabel = xlabel }
+    if let ylabel { figure.ylabel = ylabel }
+    if let titles { figure.titles = splitList(titles) }
+    if let rowTitles { figure.rowTitles = splitList(rowTitles) }
+    if let xticklabels { figure.xTickLabels = splitList(xticklabels) }
+    if let yticklabels { figure.yTickLabels = splitList(yticklabels) }
+    figure.dpi = dpi
+    figure.colormap = try Colormap.named(cmap)
+    figure.vmin = vmin
+    figure.vmax = vmax
+    figure.annotate = annotate
+    try figure.validate()
+  }
+
+  /// One colour scale for all panels, or one each with `--per-panel-scale`.
+  var colorScale: ColorScale { perPanelScale ? .perPanel : .shared }
+}
+
 /// Splits a comma-separated option value; `\,` keeps a literal comma.
 func splitList(_ text: String) -> [String] {
   var items: [String] = []

@@ -13,9 +13,16 @@ final class ServeLog: Sendable {
   /// Whether every request gets a line, not only failures.
   let logsRequests: Bool
   private let lock = NSLock()
+  private let output: @Sendable (Data) -> Void
 
-  init(logsRequests: Bool) {
+  /// - Parameter output: where the lines go, each ending in a newline;
+  ///   standard error unless a test reads them.
+  init(
+    logsRequests: Bool,
+    output: @escaping @Sendable (Data) -> Void = { FileHandle.standardError.write($0) }
+  ) {
     self.logsRequests = logsRequests
+    self.output = output
   }
 
   /// `2026-01-31T12:00:00.000Z 500 POST /api/attention: what went wrong`.
@@ -36,7 +43,7 @@ final class ServeLog: Sendable {
 
   private func write(_ line: String) {
     let data = Data((line + "\n").utf8)
-    lock.withLock { FileHandle.standardError.write(data) }
+    lock.withLock { output(data) }
   }
 
   private static func now() -> String {

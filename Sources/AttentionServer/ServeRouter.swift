@@ -36,8 +36,8 @@ func makeServeRouter(
     let (text, pair) = try await readAttentionRequest(request)
     // The turn lasts until the answer's last byte is written.
     let permit = await gate.enter()
-    let (tokens, attentions) = try await service.attentions(text: text, pair: pair)
-    return try Response.attention(tokens: tokens, attentions: attentions, format: format)
+    let attention = try await service.attention(text: text, pair: pair)
+    return try Response.attention(tokens: attention.tokens, attentions: attention.attentions, format: format)
       .afterBody { permit.release() }
   }
   return router

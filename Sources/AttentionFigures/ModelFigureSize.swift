@@ -7,7 +7,7 @@ import Heatmaps
 /// are sized in inches rather than as fractions of a large figure, and the
 /// height follows from the panels, so no band of the figure stays empty; the
 /// layout still moves the grid in if a label sticks out.
-func fitModelFigure(_ figure: inout HeatmapFigure, rows: Int, columns: Int, tokens: [String]) {
+package func fitModelFigure(_ figure: inout HeatmapFigure, rows: Int, columns: Int, tokens: [String]) {
   // Tick labels at 10 points run about 0.08 inch a character in DejaVu Sans.
   let labelLength = 0.15 + 0.08 * Double(min(24, tokens.map(\.count).max() ?? 1))
   let margins = (left: 0.8 + labelLength, right: 0.7, top: 0.45, bottom: 0.5 + labelLength)

@@ -1,0 +1,105 @@
+/// Anything that turns text into labelled tokens and the attention of every
+/// layer and head over them: the one seam between a model family and what
+/// draws, serves or measures its attention.
+///
+/// A family conforms once (`BertModel` for BERT encoders) and is recognised
+/// by `ModelLoader`; nothing that uses a model names its family.
+///
+/// Legend: `N` layers, `H` heads, `L` tokens.
+///
+/// ```swift
+/// let model = try ModelLoader.load(at: folder)
+/// let attention = try model.attention(text: "The cat sat.", pair: nil)
+/// attention.tokens      // ["[CLS]", "the", "cat", "sat", ".", "[SEP]"]
+/// attention.attentions  // [N, H, L, L]
+/// ```
+public protocol AttentionModel: Sendable {
+  /// What the model is, for messages and page titles: its family and sizes.
+  var summary: ModelSummary { get }
+
+  /// The tokenizer the model reads its text with.
+  var textTokenizer: any TextTokenizer { get }
+
+  /// Runs the model on tokens its tokenizer made.
+  ///
+  /// - Parameter encoding: `L` tokens, `1 ≤ L ≤ summary.maxTokens`.
+  /// - Returns: the tokens and the attention weights `[N, H, L, L]`.
+  /// - Throws: an error that says which token or length is at fault.
+  func attention(for encoding: Encoding) throws -> ModelAttention
+}
+
+extension AttentionModel {
+  /// Tokenizes `text` (and `pair`, for a model that reads two texts).
+  public func tokenize(_ text: String, pair: String? = nil) throws -> Encoding {
+    try textTokenizer.encode(text, pair: pair)
+  }
+
+  /// Tokenizes `text` and `pair` and runs the model on them; a text longer
+  /// than the model reads is cut as its tokenizer cuts it.
+  public func attention(text: String, pair: String? = nil) throws -> ModelAttention {
+    try attention(for: tokenize(text, pair: pair))
+  }
+}
+
+/// How a model's queries may look at its keys.
+public enum AttentionKind: String, Sendable, Equatable, CaseIterable {
+  /// Every token attends to every token (an encoder such as BERT).
+  case bidirectional
+  /// A token attends to itself and the tokens before it (a decoder); the
+  /// upper triangle of every map is masked, not zero.
+  case causal
+}
+
+/// The family and sizes of a loaded model.
+public struct ModelSummary: Sendable, Equatable {
+  /// The architecture as its files name it, e.g. `bert`.
+  public var architecture: String
+  /// `N`.
+  public var layerCount: Int
+  /// `H`: query heads of each layer.
+  public var headCount: Int
+  /// The most tokens one run reads, special tokens included.
+  public var maxTokens: Int
+  /// Whether queries see every key or only earlier ones.
+  public var attentionKind: AttentionKind
+
+  public init(
+    architecture: String, layerCount: Int, headCount: Int, maxTokens: Int,
+    attentionKind: AttentionKind
+  ) {
+    self.architecture = architecture
+    self.layerCount = layerCount
+    self.headCount = headCount
+    self.maxTokens = maxTokens
+    self.attentionKind = attentionKind
+  }
+}
+
+/// The attention of one run: every layer's and head's weights over the
+/// tokens, with the tokens as labels.
+///
+/// Legend: `N` layers, `H` heads, `L` tokens.
+public struct ModelAttention: Sendable, Equatable {
+  /// `L` token labels, special tokens included, in the model's spelling.
+  public var tokens: [String]
+  /// `[N, H, L, L]`: row `i` of a map is how query token `i` spreads its
+  /// attention over the keys, summing to 1.
+  public var attentions: Tensor
+  /// Whether the maps are full or lower-triangular.
+  public var kind: AttentionKind
+
+  /// - Precondition: `attentions` is `[N, H, L, L]` with `L == tokens.count`.
+  public init(tokens: [String], attentions: Tensor, kind: AttentionKind) {
+    precondition(
+      attentions.rank == 4 && attentions.shape[2] == tokens.count && attentions.shape[3] == tokens.count,
+      "attentions \(attentions.shape) must be [N, H, \(tokens.count), \(tokens.count)]")
+    self.tokens = tokens
+    self.attentions = attentions
+    self.kind = kind
+  }
+
+  /// `N`.
+  public var layerCount: Int { attentions.shape[0] }
+  /// `H`.
+  public var headCount: Int { attentions.shape[1] }
+}
