@@ -4,6 +4,7 @@ import PackageDescription
 let package = Package(
   name: "AttentionKit",
   products: [
+    .library(name: "Tensors", targets: ["Tensors"]),
     .library(name: "AttentionCore", targets: ["AttentionCore"]),
     .library(name: "TensorIO", targets: ["TensorIO"]),
     .library(name: "Heatmaps", targets: ["Heatmaps"]),
@@ -35,9 +36,11 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
     ),
     .target(name: "CAttentionKernels"),
-    .target(name: "AttentionCore", dependencies: ["COpenBLAS", "CAttentionKernels"]),
-    .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
-    .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo", "CZlib"]),
+    // Tensors links nothing: reading a .npy needs neither OpenBLAS nor Cairo.
+    .target(name: "Tensors"),
+    .target(name: "AttentionCore", dependencies: ["Tensors", "COpenBLAS", "CAttentionKernels"]),
+    .target(name: "TensorIO", dependencies: ["Tensors", "CZlib"]),
+    .target(name: "Heatmaps", dependencies: ["Tensors", "CPangoCairo", "CZlib"]),
     .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO", "CAttentionKernels"]),
     .target(name: "AttentionFigures", dependencies: ["Heatmaps", "TransformerModels"]),
     .target(

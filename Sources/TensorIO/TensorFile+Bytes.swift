@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 extension TensorFile {
   /// Decodes a tensor from bytes in memory, with the same validation as `read(path:array:)`.

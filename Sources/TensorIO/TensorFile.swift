@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 /// Reads and writes tensors in the formats of `TensorFormat`, chosen from the path's extension.
 ///

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 import Heatmaps
 
 /// A seeded generator (SplitMix64) so failures can be replayed.

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 import Foundation
 import Testing
 

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 /// A grid of heatmaps with shared axes and a colorbar, as `show_heatmaps` in
 /// Dive into Deep Learning draws attention weights.

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 /// The colours of cells as 32-bit pixels in Cairo's ARGB32 layout
 /// (premultiplied alpha, native byte order): a panel's image is built here,

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 /// Writes a laid-out figure as one self-contained HTML document: the cells,
 /// the colormap and the layout travel as JSON inside the page, and inline

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 #if canImport(Glibc)
   import Glibc

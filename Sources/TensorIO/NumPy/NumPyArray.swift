@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 /// Reads and writes single arrays in NumPy's `.npy` format.
 enum NumPyArray {

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 extension SafetensorsFile {
   /// Writes `tensors` as an F32 safetensors file at `path`, replacing any file there atomically.

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 /// A safetensors file: named tensors behind a JSON header, as Hugging Face
 /// stores model weights.

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 /// Reads and writes comma-separated numbers as a 2-D tensor `[rows, columns]`.
 ///

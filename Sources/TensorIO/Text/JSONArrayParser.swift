@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 /// A parser for the narrow JSON this module reads: nested arrays of numbers, 1-D to 4-D.
 ///

@@ -1,4 +1,4 @@
-import AttentionCore
+import Tensors
 
 /// Writes a 1-D to 4-D tensor as nested JSON arrays, one innermost row per line.
 ///

@@ -14,8 +14,11 @@ import Testing
   }
 
   @Test func zippedNamesBothShapesWhenTheyDiffer() {
-    expectAttentionError(.shapeMismatch, mentioning: ["[3, 5]", "[5, 3]"]) {
+    #expect {
       _ = try Tensor.zeros([3, 5]).zipped(with: .zeros([5, 3]), +)
+    } throws: { error in
+      let description = (error as? TensorShapeError)?.description ?? ""
+      return description.contains("[3, 5]") && description.contains("[5, 3]")
     }
   }
 }

@@ -26,3 +26,17 @@ import Testing
     #expect(Tensor.zeros([0, 2, 3]).transposedLastTwo().shape == [0, 3, 2])
   }
 }
+
+@Suite struct TensorScalarsTests {
+  @Test func elementsChangeInPlaceAndTheirCountStays() {
+    var tensor = RandomTensors.uniform([3, 7])
+    let before = tensor.scalars
+    tensor.withUnsafeMutableScalars { buffer in
+      for index in buffer.indices { buffer[index] = buffer[index] * 2 + 1 }
+    }
+    #expect(tensor.shape == [3, 7] && tensor.count == 21)
+    #expect(tensor.scalars == before.map { $0 * 2 + 1 })
+    tensor[2, 6] = -1
+    #expect(tensor.scalars[20] == -1)
+  }
+}

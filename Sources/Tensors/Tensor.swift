@@ -6,7 +6,9 @@ public struct Tensor: Sendable, Equatable {
   /// The length of each axis, outermost first.
   public private(set) var shape: [Int]
   /// The elements in row-major order; `scalars.count == shape.product`.
-  public var scalars: [Float]
+  /// Change them with `withUnsafeMutableScalars` or the subscript, which
+  /// cannot change their count.
+  public package(set) var scalars: [Float]
 
   /// Creates a tensor from its shape and its elements in row-major order.
   ///
@@ -24,6 +26,13 @@ public struct Tensor: Sendable, Equatable {
   /// Creates a tensor of the given shape whose every element is `value`.
   public init(repeating value: Float, shape: [Int]) {
     self.init(shape: shape, scalars: Array(repeating: value, count: Tensor.elementCount(shape)))
+  }
+
+  /// Changes the elements in place, in row-major order; their count stays.
+  public mutating func withUnsafeMutableScalars<Result>(
+    _ body: (UnsafeMutableBufferPointer<Float>) throws -> Result
+  ) rethrows -> Result {
+    try scalars.withUnsafeMutableBufferPointer { buffer in try body(buffer) }
   }
 
   /// The number of axes.

@@ -11,10 +11,10 @@ extension Tensor {
 
   /// The elementwise combination of two tensors of equal shape.
   ///
-  /// - Throws: `AttentionError` if the shapes differ.
+  /// - Throws: `TensorShapeError` if the shapes differ, or what `combine` throws.
   public func zipped(with other: Tensor, _ combine: (Float, Float) throws -> Float) throws -> Tensor {
     guard shape == other.shape else {
-      throw AttentionError.shapeMismatch("tensors \(shape) and \(other.shape) differ in shape")
+      throw TensorShapeError("tensors \(shape) and \(other.shape) differ in shape")
     }
     var combined = [Float]()
     combined.reserveCapacity(count)
