@@ -36,7 +36,14 @@ let package = Package(
     .target(name: "CAttentionKernels"),
     .target(name: "AttentionCore", dependencies: ["COpenBLAS", "CAttentionKernels"]),
     .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
-    .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo", "CZlib"]),
+    // The pages' script, style and markup are compiled into the code, so that
+    // neither the library nor attn needs a resource bundle beside it.
+    .target(
+      name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo", "CZlib"],
+      resources: [
+        .embedInCode("Rendering/HTML/figure-page.css"), .embedInCode("Rendering/HTML/figure-page.html"),
+        .embedInCode("Rendering/HTML/figure-page.js"),
+      ]),
     .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO", "CAttentionKernels"]),
     .executableTarget(
       name: "attn",
@@ -46,6 +53,10 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      resources: [
+        .embedInCode("Serve/Page/serve-page.css"), .embedInCode("Serve/Page/serve-page.html"),
+        .embedInCode("Serve/Page/serve-page.js"),
       ]
     ),
     .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),

@@ -36,15 +36,12 @@ struct HTMLRenderer {
       <link rel="icon" href="data:,">
       <title>\(Self.htmlEscaped(title.isEmpty ? "Heatmaps" : title))</title>
       <style>
-      \(Self.style)
-      </style>
+      \(Self.style)</style>
       </head>
       <body>
-      \(Self.body)
-      <script type="application/json" id="figure-data">\(dataJSON())</script>
+      \(Self.body)<script type="application/json" id="figure-data">\(dataJSON())</script>
       <script>
-      \(Self.script)
-      </script>
+      \(Self.script)</script>
       </body>
       </html>
 
