@@ -88,6 +88,13 @@ private let modelFolder: String? = {
     #expect(html.contains("fetch(\"/view?\" + query)") && !html.contains("/api/attention"))
     #expect(html.contains("URL.createObjectURL"))
     #expect(!html.contains("http://") && !html.contains("https://"), "the page loads nothing from elsewhere")
+    // The style, markup and script are the files in Sources/attn/Serve/Page, verbatim.
+    let pageFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../../Sources/attn/Serve/Page")
+    for name in ["serve-page.css", "serve-page.html", "serve-page.js"] {
+      let file = try String(contentsOf: pageFolder.appendingPathComponent(name), encoding: .utf8)
+      #expect(!file.isEmpty && html.contains(file), "\(name) in GET /")
+    }
     let view = try server.request("GET", "/view?text=The%20cat%20sat.")
     #expect(view.status == 200)
     #expect(String(decoding: view.body, as: UTF8.self).hasPrefix("<!DOCTYPE html"))
@@ -413,7 +420,8 @@ private struct RunningServer {
   /// Sends `text` over a plain TCP connection and returns all that comes
   /// back, or, with `readingAtMost`, that many bytes at least, closing the
   /// connection then.
-  func rawRequest(_ text: String, readingAtMost limit: Int? = nil, timeout seconds: Int = 30) throws -> String {
+  func rawRequest(_ text: String, readingAtMost limit: Int? = nil, timeout seconds: Int = 30) throws -> String
+  {
     #if canImport(Glibc)
       let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
