@@ -8,11 +8,12 @@ import time
 from .figure import FigureChecks
 from .head_view import HeadViewChecks
 from .offline_file import OfflineFileChecks
+from .page_scripts import PageScriptChecks
 from .served_page import ServedPageChecks
 from .settings import HEADS, LAYERS
 
 
-class Run(ServedPageChecks, FigureChecks, OfflineFileChecks, HeadViewChecks):
+class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, HeadViewChecks):
     def __init__(self, options):
         self.options = options
         self.out = options.out
@@ -31,6 +32,7 @@ class Run(ServedPageChecks, FigureChecks, OfflineFileChecks, HeadViewChecks):
         return path
 
     def run(self):
+        self.step("the pages' scripts parse", self.page_scripts_parse)
         self.step("the model's vocabulary holds the test words", self.words_in_vocabulary)
         self.step("attn serve --port 0 listens; Chromium opens GET /", self.start)
         self.step("typed text and a click on Draw show the figure", self.type_and_draw)
