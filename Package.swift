@@ -40,7 +40,14 @@ let package = Package(
     .target(name: "Tensors"),
     .target(name: "AttentionCore", dependencies: ["Tensors", "COpenBLAS", "CAttentionKernels"]),
     .target(name: "TensorIO", dependencies: ["Tensors", "CZlib"]),
-    .target(name: "Heatmaps", dependencies: ["Tensors", "CPangoCairo", "CZlib"]),
+    // The pages' script, style and markup are compiled into the code, so that
+    // neither the library nor attn needs a resource bundle beside it.
+    .target(
+      name: "Heatmaps", dependencies: ["Tensors", "CPangoCairo", "CZlib"],
+      resources: [
+        .embedInCode("Rendering/HTML/figure-page.css"), .embedInCode("Rendering/HTML/figure-page.html"),
+        .embedInCode("Rendering/HTML/figure-page.js"),
+      ]),
     .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO", "CAttentionKernels"]),
     .target(name: "AttentionFigures", dependencies: ["Heatmaps", "TransformerModels"]),
     .target(
@@ -51,6 +58,10 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         // Hummingbird's own event loops; named for NIOCore's IOError only.
         .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      resources: [
+        .embedInCode("Page/serve-page.css"), .embedInCode("Page/serve-page.html"),
+        .embedInCode("Page/serve-page.js"),
       ]
     ),
     .executableTarget(

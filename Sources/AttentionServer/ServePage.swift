@@ -1,101 +1,20 @@
 /// The page `GET /` answers: a form that fetches `GET /view`, the interactive
 /// HTML figure of `attn model`, once, and shows it in a frame, or the error
 /// the server answered instead. `/?text=..&pair=..` draws that text at once.
-/// Everything is inline.
-let servePage = #"""
+/// Its markup, style and script are the files in `Page/`, compiled in; the
+/// page loads nothing else.
+let servePage = """
   <!DOCTYPE html>
   <html lang="en">
   <head>
   <meta charset="utf-8">
   <title>attn serve</title>
   <style>
-  body { font: 15px/1.4 "DejaVu Sans", sans-serif; margin: 1.5em; color: #222; }
-  textarea, input[type=text] { width: 100%; max-width: 48em; box-sizing: border-box; font: inherit; }
-  label { display: block; margin-top: 0.6em; }
-  button { margin-top: 0.8em; font: inherit; padding: 0.3em 1.2em; }
-  #status { margin: 0.8em 0; min-height: 1.4em; }
-  #status.error { color: #b00020; }
-  #download { display: inline-block; margin-bottom: 0.6em; }
-  #download[hidden] { display: none; }
-  iframe { width: 100%; height: 80vh; border: 1px solid #ccc; }
-  </style>
+  \(String(decoding: PackageResources.serve_page_css, as: UTF8.self))</style>
   </head>
   <body>
-  <h1>What the model attends to</h1>
-  <form id="form">
-  <label for="text">Text</label>
-  <textarea id="text" rows="3" required>The cat sat on the mat.</textarea>
-  <label for="pair">Second sentence (optional)</label>
-  <input id="pair" type="text">
-  <button type="submit">Draw</button>
-  </form>
-  <div id="status"></div>
-  <a id="download" download="attention.html" hidden>Save this figure as one HTML file</a>
-  <iframe id="figure" title="attention of every layer and head" hidden></iframe>
-  <script>
-  const form = document.getElementById("form");
-  const button = form.querySelector("button");
-  const status = document.getElementById("status");
-  const frame = document.getElementById("figure");
-  const download = document.getElementById("download");
-  let figureURL = null;
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    draw();
-  });
-  // A link to this page with ?text=..&pair=.. fills the form and draws it;
-  // each drawing puts its text in the address, so it can be shared or kept.
-  const asked = new URLSearchParams(location.search);
-  if (asked.has("text")) {
-    document.getElementById("text").value = asked.get("text");
-    document.getElementById("pair").value = asked.get("pair") || "";
-    draw();
-  }
-  async function draw() {
-    const text = document.getElementById("text").value;
-    const pair = document.getElementById("pair").value;
-    status.className = "";
-    status.textContent = "Running the model…";
-    button.disabled = true;
-    const started = performance.now();
-    try {
-      // encodeURIComponent, not URLSearchParams: a space travels as %20, not "+".
-      let query = "text=" + encodeURIComponent(text);
-      if (pair.trim() !== "") query += "&pair=" + encodeURIComponent(pair);
-      const response = await fetch("/view?" + query);
-      if (!response.ok) {
-        let message = response.status + " " + response.statusText;
-        try {
-          const answer = await response.json();
-          if (answer.error) message = answer.error;
-        } catch (_) {}
-        throw new Error(message);
-      }
-      history.replaceState(null, "", "?" + query);
-      // The page is shown from a blob: URL, which has this page's origin, so
-      // one request both runs the model and draws the figure.
-      const page = await response.blob();
-      const tokens = JSON.parse(response.headers.get("Attention-Tokens") || "[]");
-      if (figureURL !== null) URL.revokeObjectURL(figureURL);
-      figureURL = URL.createObjectURL(page);
-      frame.src = figureURL;
-      frame.hidden = false;
-      // The same page as a file: it opens from disk, offline.
-      download.href = figureURL;
-      download.hidden = false;
-      const seconds = (performance.now() - started) / 1000;
-      status.textContent = tokens.length + " tokens, answered in " + seconds.toFixed(2) + " s.";
-    } catch (error) {
-      // The figure of an earlier text would read as this text's answer.
-      frame.hidden = true;
-      download.hidden = true;
-      status.className = "error";
-      status.textContent = "Error: " + error.message;
-    } finally {
-      button.disabled = false;
-    }
-  }
-  </script>
+  \(String(decoding: PackageResources.serve_page_html, as: UTF8.self))<script>
+  \(String(decoding: PackageResources.serve_page_js, as: UTF8.self))</script>
   </body>
   </html>
-  """#
+  """

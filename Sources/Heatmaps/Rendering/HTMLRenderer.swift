@@ -34,17 +34,14 @@ struct HTMLRenderer {
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <meta name="generator" content="AttentionKit">
       <link rel="icon" href="data:,">
-      <title>\(Self.htmlEscaped(title.isEmpty ? "Heatmaps" : title))</title>
+      <title>\(htmlEscaped(title.isEmpty ? "Heatmaps" : title))</title>
       <style>
-      \(Self.style)
-      </style>
+      \(Self.style)</style>
       </head>
       <body>
-      \(Self.body)
-      <script type="application/json" id="figure-data">\(dataJSON())</script>
+      \(Self.body)<script type="application/json" id="figure-data">\(dataJSON())</script>
       <script>
-      \(Self.script)
-      </script>
+      \(Self.script)</script>
       </body>
       </html>
 
@@ -230,22 +227,6 @@ struct HTMLRenderer {
   }
 
   // MARK: Escaping and encoding
-
-  /// Text for HTML element content and attribute values.
-  static func htmlEscaped(_ text: String) -> String {
-    var result = ""
-    for character in text {
-      switch character {
-      case "&": result += "&amp;"
-      case "<": result += "&lt;"
-      case ">": result += "&gt;"
-      case "\"": result += "&quot;"
-      case "'": result += "&#39;"
-      default: result.append(character)
-      }
-    }
-    return result
-  }
 
   /// A JSON string literal that is also inert inside a `<script>` element:
   /// `<`, `>` and `&` are written as `\u` escapes, so no label can end the

@@ -130,15 +130,7 @@ private func svgWithHeader(_ svg: [UInt8], words: [String]) -> [UInt8] {
   else { return svg }
   var header = "\n<style>image { image-rendering: optimizeSpeed; image-rendering: pixelated; }</style>"
   if !words.isEmpty {
-    let escaped = words.joined(separator: ", ").flatMap { character -> String in
-      switch character {
-      case "&": return "&amp;"
-      case "<": return "&lt;"
-      case ">": return "&gt;"
-      default: return String(character)
-      }
-    }
-    header = "\n<title>\(String(escaped))</title>" + header
+    header = "\n<title>\(htmlEscaped(words.joined(separator: ", ")))</title>" + header
   }
   var result = svg
   result.insert(contentsOf: Array(header.utf8), at: close + 1)

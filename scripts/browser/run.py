@@ -1,0 +1,62 @@
+"""One run of the browser test: the checks in order, each printed as it
+passes, and the screenshots they take."""
+
+import os
+import shutil
+import time
+
+from .figure import FigureChecks
+from .head_view import HeadViewChecks
+from .offline_file import OfflineFileChecks
+from .page_scripts import PageScriptChecks
+from .served_page import ServedPageChecks
+from .settings import HEADS, LAYERS
+
+
+class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, HeadViewChecks):
+    def __init__(self, options):
+        self.options = options
+        self.out = options.out
+        self.started = time.monotonic()
+        self.server = self.browser = None
+        self.tab = None
+
+    def step(self, name, function):
+        begun = time.monotonic()
+        function()
+        print(f"ok    {name} ({time.monotonic() - begun:.1f} s)", flush=True)
+
+    def shot(self, name, tab=None):
+        path = os.path.join(self.out, name)
+        (tab or self.tab).screenshot(path)
+        return path
+
+    def run(self):
+        self.step("the pages' scripts parse", self.page_scripts_parse)
+        self.step("the model's vocabulary holds the test words", self.words_in_vocabulary)
+        self.step("attn serve --port 0 listens; Chromium opens GET /", self.start)
+        self.step("typed text and a click on Draw show the figure", self.type_and_draw)
+        self.step(f"{LAYERS} × {HEADS} panels with pixels, each token label at its token", self.grid_drawn)
+        self.shot("served.png")
+        self.step("hovering a cell shows its tokens and the API's weight", self.hover_cell)
+        self.shot("hover.png")
+        self.step("the figure is fitted to the frame; 100 % and 50 % zoom, hover still right", self.zoom)
+        self.step("a click enlarges the panel, Esc closes it", self.enlarge)
+        self.step("the theme button darkens the background and back", self.theme)
+        self.step("Save PNG and Save SVG download a valid PNG and SVG", self.save)
+        self.step(f"unchecking head {HEADS} leaves {LAYERS} × {HEADS - 1} panels", self.hide_head)
+        self.step("blank and 602-token texts are refused in #status", self.errors)
+        self.step("a typed second sentence draws [CLS] text [SEP] pair [SEP], labels at their tokens", self.pair)
+        self.step("the address holds the drawn text; a link /?text=..&pair=.. draws at once", self.link)
+        self.step("the served page asked only its server and threw nothing", self.no_stray_requests)
+        self.step("attn model --out fig.html opens from disk offline, hover works", self.export)
+        self.step("the head view follows its selects; a hovered query shows only its lines, strongest most opaque",
+                  self.head_view)
+        self.step("leaving out [CLS] and [SEP] drops their lines and rescales the words'", self.head_view_words)
+
+    def close(self):
+        if self.browser:
+            self.browser.close()
+            shutil.rmtree(self.profile, ignore_errors=True)
+        if self.server:
+            self.server.close()

@@ -1,0 +1,11 @@
+"""What the browser test types, expects and saves."""
+
+# Words that are whole entries of the model's vocabulary (the test checks
+# that against vocab.txt), so each must come back as one token and one tick
+# label. Not the serve page's default sentence.
+SENTENCE = "Seven quiet rivers carry old stones toward the sea"
+PAIR = "Small boats drift past green hills"
+LAYERS, HEADS = 6, 12
+WINDOW = (1400, 1100)
+SCREENSHOTS = ("served.png", "hover.png", "enlarged.png", "dark.png", "pair.png", "file.png", "headview.png",
+               "headview-words.png")
