@@ -1,5 +1,5 @@
 /// Which keys each query may attend to, and what is added to its scores,
-/// in `scaledDotProductAttention(queries:keys:values:mask:scale:returnWeights:)`.
+/// in `scaledDotProductAttention(queries:keys:values:mask:scale:)`.
 ///
 /// Legend: `B` batch, `H` heads, `Lq` queries, `Lk` keys. The scores are
 /// `[B, H, Lq, Lk]` for 4-D inputs and `[B, Lq, Lk]` for 3-D ones.

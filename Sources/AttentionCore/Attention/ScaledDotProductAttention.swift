@@ -7,13 +7,14 @@
 /// The inputs are all 4-D (`[B, H, L, D]`) or all 3-D (`[B, L, D]`, one
 /// head); the output has the inputs' rank. The kernel walks the keys in
 /// blocks with a running maximum and sum per query (FlashAttention-2), so
-/// without `returnWeights` the extra memory is a few tiles per core; key
-/// blocks that a causal mask or valid lengths hide from every query of a
-/// block are skipped. A query whose every key is masked gets zeros (see
-/// `AttentionMask`). NaN in a query or a visible key makes its rows NaN;
-/// NaN in a value reaches that value's column in every row whose key
-/// blocks include it, even at weight 0 (0 · NaN is NaN, as in a matrix
-/// product).
+/// the extra memory is a few tiles per core; key blocks that a causal mask
+/// or valid lengths hide from every query of a block are skipped. A query
+/// whose every key is masked gets zeros (see `AttentionMask`). NaN in a
+/// query or a visible key makes its rows NaN; NaN in a value reaches that
+/// value's column in every row whose key blocks include it, even at weight
+/// 0 (0 · NaN is NaN, as in a matrix product).
+///
+/// `scaledDotProductAttentionWithWeights` gives the attention weights too.
 ///
 /// - Parameters:
 ///   - queries: `[B, H, Lq, D]` or `[B, Lq, D]`.
@@ -23,21 +24,35 @@
 ///     by default.
 ///   - scale: multiplies `queries · keysᵀ` before the mask is added;
 ///     `1/√D` by default.
-///   - returnWeights: also return the attention weights (this needs
-///     `B·H·Lq·Lk` floats, and a second pass over the keys).
-/// - Returns: `output` `[B, H, Lq, Dv]` (or `[B, Lq, Dv]`) and, if asked
-///   for, `attentionWeights` `[B, H, Lq, Lk]` (or `[B, Lq, Lk]`), rows
-///   summing to 1 (or 0 where every key is masked).
+/// - Returns: `[B, H, Lq, Dv]` (or `[B, Lq, Dv]`).
 /// - Throws: `AttentionError` naming the shapes that disagree, a mask that
 ///   does not fit the scores, bad valid lengths, an empty sequence or
 ///   feature axis (`Lq`, `Lk` or `D` of 0), or a scale that is not finite.
 public func scaledDotProductAttention(
-  queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask = .none, scale: Float? = nil,
-  returnWeights: Bool = false
-) throws -> (output: Tensor, attentionWeights: Tensor?) {
+  queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask = .none, scale: Float? = nil
+) throws -> Tensor {
   try scaledDotProductAttention(
-    queries: queries, keys: keys, values: values, mask: mask, scale: scale, returnWeights: returnWeights,
+    queries: queries, keys: keys, values: values, mask: mask, scale: scale, returnWeights: false,
+    instructionSet: .detected, threadCount: nil, keyBlock: ScaledDotProductKernel.defaultKeyBlock
+  ).output
+}
+
+/// `scaledDotProductAttention` that also returns the attention weights,
+/// from the same kernel in a second pass over the keys.
+///
+/// - Parameters: as `scaledDotProductAttention(queries:keys:values:mask:scale:)`.
+/// - Returns: `output` `[B, H, Lq, Dv]` (or `[B, Lq, Dv]`) and
+///   `attentionWeights` `[B, H, Lq, Lk]` (or `[B, Lq, Lk]`, `B·H·Lq·Lk`
+///   floats), rows summing to 1, or 0 where every key is masked.
+/// - Throws: as `scaledDotProductAttention(queries:keys:values:mask:scale:)`.
+public func scaledDotProductAttentionWithWeights(
+  queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask = .none, scale: Float? = nil
+) throws -> (output: Tensor, attentionWeights: Tensor) {
+  let result = try scaledDotProductAttention(
+    queries: queries, keys: keys, values: values, mask: mask, scale: scale, returnWeights: true,
     instructionSet: .detected, threadCount: nil, keyBlock: ScaledDotProductKernel.defaultKeyBlock)
+  // The kernel writes weights whenever it is asked for them.
+  return (result.output, result.attentionWeights!)
 }
 
 /// `scaledDotProductAttention` with the kernel's choices made by the caller,

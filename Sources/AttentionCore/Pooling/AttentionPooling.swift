@@ -36,10 +36,8 @@ public func attentionPooling(
   if validLengths?.contains(0) != true {
     var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
     if causal { mask = mask.combined(with: .causal) }
-    let (output, attentionWeights) = try scaledDotProductAttention(
-      queries: queries, keys: keys, values: values, mask: mask, scale: scoring == .dot ? 1 : nil,
-      returnWeights: true)
-    return (output, attentionWeights!)
+    return try scaledDotProductAttentionWithWeights(
+      queries: queries, keys: keys, values: values, mask: mask, scale: scoring == .dot ? 1 : nil)
   }
   if causal {
     // Rows run over [B·H, Lq]; query i keeps keys 0...i, and at most Lk of them.

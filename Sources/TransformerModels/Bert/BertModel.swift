@@ -110,8 +110,8 @@ public struct BertModel: Sendable {
     // The shapes come from splitHeads and the lengths from checkInputs, so this cannot throw;
     // every sequence has a token, so no row is fully masked.
     let mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
-    let (context, attentionWeights) = try! scaledDotProductAttention(
-      queries: queries, keys: keys, values: values, mask: mask, returnWeights: true)
-    return (context, attentionWeights!)
+    let (context, attentionWeights) = try! scaledDotProductAttentionWithWeights(
+      queries: queries, keys: keys, values: values, mask: mask)
+    return (context, attentionWeights)
   }
 }

@@ -128,7 +128,6 @@ private func benchedAttention(
   _ queries: Tensor, _ keys: Tensor, _ values: Tensor, causal: Bool
 ) throws -> Tensor {
   try scaledDotProductAttention(queries: queries, keys: keys, values: values, mask: causal ? .causal : .none)
-    .output
 }
 
 struct SDPABench: ParsableCommand {

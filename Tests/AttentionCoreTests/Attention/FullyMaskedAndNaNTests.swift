@@ -100,19 +100,19 @@ import Testing
     let inputs = AttentionInputs(sizes)
     let pooled = try attentionPooling(
       queries: inputs.queries, keys: inputs.keys, values: inputs.values, validLengths: [0, sizes.keyCount])
-    let attended = try scaledDotProductAttention(
+    let attended = try scaledDotProductAttentionWithWeights(
       queries: inputs.queries, keys: inputs.keys, values: inputs.values,
-      mask: .validLengths([0, sizes.keyCount]), returnWeights: true)
+      mask: .validLengths([0, sizes.keyCount]))
     let rowsOfBatch0 = sizes.heads * sizes.queryCount * sizes.keyCount
     #expect(
       pooled.attentionWeights.scalars[..<rowsOfBatch0].allSatisfy {
         abs($0 - 1 / Float(sizes.keyCount)) < 1e-7
       })
-    #expect(attended.attentionWeights!.scalars[..<rowsOfBatch0].allSatisfy { $0 == 0 })
+    #expect(attended.attentionWeights.scalars[..<rowsOfBatch0].allSatisfy { $0 == 0 })
     // Batch element 1 sees every key in both, and the two agree.
     let rest = pooled.attentionWeights.scalars[rowsOfBatch0...].map(Double.init)
     expectClose(
-      Array(attended.attentionWeights!.scalars[rowsOfBatch0...]), rest, relative: 1e-5, absolute: 1e-7)
+      Array(attended.attentionWeights.scalars[rowsOfBatch0...]), rest, relative: 1e-5, absolute: 1e-7)
   }
 
   /// NaN in one query reaches only that query's row; NaN in a key reaches

@@ -174,17 +174,16 @@ enum MaskCase: String, CaseIterable, Sendable {
 
     let fourD = try scaledDotProductAttention(
       queries: inputs.queries, keys: inputs.keys, values: inputs.values, mask: masks.attentionMask)
-    #expect(fourD.output.shape == [3, 1, 11, 2])
-    #expect(fourD.attentionWeights == nil)
-    expectOutputClose(fourD.output.scalars, reference)
+    #expect(fourD.shape == [3, 1, 11, 2])
+    expectOutputClose(fourD.scalars, reference)
 
-    let threeD = try scaledDotProductAttention(
+    let threeD = try scaledDotProductAttentionWithWeights(
       queries: inputs.queries.reshaped([3, 11, 7]), keys: inputs.keys.reshaped([3, 6, 7]),
-      values: inputs.values.reshaped([3, 6, 2]), mask: masks.attentionMask, returnWeights: true)
+      values: inputs.values.reshaped([3, 6, 2]), mask: masks.attentionMask)
     #expect(threeD.output.shape == [3, 11, 2])
-    #expect(threeD.attentionWeights?.shape == [3, 11, 6])
+    #expect(threeD.attentionWeights.shape == [3, 11, 6])
     expectOutputClose(threeD.output.scalars, reference)
-    expectWeightsClose(threeD.attentionWeights?.scalars ?? [], reference)
+    expectWeightsClose(threeD.attentionWeights.scalars, reference)
   }
 
   /// Empty batch, head or value axes are allowed: the output is empty, and
@@ -194,17 +193,16 @@ enum MaskCase: String, CaseIterable, Sendable {
     let inputs = AttentionInputs(sizes)
     let reference = AttentionReference.attention(
       queries: inputs.queries, keys: inputs.keys, values: inputs.values, masks: .init(), scale: nil)
-    let noValues = try scaledDotProductAttention(
-      queries: inputs.queries, keys: inputs.keys, values: inputs.values, returnWeights: true)
+    let noValues = try scaledDotProductAttentionWithWeights(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values)
     #expect(noValues.output.shape == [2, 3, 5, 0])
-    expectWeightsClose(noValues.attentionWeights?.scalars ?? [], reference)
+    expectWeightsClose(noValues.attentionWeights.scalars, reference)
 
-    let noHeads = try scaledDotProductAttention(
+    let noHeads = try scaledDotProductAttentionWithWeights(
       queries: Tensor.zeros([2, 0, 5, 3]), keys: Tensor.zeros([2, 0, 4, 3]),
-      values: Tensor.zeros([2, 0, 4, 6]),
-      returnWeights: true)
+      values: Tensor.zeros([2, 0, 4, 6]))
     #expect(noHeads.output.shape == [2, 0, 5, 6])
-    #expect(noHeads.attentionWeights?.shape == [2, 0, 5, 4])
+    #expect(noHeads.attentionWeights.shape == [2, 0, 5, 4])
   }
 
   /// 3-D inputs take masks broadcast against `[B, Lq, Lk]`.
@@ -217,10 +215,10 @@ enum MaskCase: String, CaseIterable, Sendable {
     masks.additives = [RandomTensors.uniform([9, 1])]
     let reference = AttentionReference.attention(
       queries: queries, keys: keys, values: values, masks: masks, scale: nil)
-    let result = try scaledDotProductAttention(
-      queries: queries, keys: keys, values: values, mask: masks.attentionMask, returnWeights: true)
+    let result = try scaledDotProductAttentionWithWeights(
+      queries: queries, keys: keys, values: values, mask: masks.attentionMask)
     expectOutputClose(result.output.scalars, reference)
-    expectWeightsClose(result.attentionWeights!.scalars, reference)
+    expectWeightsClose(result.attentionWeights.scalars, reference)
   }
 
   /// An explicit scale replaces 1/√D, and large scores (±1e4 after scaling)
