@@ -57,8 +57,8 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
     }
     let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))!
     defer { cairo_surface_destroy(surface) }
-    draw(layout, of: figure, on: surface, pixelsPerPoint: pixelsPerPoint)
-    let drawn = cairo_surface_status(surface)
+    var drawn = draw(layout, of: figure, on: surface, pixelsPerPoint: pixelsPerPoint)
+    if drawn == CAIRO_STATUS_SUCCESS { drawn = cairo_surface_status(surface) }
     if drawn == CAIRO_STATUS_SUCCESS, let png = PNGEncoder.encode(surface) {
       sink.bytes = png
       status = CAIRO_STATUS_SUCCESS
@@ -73,16 +73,16 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
     if !words.isEmpty {
       cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, words.joined(separator: ", "))
     }
-    draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
+    let drawn = draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
     cairo_surface_finish(surface)
-    status = cairo_surface_status(surface)
+    status = drawn == CAIRO_STATUS_SUCCESS ? cairo_surface_status(surface) : drawn
   case .svg:
     let surface = cairo_svg_surface_create_for_stream(ByteSink.write, closure, layout.width, layout.height)!
     defer { cairo_surface_destroy(surface) }
     cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
-    draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
+    let drawn = draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
     cairo_surface_finish(surface)
-    status = cairo_surface_status(surface)
+    status = drawn == CAIRO_STATUS_SUCCESS ? cairo_surface_status(surface) : drawn
   case .html:
     preconditionFailure("HTML is written without Cairo, above")
   }
@@ -102,13 +102,15 @@ private func pixelCount(_ pixels: Double) -> Int {
   max(1, Int(min(pixels + 1e-6, 1e9).rounded(.down)))
 }
 
+/// Draws the figure on `surface`; `CAIRO_STATUS_NO_MEMORY` if an image of it
+/// could not be made.
 private func draw(
   _ layout: FigureLayout, of figure: HeatmapFigure, on surface: OpaquePointer, pixelsPerPoint: Double?
-) {
+) -> cairo_status_t {
   let cr = cairo_create(surface)!
   defer { cairo_destroy(cr) }
   if let pixelsPerPoint { cairo_scale(cr, pixelsPerPoint, pixelsPerPoint) }
-  CairoFigureRenderer(figure: figure, layout: layout, pixelsPerPoint: pixelsPerPoint).draw(on: cr)
+  return CairoFigureRenderer(figure: figure, layout: layout, pixelsPerPoint: pixelsPerPoint).draw(on: cr)
 }
 
 /// The figure's words, for document titles: labels, column and row titles.
