@@ -36,7 +36,7 @@ let package = Package(
     .target(name: "CAttentionKernels"),
     .target(name: "AttentionCore", dependencies: ["COpenBLAS", "CAttentionKernels"]),
     .target(name: "TensorIO", dependencies: ["AttentionCore", "CZlib"]),
-    .target(name: "Heatmaps", dependencies: ["AttentionCore", "CPangoCairo", "CZlib"]),
+    .target(name: "Heatmaps", dependencies: ["AttentionCore", "TensorIO", "CPangoCairo", "CZlib"]),
     .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO", "CAttentionKernels"]),
     .executableTarget(
       name: "attn",
