@@ -43,7 +43,7 @@ let package = Package(
     // The pages' script, style and markup are compiled into the code, so that
     // neither the library nor attn needs a resource bundle beside it.
     .target(
-      name: "Heatmaps", dependencies: ["Tensors", "CPangoCairo", "CZlib"],
+      name: "Heatmaps", dependencies: ["Tensors", "TensorIO", "CPangoCairo", "CZlib"],
       resources: [
         .embedInCode("Rendering/HTML/figure-page.css"), .embedInCode("Rendering/HTML/figure-page.html"),
         .embedInCode("Rendering/HTML/figure-page.js"),

@@ -12,10 +12,11 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
   ) async throws -> Response {
     let status: HTTPResponse.Status
     let message: String
+    var closesConnection = false
     do {
       return try await next(request, context)
     } catch let error as ServeError {
-      (status, message) = (error.status, error.description)
+      (status, message, closesConnection) = (error.status, error.description, error.closesConnection)
     } catch let error as HTTPError {
       (status, message) = (error.status, error.body ?? error.status.reasonPhrase.lowercased())
     } catch {
@@ -24,6 +25,30 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     if status.kind == .serverError {
       log.failure(request, status: status, message: message)
     }
-    return .json(status: status, error: message)
+    let response = Response.json(status: status, error: message)
+    return closesConnection ? response.closingConnection() : response
   }
+}
+
+extension Response {
+  /// This response with `Connection: close`, whose connection ends once it is
+  /// written. Hummingbird would otherwise read the unread rest of the request
+  /// body, however long, or, if the request said `Connection: close`, wait
+  /// for a client that is still writing it; a body that fails after its last
+  /// byte ends the connection instead.
+  fileprivate func closingConnection() -> Response {
+    var response = self
+    response.headers[.connection] = "close"
+    let body = self.body
+    response.body = ResponseBody(contentLength: body.contentLength) { writer in
+      try await body.write(writer)
+      throw ConnectionClosedAfterAnswer()
+    }
+    return response
+  }
+}
+
+/// Ends a connection whose request was answered without being read to the end.
+private struct ConnectionClosedAfterAnswer: Error, CustomStringConvertible {
+  var description: String { "the connection is closed: the rest of the refused body is not read" }
 }

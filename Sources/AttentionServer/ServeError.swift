@@ -5,9 +5,13 @@ import Hummingbird
 struct ServeError: Error, CustomStringConvertible {
   let status: HTTPResponse.Status
   let description: String
+  /// Whether the connection ends after the answer, because the rest of the
+  /// request is left unread.
+  let closesConnection: Bool
 
-  init(status: HTTPResponse.Status, _ description: String) {
+  init(status: HTTPResponse.Status, _ description: String, closesConnection: Bool = false) {
     self.status = status
     self.description = description
+    self.closesConnection = closesConnection
   }
 }

@@ -43,17 +43,34 @@ func makeServeRouter(
   return router
 }
 
+/// The most of a body too long to use that is read and dropped before the
+/// 413 is sent: a client that writes its whole body before it reads
+/// (Python's http.client, urllib, requests) then reads the answer. A longer
+/// body is answered unread and its connection closed.
+let maximumDiscardedBytes = 8 * 1024 * 1024
+
 /// The `text` and optional `pair` of a `POST /api/attention` body.
 private func readAttentionRequest(_ request: Request) async throws -> (text: String, pair: String?) {
-  if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maximumRequestBytes {
-    throw ServeError(
-      status: .contentTooLarge, "the body has \(length) bytes; at most \(maximumRequestBytes) are read")
+  let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
+  let tooLarge = { (length: Int?) in
+    let measure = length.map { "the body has \($0) bytes; at most \(maximumRequestBytes) are read" }
+    return measure ?? "the body is longer than \(maximumRequestBytes) bytes"
   }
-  let body: ByteBuffer
-  do {
-    body = try await request.body.collect(upTo: maximumRequestBytes)
-  } catch {
-    throw ServeError(status: .contentTooLarge, "the body is longer than \(maximumRequestBytes) bytes")
+  if let declaredLength, declaredLength > maximumDiscardedBytes {
+    throw ServeError(status: .contentTooLarge, tooLarge(declaredLength), closesConnection: true)
+  }
+  var body = ByteBuffer()
+  var length = 0
+  for try await part in request.body {
+    length += part.readableBytes
+    if length <= maximumRequestBytes {
+      body.writeImmutableBuffer(part)
+    } else if length > maximumDiscardedBytes {
+      throw ServeError(status: .contentTooLarge, tooLarge(declaredLength), closesConnection: true)
+    }
+  }
+  guard length <= maximumRequestBytes else {
+    throw ServeError(status: .contentTooLarge, tooLarge(declaredLength))
   }
   let object: Any
   do {

@@ -61,6 +61,25 @@ import Testing
     }
   }
 
+  /// A matrix wider than Cairo's images (32767 pixels) is drawn averaged
+  /// into the panel's pixels, and previewed in as many lines as it is wide.
+  @Test func heatmapDrawsAMatrixWiderThanCairosImages() throws {
+    let matrix = Tensor(shape: [3, 40_000], scalars: (0..<120_000).map { Float($0 % 977) })
+    try TensorFile.write(matrix, to: path("wide.npy"))
+    let run = try runAttn(["heatmap", "wide.npy", "--figsize", "40,1.5", "--out", "wide.png"], in: folder)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    let png = try Data(contentsOf: folder.appendingPathComponent("wide.png"))
+    #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    // IHDR: the width and height of the figure, 40 × 1.5 inches at 100 dpi.
+    let size = png.dropFirst(16).prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    #expect(size == UInt64(4000) << 32 | 150)
+    let tall = Tensor(shape: [40_000, 2], scalars: (0..<80_000).map { Float($0 % 31) })
+    try TensorFile.write(tall, to: path("tall.npy"))
+    let preview = try runAttn(["heatmap", "tall.npy", "--columns", "60"], in: folder)
+    #expect(preview.status == 0, "stderr: \(preview.stderr)")
+    #expect(preview.stdout.split(separator: "\n").count < 100)
+  }
+
   @Test func heatmapWithoutOutPreviewsInTheTerminal() throws {
     let matrix = Tensor(shape: [2, 4, 4], scalars: (0..<32).map { Float($0) })
     try TensorFile.write(matrix, to: path("m.npy"))

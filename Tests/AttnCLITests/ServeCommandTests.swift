@@ -107,6 +107,37 @@ private let modelFolder: String? = {
     #expect(try server.request("GET", "/healthz", timeout: 10).status == 200)
   }
 
+  /// Python's http.client, urllib and requests write the whole body before
+  /// they read: a 413 must reach them promptly, not after their own timeout,
+  /// whether the server reads the refused body to its end or, past a bound,
+  /// closes the connection.
+  @Test(.enabled(if: modelFolder != nil, "the model is not fetched (scripts/fetch-model)"))
+  func refusedBodiesAreAnsweredToClientsThatWriteThemWhole() throws {
+    let model = try #require(modelFolder)
+    let server = try RunningServer.start(model: model, in: folder)
+    defer { server.stop() }
+    // Over the 64 KiB the route reads; 6 MiB is more than the socket buffers hold.
+    // The body is {"text":"x…x"}, 11 bytes more than its text.
+    for (size, closes) in [(70 * 1024, true), (1 << 20, true), (6 << 20, true), (1 << 20, false)] {
+      let started = Date()
+      let exchange = try server.postWholeBody(bytes: size, closingConnection: closes, timeout: 20)
+      let seconds = Date().timeIntervalSince(started)
+      #expect(exchange.sentAll, "\(size) bytes: the server stopped reading the body")
+      #expect(exchange.received.hasPrefix("HTTP/1.1 413"), "\(size) bytes: \(exchange.received.prefix(200))")
+      let body = exchange.received.components(separatedBy: "\r\n\r\n").dropFirst().joined()
+      #expect(
+        (try jsonObject(Data(body.utf8))?["error"] as? String)?.contains("has \(size + 11) bytes") == true)
+      #expect(seconds < 10, "\(size) bytes answered after \(seconds) s")
+    }
+    // Past what the server reads and drops, the connection ends at once:
+    // the client may miss the answer, but it does not wait for its timeout.
+    let started = Date()
+    let exchange = try server.postWholeBody(bytes: 12 << 20, closingConnection: true, timeout: 20)
+    #expect(!exchange.sentAll || exchange.received.hasPrefix("HTTP/1.1 413"))
+    #expect(Date().timeIntervalSince(started) < 10)
+    #expect(try server.request("GET", "/healthz", timeout: 10).status == 200)
+  }
+
   @Test func aBadModelFolderFailsBeforeListening() throws {
     let missing = folder.appendingPathComponent("no-model").path
     let port = try freeLoopbackPort()
@@ -216,24 +247,95 @@ private struct RunningServer {
   /// connection then.
   func rawRequest(_ text: String, readingAtMost limit: Int? = nil, timeout seconds: Int = 30) throws -> String
   {
+    let descriptor = try connectedSocket(timeout: seconds)
+    defer { close(descriptor) }
+    let bytes = Array(text.utf8)
+    guard send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw SocketFailure(step: "send") }
+    return receiveAll(descriptor, readingAtMost: limit)
+  }
+
+  /// Posts a JSON body of `bytes` bytes to `/api/attention` as Python's
+  /// http.client does: the whole request is written, then the answer read.
+  /// `sentAll` is false if the server stopped reading for `timeout` seconds
+  /// or closed the connection before the end.
+  func postWholeBody(bytes: Int, closingConnection: Bool, timeout seconds: Int) throws
+    -> (sentAll: Bool, received: String)
+  {
+    let descriptor = try connectedSocket(timeout: seconds)
+    defer { close(descriptor) }
+    // {"text": "xx…x"}: the text fills the body.
+    let body =
+      Array("{\"text\":\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: bytes) + Array("\"}".utf8)
+    let head =
+      "POST /api/attention HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      + "Content-Length: \(body.count)\r\n" + (closingConnection ? "Connection: close\r\n" : "") + "\r\n"
+    let request = Array(head.utf8) + body
+    var sent = 0
+    while sent < request.count {
+      #if canImport(Glibc)
+        let n = request[sent...].withUnsafeBytes {
+          send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+        }
+      #else
+        let n = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+      #endif
+      if n <= 0 { break }
+      sent += n
+    }
+    return (sent == request.count, receiveOneResponse(descriptor))
+  }
+
+  /// One response, read to the end of its `Content-Length` body (a kept-alive
+  /// connection stays open after it), or what came before the connection
+  /// ended or the receive timeout passed.
+  private func receiveOneResponse(_ descriptor: Int32) -> String {
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let separator = Array("\r\n\r\n".utf8)
+    while true {
+      let n = recv(descriptor, &buffer, buffer.count, 0)
+      if n <= 0 { break }
+      received += buffer[0..<n]
+      guard let end = received.indices.first(where: { received[$0...].starts(with: separator) }) else {
+        continue
+      }
+      let head = String(decoding: received[..<end], as: UTF8.self).lowercased()
+      let length = head.components(separatedBy: "\r\n").first { $0.hasPrefix("content-length:") }
+        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
+      if let length, received.count >= end + separator.count + length { break }
+    }
+    return String(decoding: received, as: UTF8.self)
+  }
+
+  /// A TCP connection to the server whose sends and receives give up after `seconds`.
+  private func connectedSocket(timeout seconds: Int) throws -> Int32 {
     #if canImport(Glibc)
       let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
       let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+      var one: Int32 = 1
+      setsockopt(descriptor, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
     #endif
     guard descriptor >= 0 else { throw SocketFailure(step: "socket") }
-    defer { close(descriptor) }
     var address = loopbackAddress(port: port)
     let connected = withUnsafePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
         connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
       }
     }
-    guard connected == 0 else { throw SocketFailure(step: "connect") }
+    guard connected == 0 else {
+      close(descriptor)
+      throw SocketFailure(step: "connect")
+    }
     var timeout = timeval(tv_sec: seconds, tv_usec: 0)
     setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    let bytes = Array(text.utf8)
-    guard send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw SocketFailure(step: "send") }
+    setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    return descriptor
+  }
+
+  /// What comes back until the server closes, the receive timeout passes,
+  /// or `limit` bytes have come.
+  private func receiveAll(_ descriptor: Int32, readingAtMost limit: Int?) -> String {
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
     while true {

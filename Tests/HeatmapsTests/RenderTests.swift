@@ -210,7 +210,7 @@ struct DecodedPNG {
       guard case .writeFailed(let failedPath, _) = error else { throw error }
       #expect(failedPath == missing)
       #expect(error.description.hasPrefix(missing + ": "))
-      #expect(error.description.contains("No such file or directory"))
+      #expect(error.description.contains("no such folder \"\(folder)/no/such/folder\""))
     }
     #expect(throws: HeatmapError.unknownFormat(path: folder + "/eye.gif", fileExtension: "gif")) {
       try renderFigure(figure, to: folder + "/eye.gif")

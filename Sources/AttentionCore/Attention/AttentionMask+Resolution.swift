@@ -71,17 +71,10 @@ extension AttentionMask {
       }
     }
     for lengths in validLengthLists {
-      let context = "keys of \(shapes.leadingShape + [keyCount, shapes.depth])"
+      try ValidLengths.check(
+        lengths, batch: batch, queries: queryCount, keys: keyCount,
+        for: "keys \(shapes.leadingShape + [keyCount, shapes.depth])")
       let perBatch = lengths.count == batch
-      guard perBatch || lengths.count == batch * queryCount else {
-        throw AttentionError.invalidValidLengths(
-          "\(lengths.count) valid lengths for the \(context): expected \(batch) (one per batch element) "
-            + "or \(batch * queryCount) (one per batch element and query)")
-      }
-      if let bad = lengths.firstIndex(where: { $0 < 0 || $0 > keyCount }) {
-        throw AttentionError.invalidValidLengths(
-          "valid length \(lengths[bad]) at index \(bad) is outside 0...\(keyCount) (the \(context))")
-      }
       for b in 0..<batch {
         for q in 0..<queryCount {
           let length = Int32(perBatch ? lengths[b] : lengths[b * queryCount + q])

@@ -59,7 +59,7 @@ public func scaledDotProductAttentionWithWeights(
 /// so that every instruction set, thread count and tile size can be tested.
 func scaledDotProductAttention(
   queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask, scale: Float?, returnWeights: Bool,
-  instructionSet: ScaledDotProductKernel.InstructionSet, threadCount: Int?, keyBlock: Int
+  instructionSet: KernelInstructionSet, threadCount: Int?, keyBlock: Int
 ) throws -> (output: Tensor, attentionWeights: Tensor?) {
   let shapes = try AttentionShapes(queries: queries, keys: keys, values: values)
   guard shapes.queryCount > 0, shapes.keyCount > 0, shapes.depth > 0 else {

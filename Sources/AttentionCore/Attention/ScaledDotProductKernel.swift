@@ -10,25 +10,6 @@ import Foundation
 /// grow with `Lq·Lk`. The kernel does its own arithmetic (no BLAS call), so
 /// OpenBLAS's thread pool is not involved.
 enum ScaledDotProductKernel {
-  /// The vector instruction set the tile kernels use.
-  enum InstructionSet: Int, CaseIterable, Comparable, Sendable {
-    case portable = 0
-    case avx2 = 1
-    case avx512 = 2
-
-    /// The widest set this CPU has (lowered by `AK_ISA` in the environment).
-    static var detected: InstructionSet {
-      InstructionSet(rawValue: Int(ak_detected_isa().rawValue)) ?? .portable
-    }
-
-    /// Every set this CPU can run, narrowest first.
-    static var available: [InstructionSet] { allCases.filter { $0 <= detected } }
-
-    static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    var isa: ak_isa { ak_isa(rawValue: UInt32(rawValue)) }
-  }
-
   /// Keys per tile. A tile of scores (128 keys × 64 queries, 32 KiB) and
   /// the queries and outputs of a block stay in the L1 and L2 caches.
   static let defaultKeyBlock = 128
@@ -62,7 +43,7 @@ enum ScaledDotProductKernel {
   static func run(
     _ problem: Problem, queries: UnsafeBufferPointer<Float>, keys: UnsafeBufferPointer<Float>,
     values: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>,
-    weights: UnsafeMutableBufferPointer<Float>?, instructionSet: InstructionSet, threadCount: Int?,
+    weights: UnsafeMutableBufferPointer<Float>?, instructionSet: KernelInstructionSet, threadCount: Int?,
     keyBlock: Int
   ) {
     let shapes = problem.shapes
@@ -107,7 +88,7 @@ enum ScaledDotProductKernel {
           if let strides = mask.allowed?.strides {
             parameters.allowed_strides = (strides[0], strides[1], strides[2], strides[3])
           }
-          let status = ak_sdpa_run(&parameters, instructionSet.isa, Int32(clamping: threads))
+          let status = ak_sdpa_run(&parameters, instructionSet.cValue, Int32(clamping: threads))
           precondition(status == 0, "attention kernel could not allocate its scratch memory")
         }
       }

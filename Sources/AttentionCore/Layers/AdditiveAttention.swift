@@ -120,7 +120,9 @@ public struct AdditiveAttention: Sendable {
     let sizes = try LayerInputs.checkSequences(
       queries: queries, keys: keys, values: values, layer: "additive attention")
     if let validLengths {
-      try LayerInputs.checkValidLengths(validLengths, sizes: sizes, context: "keys \(keys.shape)")
+      try ValidLengths.check(
+        validLengths, batch: sizes.batch, queries: sizes.queryCount, keys: sizes.keyCount,
+        for: "keys \(keys.shape)")
     }
     let projectedQueries = try LayerInputs.project(queries, named: "queries", by: queryWeight, named: "W_q")
     let projectedKeys = try LayerInputs.project(keys, named: "keys", by: keyWeight, named: "W_k")

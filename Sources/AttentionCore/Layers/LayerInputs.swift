@@ -64,29 +64,10 @@ enum LayerInputs {
     return try matmul(inputs, weight)
   }
 
-  /// Checks d2l's valid lengths: `[B]` or `[B·Lq]` (a `[B, Lq]` array
-  /// flattened), each in `0...Lk`.
-  static func checkValidLengths(_ validLengths: [Int], sizes: Sizes, context: String) throws {
-    let perQuery = sizes.batch * sizes.queryCount
-    guard validLengths.count == sizes.batch || validLengths.count == perQuery else {
-      let expected =
-        perQuery == sizes.batch
-        ? "\(sizes.batch) (one per batch element)"
-        : "\(sizes.batch) (one per batch element) or \(perQuery) (one per batch element and query)"
-      throw AttentionError.invalidValidLengths(
-        "\(validLengths.count) valid lengths for \(context): expected \(expected)")
-    }
-    if let bad = validLengths.firstIndex(where: { $0 < 0 || $0 > sizes.keyCount }) {
-      throw AttentionError.invalidValidLengths(
-        "valid length \(validLengths[bad]) at index \(bad) is outside 0...\(sizes.keyCount) "
-          + "(the keys of \(context))")
-    }
-  }
-
   /// One valid length per (batch element, query), `[B·Lq]`, with query `i`
   /// limited to keys `0...i` when `causal`; `nil` when nothing is masked.
   ///
-  /// `validLengths` must have passed `checkValidLengths`.
+  /// `validLengths` must have passed `ValidLengths.check`.
   static func perQueryValidLengths(_ validLengths: [Int]?, sizes: Sizes, causal: Bool) -> [Int]? {
     guard validLengths != nil || causal else { return nil }
     let rows = sizes.batch * sizes.queryCount
@@ -103,7 +84,7 @@ enum LayerInputs {
   /// lengths of each batch element (one, or one per query) repeated once per
   /// head, so they fit the `[B·H, Lq, Lk]` scores of the heads.
   ///
-  /// `validLengths` must have passed `checkValidLengths`.
+  /// `validLengths` must have passed `ValidLengths.check`.
   static func repeatedPerHead(_ validLengths: [Int], sizes: Sizes, heads: Int) -> [Int] {
     let perBatch = validLengths.count / sizes.batch
     var repeated: [Int] = []

@@ -159,7 +159,9 @@ public struct MultiHeadAttention: Sendable {
       queries: queries, keys: keys, values: values, layer: "multi-head attention")
     var headValidLengths: [Int]? = nil
     if let validLengths {
-      try LayerInputs.checkValidLengths(validLengths, sizes: sizes, context: "keys \(keys.shape)")
+      try ValidLengths.check(
+        validLengths, batch: sizes.batch, queries: sizes.queryCount, keys: sizes.keyCount,
+        for: "keys \(keys.shape)")
       headValidLengths = LayerInputs.repeatedPerHead(validLengths, sizes: sizes, heads: numHeads)
     }
     // [B·H, L, h/H] each.

@@ -70,13 +70,8 @@ struct AttentionShapes {
   /// `0...Lk`.
   func rowValidLengths(_ validLengths: [Int]?, context: String) throws -> [Int]? {
     guard let validLengths else { return nil }
-    try ValidLengths.checkRange(validLengths, keys: keyCount, for: context)
+    try ValidLengths.check(validLengths, batch: batch, queries: queryCount, keys: keyCount, for: context)
     let perBatch = validLengths.count == batch
-    guard perBatch || validLengths.count == batch * queryCount else {
-      throw AttentionError.invalidValidLengths(
-        "\(validLengths.count) valid lengths for \(context): expected \(batch) (one per batch element) "
-          + "or \(batch * queryCount) (one per batch element and query)")
-    }
     var rows: [Int] = []
     rows.reserveCapacity(matrixCount * queryCount)
     for b in 0..<batch {

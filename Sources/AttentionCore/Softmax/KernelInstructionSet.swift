@@ -1,6 +1,6 @@
 import CAttentionKernels
 
-/// The SIMD instruction set the C kernels (softmax, exp) run with.
+/// The SIMD instruction set the C kernels (softmax, exp, attention, dense) run with.
 ///
 /// The widest one the CPU has is detected once at first use; the `AK_ISA`
 /// environment variable (`portable`, `avx2`, `avx512`) can lower it, to
@@ -20,6 +20,10 @@ public enum KernelInstructionSet: String, Sendable, CaseIterable, Comparable {
     KernelInstructionSet(ak_detected_isa())
   }
 
+  /// Every set the kernels may use here, narrowest first: `detected` and
+  /// those below it.
+  package static var available: [KernelInstructionSet] { allCases.filter { $0 <= detected } }
+
   /// Whether this CPU can run the instruction set, whatever `AK_ISA` says.
   public var runsHere: Bool { ak_isa_runs_here(cValue) != 0 }
 
@@ -35,7 +39,8 @@ public enum KernelInstructionSet: String, Sendable, CaseIterable, Comparable {
     }
   }
 
-  var cValue: ak_isa {
+  /// The C kernels' name for the set.
+  package var cValue: ak_isa {
     switch self {
     case .portable: AK_ISA_PORTABLE
     case .avx2: AK_ISA_AVX2_FMA

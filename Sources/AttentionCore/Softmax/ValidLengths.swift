@@ -11,21 +11,31 @@ enum ValidLengths {
     _ validLengths: [Int]?, batch: Int, queries: Int, keys: Int, for context: String
   ) throws -> [Int]? {
     guard let validLengths else { return nil }
-    try checkRange(validLengths, keys: keys, for: context)
+    try check(validLengths, batch: batch, queries: queries, keys: keys, for: context)
     if validLengths.count == batch {
       return validLengths.flatMap { repeatElement($0, count: queries) }
     }
-    if validLengths.count == batch * queries { return validLengths }
-    throw AttentionError.invalidValidLengths(
-      "\(validLengths.count) valid lengths for \(context): expected \(batch) (one per batch element) "
-        + "or \(batch * queries) (one per query)")
+    return validLengths
   }
 
-  /// Throws unless every length is in `0...keys`.
-  static func checkRange(_ validLengths: [Int], keys: Int, for context: String) throws {
+  /// Throws unless there are `batch` lengths (one per batch element) or
+  /// `batch · queries` (one per batch element and query), each in `0...keys`.
+  ///
+  /// - Parameters:
+  ///   - context: names the tensor the lengths belong to, e.g. `keys [2, 5, 4]`.
+  static func check(_ validLengths: [Int], batch: Int, queries: Int, keys: Int, for context: String) throws {
+    let perQuery = batch * queries
+    guard validLengths.count == batch || validLengths.count == perQuery else {
+      let expected =
+        perQuery == batch
+        ? "\(batch) (one per batch element)"
+        : "\(batch) (one per batch element) or \(perQuery) (one per batch element and query)"
+      throw AttentionError.invalidValidLengths(
+        "\(validLengths.count) valid lengths for \(context): expected \(expected)")
+    }
     if let bad = validLengths.firstIndex(where: { $0 < 0 || $0 > keys }) {
       throw AttentionError.invalidValidLengths(
-        "valid length \(validLengths[bad]) at index \(bad) is outside 0...\(keys) (the keys of \(context))")
+        "valid length \(validLengths[bad]) at index \(bad) is outside 0...\(keys) (Lk of \(context))")
     }
   }
 

@@ -20,123 +20,142 @@ struct CairoFigureRenderer {
   private let missingLines = (0.62, 0.62, 0.62)
 
   /// Draws the figure; `cr` maps points to the device.
-  func draw(on cr: OpaquePointer) {
+  ///
+  /// - Returns: `CAIRO_STATUS_NO_MEMORY` when an image could not be made,
+  ///   else success; the surface's own status tells the rest.
+  func draw(on cr: OpaquePointer) -> cairo_status_t {
     cairo_save(cr)
+    defer { cairo_restore(cr) }
     cairo_set_source_rgb(cr, 1, 1, 1)
     cairo_paint(cr)
     let colors = CellColors(colormap: figure.colormap)
     let grid = figure.gridShape
-    figure.matrices.scalars.withUnsafeBufferPointer { scalars in
+    let drawn = figure.matrices.scalars.withUnsafeBufferPointer { scalars in
       let panelSize = grid.height * grid.width
       for panel in layout.panels {
         let start = (panel.row * grid.columns + panel.column) * panelSize
         let values = UnsafeBufferPointer(rebasing: scalars[start..<(start + panelSize)])
-        drawPanel(panel, values: values, colors: colors, on: cr)
+        guard drawPanel(panel, values: values, colors: colors, on: cr) else { return false }
       }
+      return true
     }
-    for colorbar in layout.colorbars { drawColorbar(colorbar, colors: colors, on: cr) }
+    guard drawn else { return CAIRO_STATUS_NO_MEMORY }
+    for colorbar in layout.colorbars {
+      guard drawColorbar(colorbar, colors: colors, on: cr) else { return CAIRO_STATUS_NO_MEMORY }
+    }
     drawTexts(layout.texts, on: cr)
-    cairo_restore(cr)
+    return CAIRO_STATUS_SUCCESS
   }
 
+  /// Draws a panel; `false` if its image could not be made.
   private func drawPanel(
     _ panel: PanelLayout, values: UnsafeBufferPointer<Float>, colors: CellColors, on cr: OpaquePointer
-  ) {
+  ) -> Bool {
     let grid = figure.gridShape
     let frame = snappedToPixels(panel.frame)
     if panel.hasMissingValues { drawMissingHatch(in: frame, on: cr) }
-    let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(grid.width), Int32(grid.height))!
-    defer { cairo_surface_destroy(surface) }
-    fillImage(surface) { pixels, stride in
-      colors.fill(
-        pixels, stride: stride, values: values, height: grid.height, width: grid.width,
-        range: panel.valueRange)
-    }
-    if pixelsPerPoint == nil {
-      // Some SVG viewers smooth embedded images whatever the file asks for, which
-      // blurs cells into each other; an image already enlarged by whole pixels
-      // keeps the blur to a sliver at each cell edge.
-      let factor = vectorEnlargement(columns: grid.width, rows: grid.height, panels: layout.panels.count)
-      let enlarged = enlargedImage(surface, columns: grid.width, rows: grid.height, by: factor)
-      defer { cairo_surface_destroy(enlarged) }
-      paintImage(enlarged, columns: grid.width * factor, rows: grid.height * factor, in: frame, on: cr)
-    } else {
-      paintImage(surface, columns: grid.width, rows: grid.height, in: frame, on: cr)
-    }
+    let size = panelImageSize(frame: frame)
+    guard
+      let image = CellImage.make(
+        columns: size.columns, rows: size.rows, cellColumns: grid.width, cellRows: grid.height,
+        cell: { row, column in colors.pixel(values[row * grid.width + column], in: panel.valueRange) })
+    else { return false }
+    defer { cairo_surface_destroy(image) }
+    paintImage(image, columns: size.columns, rows: size.rows, in: frame, on: cr)
     strokeFrame(panel.frame, on: cr)
     strokeTicks(panel.xTicks + panel.yTicks, on: cr)
+    return true
   }
 
-  private func drawColorbar(_ colorbar: ColorbarLayout, colors: CellColors, on cr: OpaquePointer) {
-    // One pixel per colormap entry, the last entry at the top, as matplotlib's
+  /// Draws a colorbar; `false` if its image could not be made.
+  private func drawColorbar(_ colorbar: ColorbarLayout, colors: CellColors, on cr: OpaquePointer) -> Bool {
+    // One band per colormap entry, the last entry at the top, as matplotlib's
     // colorbar draws one band per entry.
     let entries = colors.entries
-    let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, Int32(entries.count))!
-    defer { cairo_surface_destroy(surface) }
-    fillImage(surface) { pixels, stride in
-      for (index, entry) in entries.reversed().enumerated() { pixels[index * stride] = entry }
-    }
-    paintImage(surface, columns: 1, rows: entries.count, in: snappedToPixels(colorbar.frame), on: cr)
+    let frame = snappedToPixels(colorbar.frame)
+    // Vector files keep every band, as matplotlib's do.
+    let rows = min(entries.count, pixelsPerPoint.map { pixels(frame.height, pixelsPerPoint: $0) } ?? 32767)
+    guard
+      let image = CellImage.make(
+        columns: 1, rows: rows, cellColumns: 1, cellRows: entries.count,
+        cell: { row, _ in entries[entries.count - 1 - row] })
+    else { return false }
+    defer { cairo_surface_destroy(image) }
+    paintImage(image, columns: 1, rows: rows, in: frame, on: cr)
     strokeFrame(colorbar.frame, on: cr)
     strokeTicks(colorbar.ticks, on: cr)
+    return true
+  }
+
+  /// The size of a panel's image. On raster surfaces: one pixel per cell, or
+  /// per device pixel where cells outnumber them. In vector files, whose
+  /// images viewers may scale, the same at `vectorPixelsPerPoint`, and small
+  /// matrices enlarged by whole pixels: some SVG viewers smooth embedded
+  /// images whatever the file asks for, which blurs cells into each other,
+  /// and an image already enlarged keeps the blur to a sliver at each cell edge.
+  private func panelImageSize(frame: Rect) -> (columns: Int, rows: Int) {
+    let grid = figure.gridShape
+    let resolution = pixelsPerPoint ?? vectorPixelsPerPoint
+    let available = (
+      columns: pixels(frame.width, pixelsPerPoint: resolution),
+      rows: pixels(frame.height, pixelsPerPoint: resolution)
+    )
+    let fitted = (columns: min(grid.width, available.columns), rows: min(grid.height, available.rows))
+    guard pixelsPerPoint == nil else { return fitted }
+    if fitted == (grid.width, grid.height) {
+      let factor = vectorEnlargement(columns: grid.width, rows: grid.height, panels: layout.panels.count)
+      return (grid.width * factor, grid.height * factor)
+    }
+    // Cells that fit along one axis only are enlarged by whole pixels along it.
+    return (
+      fitted.columns == grid.width ? grid.width * max(1, available.columns / grid.width) : fitted.columns,
+      fitted.rows == grid.height ? grid.height * max(1, available.rows / grid.height) : fitted.rows
+    )
+  }
+
+  /// The pixels `length` points cover, at least one and at most what Cairo's
+  /// images hold.
+  private func pixels(_ length: Double, pixelsPerPoint: Double) -> Int {
+    Int(min(32767, max(1, (length * pixelsPerPoint).rounded())))
+  }
+
+  /// All panel images of a vector file together stay under this many pixels.
+  private static let vectorPixelBudget = 4_000_000.0
+
+  /// The resolution of images in vector files: that of a PNG at the figure's
+  /// dpi, lowered if the panels would take more than `vectorPixelBudget`.
+  private var vectorPixelsPerPoint: Double {
+    let area = layout.panels.reduce(0) { $0 + $1.frame.width * $1.frame.height }
+    let dpiResolution = layout.dpi / 72
+    guard area * dpiResolution * dpiResolution > Self.vectorPixelBudget else { return dpiResolution }
+    return (Self.vectorPixelBudget / area).squareRoot()
   }
 
   /// Pixels per cell for a panel's image in a vector file: enough for about
-  /// 1000 pixels across, while all panels together stay under 4 million pixels.
+  /// 1000 pixels across, while all panels together stay under
+  /// `vectorPixelBudget`.
   private func vectorEnlargement(columns: Int, rows: Int, panels: Int) -> Int {
     let wanted = max(1, 1000 / max(columns, rows))
-    let budget = Int((4_000_000 / Double(max(1, panels * columns * rows))).squareRoot())
+    let budget = Int((Self.vectorPixelBudget / Double(max(1, panels * columns * rows))).squareRoot())
     return max(1, min(wanted, budget))
   }
 
-  /// A copy of `surface` with every pixel repeated `factor` times across and down.
-  private func enlargedImage(_ surface: OpaquePointer, columns: Int, rows: Int, by factor: Int)
-    -> OpaquePointer
-  {
-    let enlarged = cairo_image_surface_create(
-      CAIRO_FORMAT_ARGB32, Int32(columns * factor), Int32(rows * factor))!
-    let sourceStride = Int(cairo_image_surface_get_stride(surface)) / 4
-    let source = UnsafeRawPointer(cairo_image_surface_get_data(surface)!).assumingMemoryBound(to: UInt32.self)
-    fillImage(enlarged) { pixels, stride in
-      for y in 0..<(rows * factor) {
-        let sourceRow = source + (y / factor) * sourceStride
-        let row = pixels + y * stride
-        for x in 0..<(columns * factor) { row[x] = sourceRow[x / factor] }
-      }
-    }
-    return enlarged
-  }
-
-  /// Lets `body` write the pixels of an image surface, then tells Cairo.
-  private func fillImage(_ surface: OpaquePointer, _ body: (UnsafeMutablePointer<UInt32>, Int) -> Void) {
-    cairo_surface_flush(surface)
-    let stride = Int(cairo_image_surface_get_stride(surface)) / 4
-    let data = cairo_image_surface_get_data(surface)!
-    data.withMemoryRebound(to: UInt32.self, capacity: stride * Int(cairo_image_surface_get_height(surface))) {
-      body($0, stride)
-    }
-    cairo_surface_mark_dirty(surface)
-  }
-
-  /// Paints an image of `columns × rows` pixels stretched over `frame`. Cells
-  /// stay crisp with nearest-neighbour sampling; when a raster panel has fewer
-  /// pixels than cells, Cairo's box filter averages the cells under each pixel
-  /// instead of picking one at random.
+  /// Paints an image of `columns × rows` pixels stretched over `frame`, with
+  /// nearest-neighbour sampling so that cells stay crisp: the image never has
+  /// more pixels than the device (`CellImage` has averaged them), so no
+  /// cell is dropped.
   private func paintImage(
     _ surface: OpaquePointer, columns: Int, rows: Int, in frame: Rect, on cr: OpaquePointer
   ) {
+    // A panel thinner than a pixel snaps to nothing, which Cairo cannot scale to.
+    guard frame.width > 0 && frame.height > 0 else { return }
     let pattern = cairo_pattern_create_for_surface(surface)!
     defer { cairo_pattern_destroy(pattern) }
     var matrix = cairo_matrix_t()
     cairo_matrix_init_scale(&matrix, Double(columns) / frame.width, Double(rows) / frame.height)
     cairo_matrix_translate(&matrix, -frame.minX, -frame.minY)
     cairo_pattern_set_matrix(pattern, &matrix)
-    var filter = CAIRO_FILTER_NEAREST
-    if let pixelsPerPoint {
-      let cellPixels = min(frame.width / Double(columns), frame.height / Double(rows)) * pixelsPerPoint
-      if cellPixels < 1 { filter = CAIRO_FILTER_GOOD }
-    }
-    cairo_pattern_set_filter(pattern, filter)
+    cairo_pattern_set_filter(pattern, CAIRO_FILTER_NEAREST)
     cairo_pattern_set_extend(pattern, CAIRO_EXTEND_PAD)
     cairo_set_source(cr, pattern)
     cairo_rectangle(cr, frame.minX, frame.minY, frame.width, frame.height)

@@ -1,4 +1,4 @@
-import CZlib
+import TensorIO
 
 extension HTMLRenderer {
   /// The level the page's data is deflated at: level 1 already finds the
@@ -65,16 +65,9 @@ extension HTMLRenderer {
   /// `bytes` in the zlib format, which the browser's
   /// `DecompressionStream("deflate")` reads.
   static func deflated(_ bytes: [UInt8]) -> [UInt8] {
-    var length = compressBound(uLong(bytes.count))
-    var output = [UInt8](repeating: 0, count: Int(length))
-    let status = bytes.withUnsafeBufferPointer { source in
-      output.withUnsafeMutableBufferPointer { destination in
-        compress2(destination.baseAddress, &length, source.baseAddress, uLong(source.count), compressionLevel)
-      }
+    guard let compressed = Deflater.compressed(bytes, level: compressionLevel) else {
+      preconditionFailure("zlib ran out of memory compressing \(bytes.count) bytes")
     }
-    // compress2 only fails for want of memory or space, and compressBound gives the space.
-    precondition(status == Z_OK, "zlib compress2 failed with status \(status)")
-    output.removeSubrange(Int(length)...)
-    return output
+    return compressed
   }
 }

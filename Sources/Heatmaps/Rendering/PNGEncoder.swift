@@ -1,5 +1,6 @@
 import CPangoCairo
 import CZlib
+import TensorIO
 
 /// Writes a Cairo image surface as an 8-bit RGB PNG (ISO/IEC 15948).
 ///
@@ -56,7 +57,7 @@ enum PNGEncoder {
       }
       swap(&previous, &current)
     }
-    guard let compressed = deflated(raw) else { return nil }
+    guard let compressed = Deflater.compressed(raw, level: compressionLevel) else { return nil }
 
     var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     // IHDR: size, bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace.
@@ -83,19 +84,6 @@ enum PNGEncoder {
   private static func cost(_ byte: UInt8) -> Int {
     let signed = Int(Int8(bitPattern: byte))
     return signed < 0 ? -signed : signed
-  }
-
-  private static func deflated(_ input: [UInt8]) -> [UInt8]? {
-    var length = compressBound(uLong(input.count))
-    var output = [UInt8](repeating: 0, count: Int(length))
-    let status = output.withUnsafeMutableBufferPointer { destination in
-      input.withUnsafeBufferPointer { source in
-        compress2(destination.baseAddress, &length, source.baseAddress, uLong(input.count), compressionLevel)
-      }
-    }
-    guard status == Z_OK else { return nil }
-    output.removeSubrange(Int(length)...)
-    return output
   }
 
   private static func append(chunk type: String, _ data: [UInt8], to png: inout [UInt8]) {

@@ -1,4 +1,5 @@
 import CPangoCairo
+import TensorIO
 
 /// Draws `figure` and writes it to `path`, atomically: a hidden file in the
 /// same folder is written first and then renamed over `path`, so a failure
@@ -23,7 +24,11 @@ public func renderFigure(_ figure: HeatmapFigure, to path: String, format: Outpu
   } catch .writeFailed(_, let reason) {
     throw .writeFailed(path: path, reason: reason)
   }
-  try AtomicFileWriter.write(bytes, to: path)
+  do {
+    try AtomicFileWriter.write(bytes, to: path)
+  } catch {
+    throw .writeFailed(path: path, reason: error.reason)
+  }
   return layout
 }
 
@@ -38,8 +43,8 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
   if format == .html {
     return (Array(HTMLRenderer(figure: figure, layout: layout).document().utf8), layout)
   }
-  let sink = ByteSink()
-  let closure = Unmanaged.passUnretained(sink).toOpaque()
+  let collector = CairoStreamCollector()
+  let closure = Unmanaged.passUnretained(collector).toOpaque()
   let status: cairo_status_t
   switch format {
   case .png:
@@ -57,32 +62,34 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
     }
     let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))!
     defer { cairo_surface_destroy(surface) }
-    draw(layout, of: figure, on: surface, pixelsPerPoint: pixelsPerPoint)
-    let drawn = cairo_surface_status(surface)
+    var drawn = draw(layout, of: figure, on: surface, pixelsPerPoint: pixelsPerPoint)
+    if drawn == CAIRO_STATUS_SUCCESS { drawn = cairo_surface_status(surface) }
     if drawn == CAIRO_STATUS_SUCCESS, let png = PNGEncoder.encode(surface) {
-      sink.bytes = png
+      collector.bytes = png
       status = CAIRO_STATUS_SUCCESS
     } else {
       status = drawn == CAIRO_STATUS_SUCCESS ? CAIRO_STATUS_NO_MEMORY : drawn
     }
   case .pdf:
-    let surface = cairo_pdf_surface_create_for_stream(ByteSink.write, closure, layout.width, layout.height)!
+    let surface = cairo_pdf_surface_create_for_stream(
+      CairoStreamCollector.write, closure, layout.width, layout.height)!
     defer { cairo_surface_destroy(surface) }
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "AttentionKit")
     let words = documentWords(of: figure)
     if !words.isEmpty {
       cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, words.joined(separator: ", "))
     }
-    draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
+    let drawn = draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
     cairo_surface_finish(surface)
-    status = cairo_surface_status(surface)
+    status = drawn == CAIRO_STATUS_SUCCESS ? cairo_surface_status(surface) : drawn
   case .svg:
-    let surface = cairo_svg_surface_create_for_stream(ByteSink.write, closure, layout.width, layout.height)!
+    let surface = cairo_svg_surface_create_for_stream(
+      CairoStreamCollector.write, closure, layout.width, layout.height)!
     defer { cairo_surface_destroy(surface) }
     cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
-    draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
+    let drawn = draw(layout, of: figure, on: surface, pixelsPerPoint: nil)
     cairo_surface_finish(surface)
-    status = cairo_surface_status(surface)
+    status = drawn == CAIRO_STATUS_SUCCESS ? cairo_surface_status(surface) : drawn
   case .html:
     preconditionFailure("HTML is written without Cairo, above")
   }
@@ -91,7 +98,7 @@ public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) thro
       path: "\(format.rawValue) output", reason: "cairo: " + String(cString: cairo_status_to_string(status))
     )
   }
-  var bytes = sink.bytes
+  var bytes = collector.bytes
   if format == .svg { bytes = svgWithHeader(bytes, words: documentWords(of: figure)) }
   return (bytes, layout)
 }
@@ -102,13 +109,15 @@ private func pixelCount(_ pixels: Double) -> Int {
   max(1, Int(min(pixels + 1e-6, 1e9).rounded(.down)))
 }
 
+/// Draws the figure on `surface`; `CAIRO_STATUS_NO_MEMORY` if an image of it
+/// could not be made.
 private func draw(
   _ layout: FigureLayout, of figure: HeatmapFigure, on surface: OpaquePointer, pixelsPerPoint: Double?
-) {
+) -> cairo_status_t {
   let cr = cairo_create(surface)!
   defer { cairo_destroy(cr) }
   if let pixelsPerPoint { cairo_scale(cr, pixelsPerPoint, pixelsPerPoint) }
-  CairoFigureRenderer(figure: figure, layout: layout, pixelsPerPoint: pixelsPerPoint).draw(on: cr)
+  return CairoFigureRenderer(figure: figure, layout: layout, pixelsPerPoint: pixelsPerPoint).draw(on: cr)
 }
 
 /// The figure's words, for document titles: labels, column and row titles.

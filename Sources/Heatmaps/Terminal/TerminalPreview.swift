@@ -1,9 +1,10 @@
 /// Draws `figure` as text for a terminal with 24-bit colour: each character is
 /// an upper half block whose foreground is one cell and whose background is
 /// the cell below, so a character holds two rows. Each matrix cell gets one
-/// half block when the panels fit in `columns`; otherwise cells are averaged
-/// into fewer blocks, keeping cells square. Titles and labels are plain text;
-/// the last lines are a colour legend from the lower to the upper value.
+/// half block when the panels fit in `columns` across and as many lines down;
+/// otherwise cells are averaged into fewer blocks, keeping cells square.
+/// Titles and labels are plain text; the last lines are a colour legend from
+/// the lower to the upper value.
 ///
 /// - Parameters:
 ///   - columns: the terminal's width in characters.
@@ -26,8 +27,11 @@ struct TerminalPreview {
     let grid = figure.gridShape
     let ranges = figure.valueRanges()
     let panelWidth = max(1, (columns - Self.gap * (grid.columns - 1)) / grid.columns)
-    // Cells per block along both axes, so that blocks stay square.
-    let cellsPerBlock = max(1, (grid.width + panelWidth - 1) / panelWidth)
+    // Cells per block along both axes, so that blocks stay square, and so
+    // that a panel is no more lines tall than the terminal is wide.
+    let tallest = 2 * max(1, columns)
+    let cellsPerBlock = max(
+      1, (grid.width + panelWidth - 1) / panelWidth, (grid.height + tallest - 1) / tallest)
     // Small matrices are enlarged, up to 4 blocks a cell, so a 4×4 map is not 4 characters wide.
     let blocksPerCell = cellsPerBlock == 1 ? max(1, min(4, panelWidth / max(1, grid.width))) : 1
     let blockColumns = (grid.width + cellsPerBlock - 1) / cellsPerBlock * blocksPerCell

@@ -8,11 +8,22 @@
 
 /// Writes a file through a temporary file in the same folder that is renamed over the destination
 /// only once every byte is on disk, so a failure never leaves a half-written file behind.
-struct AtomicFileWriter: ByteSink {
+package struct AtomicFileWriter: ByteSink {
   private let descriptor: Int32
   private let temporaryPath: String
   private var pending: [UInt8] = []
   private static let bufferSize = 1 << 20
+
+  /// Writes `bytes` as the new contents of `path`.
+  ///
+  /// - Throws: `TensorIOError` naming `path`.
+  package static func write(_ bytes: [UInt8], to path: String) throws(TensorIOError) {
+    do throws(Problem) {
+      try write(to: path) { (sink: inout AtomicFileWriter) throws(Problem) in try sink.write(bytes) }
+    } catch {
+      throw error.at(path: path)
+    }
+  }
 
   /// Runs `body` with a sink for the new contents of `path`, then publishes them.
   static func write(

@@ -101,22 +101,18 @@ struct DenseLayer: Sendable {
     addingBias: Bool, gelu: Bool = false, instructionSet: KernelInstructionSet = .detected,
     threads: Int? = nil
   ) {
-    precondition(input.count == rows * inputSize, "input of \(input.count) floats for [\(rows), \(inputSize)]")
-    precondition(output.count == rows * outputSize, "output of \(output.count) floats for [\(rows), \(outputSize)]")
+    precondition(
+      input.count == rows * inputSize, "input of \(input.count) floats for [\(rows), \(inputSize)]")
+    precondition(
+      output.count == rows * outputSize, "output of \(output.count) floats for [\(rows), \(outputSize)]")
     precondition(instructionSet.runsHere, "this CPU cannot run \(instructionSet)")
     let work = rows * inputSize * outputSize
     let threadCount = max(1, threads ?? (work >= Self.minimumParallelWork ? Self.cores : 1))
-    let isa: ak_isa =
-      switch instructionSet {
-      case .portable: AK_ISA_PORTABLE
-      case .avx2: AK_ISA_AVX2_FMA
-      case .avx512: AK_ISA_AVX512F
-      }
     packedWeight.withUnsafeBufferPointer { packed in
       bias.scalars.withUnsafeBufferPointer { bias in
         _ = ak_dense_run_gelu(
           input.baseAddress, rows, inputSize, packed.baseAddress, outputSize,
-          addingBias ? bias.baseAddress : nil, output.baseAddress, gelu ? 1 : 0, isa,
+          addingBias ? bias.baseAddress : nil, output.baseAddress, gelu ? 1 : 0, instructionSet.cValue,
           Int32(clamping: threadCount))
       }
     }

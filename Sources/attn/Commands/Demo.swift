@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttentionCore
+import AttentionFigures
 import Foundation
 import Heatmaps
 import TensorIO

@@ -2,7 +2,7 @@ import Testing
 
 @testable import AttentionCore
 
-typealias InstructionSet = ScaledDotProductKernel.InstructionSet
+typealias InstructionSet = KernelInstructionSet
 
 /// Odd sizes: Lq != Lk, neither a multiple of the 64-query block, the key
 /// blocks the tests use or a vector width; D and Dv odd and different.

@@ -1,3 +1,5 @@
+import AttentionCore
+
 /// The desk of the seed's sections 1.2–1.3, as numbers attention can work on.
 ///
 /// On the desk lie a newspaper, a paper, a notebook and a book — all plain —
@@ -153,7 +155,8 @@ public struct DeskScene: Sendable {
 
   private func widthChecked(_ vectors: [[Float]], _ width: Int) throws -> [Float] {
     if let bad = vectors.first(where: { $0.count != width }) {
-      throw AttentionError.shapeMismatch(
+      throw AttentionError(
+        .shapeMismatch,
         "desk scene vector [\(bad.count)] does not match the width [\(width)] of the first object")
     }
     return vectors.flatMap { $0 }
