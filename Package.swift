@@ -7,6 +7,7 @@ let package = Package(
     .library(name: "Tensors", targets: ["Tensors"]),
     .library(name: "AttentionCore", targets: ["AttentionCore"]),
     .library(name: "TensorIO", targets: ["TensorIO"]),
+    .library(name: "HeatmapLayout", targets: ["HeatmapLayout"]),
     .library(name: "Heatmaps", targets: ["Heatmaps"]),
     .library(name: "TransformerModels", targets: ["TransformerModels"]),
     .library(name: "AttentionFigures", targets: ["AttentionFigures"]),
@@ -42,8 +43,10 @@ let package = Package(
     .target(name: "TensorIO", dependencies: ["Tensors", "CZlib"]),
     // The pages' script, style and markup are compiled into the code, so that
     // neither the library nor attn needs a resource bundle beside it.
+    // The figure model and its layout build without Cairo; the renderers draw them.
+    .target(name: "HeatmapLayout", dependencies: ["Tensors"]),
     .target(
-      name: "Heatmaps", dependencies: ["Tensors", "TensorIO", "CPangoCairo", "CZlib"],
+      name: "Heatmaps", dependencies: ["HeatmapLayout", "Tensors", "TensorIO", "CPangoCairo", "CZlib"],
       resources: [
         .embedInCode("Rendering/HTML/figure-page.css"), .embedInCode("Rendering/HTML/figure-page.html"),
         .embedInCode("Rendering/HTML/figure-page.js"),
@@ -73,7 +76,7 @@ let package = Package(
     ),
     .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),
     .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps"]),
+    .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps", "HeatmapLayout"]),
     // Writes the tiny random models that tests run, as Hugging Face folders.
     .target(
       name: "AttentionTestSupport", dependencies: ["TransformerModels", "TensorIO"],

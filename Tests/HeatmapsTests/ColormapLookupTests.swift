@@ -1,5 +1,6 @@
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 // Gathered once with matplotlib 3.11.2 (scripts/colormap-test-facts.py, "entry index"):

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 /// One point of a colormap as matplotlib computes it.

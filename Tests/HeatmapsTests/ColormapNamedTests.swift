@@ -1,5 +1,6 @@
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 private let matplotlibNames = [

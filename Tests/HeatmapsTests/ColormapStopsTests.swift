@@ -1,5 +1,6 @@
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 /// The colour at `x` on the polyline through the stops, found the plain way: the

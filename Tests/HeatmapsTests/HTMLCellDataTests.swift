@@ -2,6 +2,7 @@ import Tensors
 import Foundation
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 /// Kinds of large figures (more values than travel as decimals), each with

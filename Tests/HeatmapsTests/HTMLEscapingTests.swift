@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 @Suite struct HTMLEscapingTests {

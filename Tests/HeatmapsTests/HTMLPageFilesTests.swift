@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 /// The figure page's style, markup and script, as the files in

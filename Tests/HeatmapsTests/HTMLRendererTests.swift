@@ -2,6 +2,7 @@ import Tensors
 import Foundation
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 /// Occurrences of `needle` in `text`, in any letter case.

@@ -2,6 +2,7 @@ import CZlib
 import Foundation
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 /// The text of an HTML figure, the JSON object embedded in it, and its cells

@@ -2,6 +2,7 @@ import Tensors
 import CPangoCairo
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 /// Matrices wider or taller than Cairo's images (32767 pixels a side), as

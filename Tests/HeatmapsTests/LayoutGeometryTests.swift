@@ -1,6 +1,7 @@
 import Tensors
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 /// Positions of `show_heatmaps(matrices, 'Keys', 'Queries', titles, figsize)`

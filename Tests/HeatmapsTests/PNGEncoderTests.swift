@@ -2,6 +2,7 @@ import CPangoCairo
 import Foundation
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 @Suite struct PNGEncoderTests {

@@ -2,6 +2,7 @@ import Tensors
 import CPangoCairo
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import Tensors
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 /// Ticks as matplotlib 3.11 places them for `show_heatmaps` of one n×n matrix

@@ -1,6 +1,7 @@
 import Tensors
 import Testing
 
+@testable import HeatmapLayout
 @testable import Heatmaps
 
 @Suite struct ValueRangeTests {

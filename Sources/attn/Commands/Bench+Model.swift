@@ -1,6 +1,7 @@
 import ArgumentParser
 import AttentionCore
 import Foundation
+import TensorIO
 import TransformerModels
 
 struct ModelBench: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import AttentionCore
 import Dispatch
 import Foundation
+import TensorIO
 
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -194,29 +195,21 @@ struct SDPABench: ParsableCommand {
 struct ExpBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "exp",
-    abstract: "Time exp over seeded inputs in [-104, 0] on one thread; --sweep also measures its error.",
+    abstract: "Time exp over seeded inputs in [-104, 0] on one thread.",
     discussion: """
-      --sweep evaluates all 2^32 float bit patterns and compares each result with \
-      exp in double precision, in ulps of the correctly rounded float (the smallest \
-      subnormal where that is 0). It takes about a minute on two cores.
+      Its error over all 2^32 float inputs is an opt-in test: \
+      ATTN_EXP_SWEEP=1 swift test --filter ExpSweepTests.
       """
   )
 
   @Option(help: "Elements per timed call.")
   var count = 1 << 24
 
-  @Flag(help: "Also measure the largest error over every float.")
-  var sweep = false
-
-  @Option(help: "Threads for --sweep (default: one per core).")
-  var threads: Int?
-
   @OptionGroup var runs: BenchRuns
 
   func run() throws {
     guard count >= 1 else { throw ValidationError("--count \(count): at least 1 element is needed") }
     try checkMemory(bytes: 2 * count * MemoryLayout<Float>.stride, for: "--count \(count)")
-    let threadCount = try benchThreads(threads)
     let x = Tensor.rand([count], seed: 0).map { -104 * $0 }
     var checksum: Float = 0
     let rate = { (ms: Double) in "\(format(Double(self.count) / ms / 1e6, 3)) Gelem/s" }
@@ -224,7 +217,7 @@ struct ExpBench: ParsableCommand {
       checksum += exp(x).scalars[0]
     }
     guard checksum.isFinite else { throw CommandError("exp: the results are not finite") }
-    var fields: [(String, JSONValue)] = [
+    printJSON([
       ("bench", .string("exp")),
       ("shape", .integers([count])),
       ("runs", .integer(runs.runs)),
@@ -234,88 +227,7 @@ struct ExpBench: ParsableCommand {
       ("median_ms", .number(timings.median)),
       ("min_ms", .number(timings.minimum)),
       ("gelem_s", .number(Double(count) / (timings.median / 1e3) / 1e9)),
-    ]
-    if sweep {
-      let errors = ExpErrorSweep.run(threads: threadCount)
-      print(
-        "exp sweep over every float: max \(format(errors.all.ulps, 4)) ulp at x = \(errors.all.at); "
-          + "x <= 0: max \(format(errors.nonPositive.ulps, 4)) ulp at x = \(errors.nonPositive.at); "
-          + "NaN mismatches: \(errors.nanMismatches)")
-      fields += [
-        ("sweep_threads", .integer(threadCount)),
-        ("max_ulp", .number(errors.all.ulps)),
-        ("max_ulp_at", .number(Double(errors.all.at))),
-        ("max_ulp_nonpositive", .number(errors.nonPositive.ulps)),
-        ("max_ulp_nonpositive_at", .number(Double(errors.nonPositive.at))),
-        ("nan_mismatches", .integer(errors.nanMismatches)),
-      ]
-    }
-    printJSON(fields)
-  }
-}
-
-/// The error of `exp(_:)` over all 2^32 float inputs.
-enum ExpErrorSweep {
-  struct Worst {
-    var ulps = 0.0
-    var at: Float = 0
-
-    mutating func record(_ ulps: Double, at x: Float) {
-      if ulps > self.ulps { (self.ulps, self.at) = (ulps, x) }
-    }
-  }
-
-  struct Errors {
-    var all = Worst()
-    var nonPositive = Worst()
-    /// Inputs where exactly one of the input and the result is NaN.
-    var nanMismatches = 0
-  }
-
-  static let chunkBits = 20
-
-  static func run(threads: Int) -> Errors {
-    let chunkCount = 1 << (32 - chunkBits)
-    var perThread = [Errors](repeating: Errors(), count: threads)
-    perThread.withUnsafeMutableBufferPointer { slots in
-      // Each worker writes only its own slot.
-      nonisolated(unsafe) let slots = slots
-      DispatchQueue.concurrentPerform(iterations: threads) { worker in
-        var errors = Errors()
-        for chunk in stride(from: worker, to: chunkCount, by: threads) {
-          sweep(chunk: chunk, into: &errors)
-        }
-        slots[worker] = errors
-      }
-    }
-    return perThread.reduce(into: Errors()) { total, errors in
-      total.all.record(errors.all.ulps, at: errors.all.at)
-      total.nonPositive.record(errors.nonPositive.ulps, at: errors.nonPositive.at)
-      total.nanMismatches += errors.nanMismatches
-    }
-  }
-
-  private static func sweep(chunk: Int, into errors: inout Errors) {
-    let first = UInt32(chunk << chunkBits)
-    let inputs = (0..<UInt32(1 << chunkBits)).map { Float(bitPattern: first &+ $0) }
-    let results = exp(Tensor(shape: [inputs.count], scalars: inputs)).scalars
-    for (x, y) in zip(inputs, results) {
-      if x.isNaN || y.isNaN {
-        if x.isNaN != y.isNaN { errors.nanMismatches += 1 }
-        continue
-      }
-      let ulps = ulpError(y, exact: Foundation.exp(Double(x)))
-      errors.all.record(ulps, at: x)
-      if x <= 0 { errors.nonPositive.record(ulps, at: x) }
-    }
-  }
-
-  /// `|value - exact|` in ulps of `exact` rounded to Float.
-  static func ulpError(_ value: Float, exact: Double) -> Double {
-    let rounded = Float(exact)
-    if rounded.isInfinite { return value == rounded ? 0 : .infinity }
-    let ulp = Double(rounded.magnitude.nextUp - rounded.magnitude)
-    return abs(Double(value) - exact) / ulp
+    ])
   }
 }
 
@@ -446,26 +358,7 @@ private func format(_ value: Double, _ decimals: Int) -> String {
   String(format: "%.\(decimals)f", value)
 }
 
-/// A JSON value of the benchmark summary.
-enum JSONValue {
-  case integer(Int)
-  case number(Double)
-  case string(String)
-  case bool(Bool)
-  case integers([Int])
-
-  var text: String {
-    switch self {
-    case .integer(let value): return String(value)
-    case .number(let value): return value.isFinite ? String(format: "%.6g", value) : "null"
-    case .string(let value): return "\"\(value)\""
-    case .bool(let value): return value ? "true" : "false"
-    case .integers(let values): return "[" + values.map(String.init).joined(separator: ", ") + "]"
-    }
-  }
-}
-
 /// Prints `fields` as one JSON object on one line, in the given order.
 func printJSON(_ fields: [(String, JSONValue)]) {
-  print("{" + fields.map { "\"\($0.0)\": \($0.1.text)" }.joined(separator: ", ") + "}")
+  print(jsonObjectLine(fields.map { (name: $0.0, value: $0.1) }))
 }

@@ -6,7 +6,7 @@
 
 /// `printf`-style formatting, for number formats that must match matplotlib's
 /// `'%1.2f' % x` digit for digit.
-func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
+package func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
   withVaList(arguments) { list in
     var buffer = [CChar](repeating: 0, count: 64)
     let needed = Int(vsnprintf(&buffer, buffer.count, format, list))
@@ -23,6 +23,6 @@ func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
 
 /// Replaces ASCII hyphens by the typographic minus sign, as matplotlib's
 /// `axes.unicode_minus` does.
-func typographicMinus(_ text: String) -> String {
+package func typographicMinus(_ text: String) -> String {
   String(text.map { $0 == "-" ? "\u{2212}" : $0 })
 }
