@@ -5,7 +5,7 @@ MODEL_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/attentionkit/all-MiniLM-L6-v
 DEMO_TEXT ?= The cat sat on the mat because it was tired.
 ATTN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/attn
 
-.PHONY: all deps model build demo test bench reference clean format
+.PHONY: all deps model build demo test example bench reference clean format
 
 all: build
 
@@ -25,13 +25,23 @@ demo: build model
 	@echo "figures in $(OUT)/"
 
 # Tests that need the real model skip (and say so) if it could not be fetched.
-# Then attn serve and the exported HTML page are checked in headless Chromium.
+# Then attn serve and the exported HTML page are checked in headless Chromium,
+# and the example package is built and run.
 test:
 	@scripts/install-deps --browser
 	@scripts/fetch-model "$(MODEL_DIR)" >/dev/null || echo "warning: the model could not be fetched; its tests will skip"
 	$(SWIFT) build --build-tests
 	ATTN_MODEL_DIR="$(MODEL_DIR)" $(SWIFT) test --skip-build
 	scripts/browser-test --attn "$$($(SWIFT) build --show-bin-path)/attn" --model "$(MODEL_DIR)" --out out/test/browser
+	$(MAKE) example
+
+# A package outside Sources/ that uses AttentionKit as a dependency would,
+# through its public API: a .npy, attention, a PNG, the model.
+example:
+	rm -rf out/test/quickstart
+	cd Examples/QuickStart && $(SWIFT) run QuickStart "$(CURDIR)/out/test/quickstart" \
+	  $$(test -f "$(MODEL_DIR)/model.safetensors" && echo "$(MODEL_DIR)")
+	test -s out/test/quickstart/weights.png
 
 bench: build
 	bench/heatmap-vs-matplotlib
@@ -44,4 +54,4 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build out
+	rm -rf .build Examples/QuickStart/.build out
