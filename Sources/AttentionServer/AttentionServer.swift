@@ -16,7 +16,7 @@ import TransformerModels
 /// reads a file.
 ///
 /// ```swift
-/// let server = AttentionServer(model: try ModelLoader.load(at: folder))
+/// let server = AttentionServer(model: try ModelLoader.load(contentsOf: folder))
 /// try await server.run { port in print("listening on \(port)") }
 /// ```
 public struct AttentionServer: Sendable {

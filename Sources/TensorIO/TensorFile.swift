@@ -21,7 +21,7 @@ public enum TensorFile {
   ///   - array: for a `.npz` archive, the name of the array to read (without
   ///     `.npy`); nil reads the first. Must be nil for the other formats.
   /// - Returns: the tensor, `[rows, columns]` for CSV.
-  public static func read(path: String, array: String? = nil) throws(TensorIOError) -> Tensor {
+  public static func read(contentsOf path: String, array: String? = nil) throws(TensorIOError) -> Tensor {
     let format = try TensorFormat(path: path)
     do throws(Problem) {
       return try decode(from: try FileSource(path: path), format: format, array: array)
@@ -33,7 +33,7 @@ public enum TensorFile {
   /// Reads every array of the `.npz` archive at `path`, in the order of the archive's directory.
   ///
   /// Names lose their `.npy` suffix: `np.savez(f, attention=a)` gives `"attention"`.
-  public static func readArchive(path: String) throws(TensorIOError) -> [(name: String, tensor: Tensor)] {
+  public static func readArchive(contentsOf path: String) throws(TensorIOError) -> [(name: String, tensor: Tensor)] {
     let format = try TensorFormat(path: path)
     guard format == .npz else {
       throw TensorIOError(path: path, reason: "not a .npz archive; readArchive reads .npz files")

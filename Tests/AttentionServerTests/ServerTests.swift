@@ -18,7 +18,7 @@ import TransformerModels
 
   init() throws {
     folder = try TinyBert(seed: 0x5E7E).writeFolder()
-    model = try ModelLoader.load(at: folder)
+    model = try ModelLoader.load(contentsOf: folder)
   }
 
   /// Runs `body` against the routes of a server of `model`.

@@ -50,8 +50,8 @@ import Testing
     let expected = Float64Reference.additive(
       queries: queries, keys: keys, values: values, queryWeight: queryWeight, keyWeight: keyWeight,
       scoreWeight: scoreWeight, validLengths: validLengths)
-    let output = try TensorFile.read(path: path("o.npy"))
-    let weights = try TensorFile.read(path: path("w.npy"))
+    let output = try TensorFile.read(contentsOf: path("o.npy"))
+    let weights = try TensorFile.read(contentsOf: path("w.npy"))
     #expect(output.shape == [batch, queryCount, valueDepth])
     #expect(weights.shape == [batch, queryCount, keyCount])
     expectClose(output.scalars, expected.output)
@@ -72,8 +72,8 @@ import Testing
       queries: queries, keys: keys, values: values, queryWeight: layer.queryWeight,
       keyWeight: layer.keyWeight,
       scoreWeight: layer.scoreWeight, validLengths: nil)
-    expectClose(try TensorFile.read(path: path("o.npy")).scalars, expected.output)
-    expectClose(try TensorFile.read(path: path("w.npy")).scalars, expected.weights)
+    expectClose(try TensorFile.read(contentsOf: path("o.npy")).scalars, expected.output)
+    expectClose(try TensorFile.read(contentsOf: path("w.npy")).scalars, expected.weights)
   }
 
   @Test(arguments: ["scaled-dot", "dot"])
@@ -90,8 +90,8 @@ import Testing
     let expected = Float64Reference.multiHead(
       queries: queries, keys: keys, values: values, heads: heads, projections: nil,
       scaled: scoring == "scaled-dot", validLengths: [2, 5], causal: true)
-    let output = try TensorFile.read(path: path("o.npy"))
-    let weights = try TensorFile.read(path: path("w.npy"))
+    let output = try TensorFile.read(contentsOf: path("o.npy"))
+    let weights = try TensorFile.read(contentsOf: path("w.npy"))
     #expect(output.shape == [batch, queryCount, valueDepth])
     #expect(weights.shape == [batch, heads, queryCount, keyCount])
     expectClose(output.scalars, expected.output)
@@ -125,8 +125,8 @@ import Testing
     let expected = Float64Reference.multiHead(
       queries: queries, keys: keys, values: values, heads: heads, projections: projections, scaled: true,
       validLengths: validLengths, causal: false)
-    let output = try TensorFile.read(path: path("o.npy"))
-    let weights = try TensorFile.read(path: path("w.npy"))
+    let output = try TensorFile.read(contentsOf: path("o.npy"))
+    let weights = try TensorFile.read(contentsOf: path("w.npy"))
     #expect(output.shape == [batch, queryCount, hidden])
     #expect(weights.shape == [batch, heads, queryCount, keyCount])
     expectClose(output.scalars, expected.output)
@@ -142,8 +142,8 @@ import Testing
       queries: queries.reshaped([1, 3, 8]), keys: keys.reshaped([1, 5, 8]),
       values: values.reshaped([1, 5, 4]),
       heads: 4, projections: nil, scaled: true, validLengths: nil, causal: false)
-    let output = try TensorFile.read(path: path("o.npy"))
-    let weights = try TensorFile.read(path: path("w.npy"))
+    let output = try TensorFile.read(contentsOf: path("o.npy"))
+    let weights = try TensorFile.read(contentsOf: path("w.npy"))
     #expect(output.shape == [3, 4])
     #expect(weights.shape == [4, 3, 5])
     expectClose(output.scalars, expected.output)

@@ -20,7 +20,7 @@ import Testing
       #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
       #expect(FileManager.default.fileExists(atPath: path("figs/\(name).npy")))
     }
-    let eye = try TensorFile.read(path: path("figs/eye.npy"))
+    let eye = try TensorFile.read(contentsOf: path("figs/eye.npy"))
     #expect(eye.shape == [10, 10])
     for i in 0..<10 {
       for j in 0..<10 { #expect(eye[i, j] == (i == j ? 1 : 0)) }
@@ -32,7 +32,7 @@ import Testing
   @Test func demoSoftmaxMatchesPyTorch() throws {
     let run = try runAttn(["demo", "--out", "figs", "--format", "svg"], in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
-    let weights = try TensorFile.read(path: path("figs/softmax.npy"))
+    let weights = try TensorFile.read(contentsOf: path("figs/softmax.npy"))
     let firstRow: [Float] = [
       0.2990279495716095, 0.19265593588352203, 0.10716170072555542, 0.005302087869495153,
       0.08580182492733002, 0.012667971663177013, 0.04170221835374832, 0.00874913390725851,
@@ -112,8 +112,8 @@ import Testing
         "--out", "o.npy", "--weights", "w.npy", "--plot", "w.png",
       ], in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
-    let output = try TensorFile.read(path: path("o.npy"))
-    let weights = try TensorFile.read(path: path("w.npy"))
+    let output = try TensorFile.read(contentsOf: path("o.npy"))
+    let weights = try TensorFile.read(contentsOf: path("w.npy"))
     #expect(output.shape == [batch, queryCount, valueDepth])
     #expect(weights.shape == [batch, queryCount, keyCount])
     #expect(FileManager.default.fileExists(atPath: path("w.png")))

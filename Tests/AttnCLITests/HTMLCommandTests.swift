@@ -40,7 +40,7 @@ private func embeddedData(ofPage path: String) throws -> [String: Any] {
       #expect(FileManager.default.fileExists(atPath: path("figs/\(name).npy")))
     }
     // The page carries the matrix the .npy beside it holds.
-    let eye = try TensorFile.read(path: path("figs/eye.npy"))
+    let eye = try TensorFile.read(contentsOf: path("figs/eye.npy"))
     let data = try embeddedData(ofPage: path("figs/eye.html"))
     #expect(data["grid"] as? [Int] == [1, 1, 10, 10])
     let values = try #require(data["values"] as? [Double])
@@ -89,7 +89,7 @@ private func embeddedData(ofPage path: String) throws -> [String: Any] {
     #expect(data["yTickLabels"] as? [String] == names)
     #expect(data["rowTitles"] as? [String] == ["Layer 1", "Layer 6"])
     #expect(data["titles"] as? [String] == ["Head 1", "Head 2", "Head 3", "Head 4"])
-    let attentions = try TensorFile.read(path: path("a.npy"))
+    let attentions = try TensorFile.read(contentsOf: path("a.npy"))
     let values = try #require(data["values"] as? [Double])
     #expect(values.count == attentions.scalars.count)
     for (parsed, original) in zip(values, attentions.scalars) {

@@ -29,7 +29,7 @@ private let modelFolder: String? = {
     let tokens = try runAttn(["tokenize", model, "The cat sat on the mat."], in: folder)
     let json = try JSONSerialization.jsonObject(with: Data(tokens.stdout.utf8)) as? [String: Any]
     let count = try #require(json?["tokens"] as? [String]).count
-    let attentions = try TensorFile.read(path: path("a.npy"))
+    let attentions = try TensorFile.read(contentsOf: path("a.npy"))
     #expect(attentions.shape == [6, 12, count, count])
     // Every row of every head is a distribution over the keys.
     for row in 0..<(6 * 12 * count) {
@@ -44,7 +44,7 @@ private let modelFolder: String? = {
       ["model", model, "The cat sat on the mat.", "--layers", "6,1", "--heads", "2-4", "--npy", "b.npy"],
       in: folder)
     #expect(chosen.status == 0, "stderr: \(chosen.stderr)")
-    let slices = try TensorFile.read(path: path("b.npy"))
+    let slices = try TensorFile.read(contentsOf: path("b.npy"))
     #expect(slices.shape == [2, 3, count, count])
     for (row, layer) in [5, 0].enumerated() {
       for (column, head) in [1, 2, 3].enumerated() {
@@ -60,7 +60,7 @@ private let modelFolder: String? = {
       ["model", model, "The cat sat on the mat.", "--layers", "3", "--aggregate", "mean", "--npy", "m.npy"],
       in: folder)
     #expect(mean.status == 0, "stderr: \(mean.stderr)")
-    let averaged = try TensorFile.read(path: path("m.npy"))
+    let averaged = try TensorFile.read(contentsOf: path("m.npy"))
     #expect(averaged.shape == [1, 1, count, count])
     for i in 0..<count {
       for j in 0..<count {
@@ -78,8 +78,8 @@ private let modelFolder: String? = {
     let run = try runAttn(
       ["model", model, "--input", "texts.txt", "--npy", "att.npy", "--layers", "1"], in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
-    let first = try TensorFile.read(path: path("att-1.npy"))
-    let second = try TensorFile.read(path: path("att-2.npy"))
+    let first = try TensorFile.read(contentsOf: path("att-1.npy"))
+    let second = try TensorFile.read(contentsOf: path("att-2.npy"))
     #expect(first.shape[0...1] == [1, 12] && second.shape[0...1] == [1, 12])
     #expect(second.shape[2] > first.shape[2])
     #expect(!FileManager.default.fileExists(atPath: path("att-3.npy")))
@@ -101,7 +101,7 @@ private let modelFolder: String? = {
       ["model", model, long, "--layers", "1", "--heads", "1", "--npy", "x.npy"], in: folder)
     #expect(truncated.status == 0, "stderr: \(truncated.stderr)")
     #expect(truncated.stderr.hasPrefix("warning: ") && truncated.stderr.contains("truncated to 512"))
-    #expect(try TensorFile.read(path: path("x.npy")).shape == [1, 1, 512, 512])
+    #expect(try TensorFile.read(contentsOf: path("x.npy")).shape == [1, 1, 512, 512])
   }
 
   @Test func aFolderWithoutTheModelFilesIsNamed() throws {

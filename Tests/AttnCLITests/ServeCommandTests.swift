@@ -50,7 +50,7 @@ private let modelFolder: String? = {
     #expect(tokens == (try jsonObject(Data(tokenized.stdout.utf8))?["tokens"] as? [String]))
     let run = try runAttn(["model", model, text, "--pair", pair, "--npy", "a.npy"], in: folder)
     #expect(run.status == 0, "stderr: \(run.stderr)")
-    let npy = try TensorFile.read(path: folder.appendingPathComponent("a.npy").path)
+    let npy = try TensorFile.read(contentsOf: folder.appendingPathComponent("a.npy").path)
     #expect(npy.shape == [2, 2, tokens.count, tokens.count])
     let values = try attentionNumbers(answer.body)
     #expect(

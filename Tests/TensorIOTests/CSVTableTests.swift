@@ -57,7 +57,7 @@ import Testing
       let shape = randomShape(rank: trial % 2 + 1, maximum: 17, using: &generator)
       let tensor = randomTensor(shape, using: &generator)
       try TensorFile.write(tensor, to: folder + "/m.csv")
-      let back = try TensorFile.read(path: folder + "/m.csv")
+      let back = try TensorFile.read(contentsOf: folder + "/m.csv")
       // A 1-D tensor is written one value per line, as np.savetxt does, and reads back as a column.
       let expected = tensor.rank == 1 ? tensor.reshaped([tensor.count, 1]) : tensor
       #expect(identical(back, expected, nanPayloads: false), "shape \(shape)")

@@ -92,7 +92,7 @@ import Testing
         randomShape(rank: trial % 4 + 1, maximum: 9, using: &generator), using: &generator)
       try TensorFile.write(tensor, to: folder + "/m.json")
       #expect(
-        identical(try TensorFile.read(path: folder + "/m.json"), tensor, nanPayloads: false),
+        identical(try TensorFile.read(contentsOf: folder + "/m.json"), tensor, nanPayloads: false),
         "shape \(tensor.shape)")
     }
   }
@@ -109,7 +109,7 @@ import Testing
     try TensorFile.write(tensor, to: folder + "/big.json")
     let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/big.json"))
     #expect(bytes.count > 3 << 20)
-    #expect(identical(try TensorFile.read(path: folder + "/big.json"), tensor))
+    #expect(identical(try TensorFile.read(contentsOf: folder + "/big.json"), tensor))
     let parsed = try JSONSerialization.jsonObject(with: bytes) as? [[[Double]]]
     #expect(parsed?.flatMap { $0.flatMap { $0 } }.map { Float($0) } == tensor.scalars)
   }

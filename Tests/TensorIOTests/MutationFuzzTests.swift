@@ -94,7 +94,7 @@ import Testing
         let path = folder + "/" + name
         try Data(mutate(bytes, using: &generator)).write(to: URL(fileURLWithPath: path))
         check(
-          Result { () throws(TensorIOError) -> Tensor in try TensorFile.read(path: path) },
+          Result { () throws(TensorIOError) -> Tensor in try TensorFile.read(contentsOf: path) },
           "\(name) iteration \(iteration)")
       }
     }

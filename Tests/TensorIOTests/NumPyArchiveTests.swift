@@ -8,17 +8,17 @@ import Testing
   // MARK: Archives written by NumPy (Fixtures/make_fixtures.py)
 
   @Test func readsSavez() throws {
-    let arrays = try TensorFile.readArchive(path: fixture("stored.npz"))
+    let arrays = try TensorFile.readArchive(contentsOf: fixture("stored.npz"))
     #expect(arrays.map(\.name) == ["queries", "keys", "mask"])
     #expect(arrays[0].tensor == Tensor(rows: [[0, 1, 2], [3, 4, 5]]))
     #expect(arrays[1].tensor == Tensor([1, -2, 3]))
     #expect(arrays[2].tensor == Tensor(rows: [[1, 0]]))
-    #expect(try TensorFile.read(path: fixture("stored.npz")) == arrays[0].tensor)
-    #expect(try TensorFile.read(path: fixture("stored.npz"), array: "mask") == arrays[2].tensor)
+    #expect(try TensorFile.read(contentsOf: fixture("stored.npz")) == arrays[0].tensor)
+    #expect(try TensorFile.read(contentsOf: fixture("stored.npz"), array: "mask") == arrays[2].tensor)
   }
 
   @Test func readsSavezCompressed() throws {
-    let arrays = try TensorFile.readArchive(path: fixture("compressed.npz"))
+    let arrays = try TensorFile.readArchive(contentsOf: fixture("compressed.npz"))
     #expect(arrays.map(\.name) == ["attention", "zeros"])
     // attention = (arange(400).reshape(20, 20) % 7) / 7 in float32.
     let expected = (0..<400).map { Float($0 % 7) / 7 }
@@ -28,13 +28,13 @@ import Testing
 
   @Test func namesTheMissingArrayAndTheAvailableOnes() {
     #expect(
-      failure { try TensorFile.read(path: fixture("stored.npz"), array: "values") }
+      failure { try TensorFile.read(contentsOf: fixture("stored.npz"), array: "values") }
         == "stored.npz: no array \"values\"; the archive holds \"queries\", \"keys\", \"mask\"")
     #expect(
-      failure { try TensorFile.read(path: fixture("float32_0d.npy"), array: "x") }
+      failure { try TensorFile.read(contentsOf: fixture("float32_0d.npy"), array: "x") }
         == "float32_0d.npy: array \"x\" asked for, but only .npz archives hold named arrays")
     #expect(
-      failure { try TensorFile.readArchive(path: fixture("float32_0d.npy")) }
+      failure { try TensorFile.readArchive(contentsOf: fixture("float32_0d.npy")) }
         == "float32_0d.npy: not a .npz archive; readArchive reads .npz files")
   }
 
@@ -52,7 +52,7 @@ import Testing
       }
       let path = folder + "/a.npz"
       try TensorFile.writeArchive(arrays, to: path)
-      let back = try TensorFile.readArchive(path: path)
+      let back = try TensorFile.readArchive(contentsOf: path)
       #expect(back.map(\.name) == arrays.map(\.name))
       for (read, written) in zip(back, arrays) {
         #expect(identical(read.tensor, written.tensor), "\(written.name) \(written.tensor.shape)")
@@ -60,7 +60,7 @@ import Testing
     }
     let single = randomTensor([3, 7], using: &generator)
     try TensorFile.write(single, to: folder + "/one.npz")
-    let back = try TensorFile.readArchive(path: folder + "/one.npz")
+    let back = try TensorFile.readArchive(contentsOf: folder + "/one.npz")
     #expect(back.count == 1 && back[0].name == "arr_0" && identical(back[0].tensor, single))
   }
 

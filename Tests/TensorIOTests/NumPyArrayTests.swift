@@ -8,20 +8,20 @@ import Testing
   // MARK: Files written by NumPy (Fixtures/make_fixtures.py, NumPy 2.4.6)
 
   @Test func readsFloat64() throws {
-    let tensor = try TensorFile.read(path: fixture("float64_2x3.npy"))
+    let tensor = try TensorFile.read(contentsOf: fixture("float64_2x3.npy"))
     #expect(tensor.shape == [2, 3])
     #expect(tensor.scalars == [1.5, -2.25, 3.0, Float(0.001 as Double), Float(-1e-20 as Double), 65536.125])
   }
 
   @Test func readsIntegersAndBooleans() throws {
-    #expect(try TensorFile.read(path: fixture("int64_4.npy")) == Tensor([-3, 0, 7, 1_099_511_627_776]))
-    #expect(try TensorFile.read(path: fixture("uint8_2x2.npy")) == Tensor(rows: [[0, 1], [128, 255]]))
-    #expect(try TensorFile.read(path: fixture("int8_3.npy")) == Tensor([-128, -1, 127]))
-    #expect(try TensorFile.read(path: fixture("bool_2x3.npy")) == Tensor(rows: [[1, 0, 1], [0, 0, 1]]))
+    #expect(try TensorFile.read(contentsOf: fixture("int64_4.npy")) == Tensor([-3, 0, 7, 1_099_511_627_776]))
+    #expect(try TensorFile.read(contentsOf: fixture("uint8_2x2.npy")) == Tensor(rows: [[0, 1], [128, 255]]))
+    #expect(try TensorFile.read(contentsOf: fixture("int8_3.npy")) == Tensor([-128, -1, 127]))
+    #expect(try TensorFile.read(contentsOf: fixture("bool_2x3.npy")) == Tensor(rows: [[1, 0, 1], [0, 0, 1]]))
   }
 
   @Test func readsFloat16() throws {
-    let tensor = try TensorFile.read(path: fixture("float16_6.npy"))
+    let tensor = try TensorFile.read(contentsOf: fixture("float16_6.npy"))
     #expect(tensor.shape == [6])
     #expect(Array(tensor.scalars[0..<5]) == [1.5, 0x1p-24, 65504, -.infinity, .infinity])
     #expect(tensor.scalars[5].isNaN)
@@ -38,28 +38,28 @@ import Testing
   }
 
   @Test func readsHigherRanksAndZeroD() throws {
-    let cube = try TensorFile.read(path: fixture("float32_2x3x4.npy"))
+    let cube = try TensorFile.read(contentsOf: fixture("float32_2x3x4.npy"))
     #expect(cube == Tensor(shape: [2, 3, 4], scalars: (0..<24).map { Float($0) / 8 }))
-    let fourD = try TensorFile.read(path: fixture("float32_2x1x2x3.npy"))
+    let fourD = try TensorFile.read(contentsOf: fixture("float32_2x1x2x3.npy"))
     #expect(fourD == Tensor(shape: [2, 1, 2, 3], scalars: (0..<12).map { -Float($0) }))
     // A NumPy 0-d array is a tensor of shape [] with one element.
-    #expect(try TensorFile.read(path: fixture("float32_0d.npy")) == Tensor(shape: [], scalars: [2.5]))
+    #expect(try TensorFile.read(contentsOf: fixture("float32_0d.npy")) == Tensor(shape: [], scalars: [2.5]))
   }
 
   @Test func readsFormatVersions2And3() throws {
-    #expect(try TensorFile.read(path: fixture("version2_3.npy")) == Tensor([1, 2, 3]))
-    #expect(try TensorFile.read(path: fixture("version3_3.npy")) == Tensor([4, 5, 6]))
+    #expect(try TensorFile.read(contentsOf: fixture("version2_3.npy")) == Tensor([1, 2, 3]))
+    #expect(try TensorFile.read(contentsOf: fixture("version3_3.npy")) == Tensor([4, 5, 6]))
   }
 
   @Test func rejectsWhatItCannotRepresent() {
     #expect(
-      failure { try TensorFile.read(path: fixture("fortran_2x3.npy")) }
+      failure { try TensorFile.read(contentsOf: fixture("fortran_2x3.npy")) }
         == "fortran_2x3.npy: Fortran-order arrays are not supported; save with np.ascontiguousarray")
     #expect(
-      failure { try TensorFile.read(path: fixture("bigendian_f4.npy")) }
+      failure { try TensorFile.read(contentsOf: fixture("bigendian_f4.npy")) }
         == "bigendian_f4.npy: big-endian dtype '>f4' is not supported; save with arr.astype('<f4')")
     #expect(
-      failure { try TensorFile.read(path: fixture("complex64_2.npy")) }?
+      failure { try TensorFile.read(contentsOf: fixture("complex64_2.npy")) }?
         .hasPrefix("complex64_2.npy: unsupported dtype '<c8' (complex)") == true)
   }
 
@@ -98,7 +98,7 @@ import Testing
         let tensor = randomTensor(randomShape(rank: rank, maximum: 13, using: &generator), using: &generator)
         let path = folder + "/t.npy"
         try TensorFile.write(tensor, to: path)
-        let back = try TensorFile.read(path: path)
+        let back = try TensorFile.read(contentsOf: path)
         #expect(identical(back, tensor), "shape \(tensor.shape)")
       }
     }

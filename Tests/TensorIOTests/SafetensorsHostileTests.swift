@@ -61,7 +61,7 @@ import Testing
     try handle.truncate(atOffset: UInt64(8 + declared + 16))
     try handle.close()
     #expect(
-      failure { try SafetensorsFile(path: path) }
+      failure { try SafetensorsFile(contentsOf: path) }
         == "huge.safetensors: header length \(declared) exceeds the limit of \(SafetensorsHeader.maximumLength) bytes"
     )
   }

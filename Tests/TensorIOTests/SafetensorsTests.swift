@@ -25,7 +25,7 @@ import Testing
     let path = folder + "/model.safetensors"
     try SafetensorsFile.write(tensors: tensors, metadata: metadata, to: path)
     #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
-    let mapped = try SafetensorsFile(path: path)
+    let mapped = try SafetensorsFile(contentsOf: path)
 
     for file in [decoded, mapped] {
       #expect(file.names == tensors.map(\.name))
@@ -174,12 +174,12 @@ import Testing
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     #expect(
-      failure { try SafetensorsFile(path: folder + "/absent.safetensors") }
+      failure { try SafetensorsFile(contentsOf: folder + "/absent.safetensors") }
         == "absent.safetensors: no such file")
-    #expect(failure { try SafetensorsFile(path: folder) }?.hasSuffix(": is a directory, not a file") == true)
+    #expect(failure { try SafetensorsFile(contentsOf: folder) }?.hasSuffix(": is a directory, not a file") == true)
     _ = FileManager.default.createFile(atPath: folder + "/empty.safetensors", contents: Data())
     #expect(
-      failure { try SafetensorsFile(path: folder + "/empty.safetensors") }?
+      failure { try SafetensorsFile(contentsOf: folder + "/empty.safetensors") }?
         .hasPrefix("empty.safetensors: truncated: 0 bytes") == true)
   }
 }

@@ -24,23 +24,23 @@ import Testing
   @Test func missingFilesAndFoldersAreNamed() throws {
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    #expect(failure { try TensorFile.read(path: folder + "/x.npy") } == "x.npy: no such file")
+    #expect(failure { try TensorFile.read(contentsOf: folder + "/x.npy") } == "x.npy: no such file")
     try FileManager.default.createDirectory(atPath: folder + "/d.npy", withIntermediateDirectories: false)
-    #expect(failure { try TensorFile.read(path: folder + "/d.npy") } == "d.npy: is a directory, not a file")
+    #expect(failure { try TensorFile.read(contentsOf: folder + "/d.npy") } == "d.npy: is a directory, not a file")
     #expect(
       failure { try TensorFile.write(Tensor([1]), to: folder + "/d.npy") }
         == "d.npy: is a directory, not a file")
     #expect(
       failure { try TensorFile.write(Tensor([1]), to: folder + "/missing/x.npy") }
         == "x.npy: no such folder \"\(folder)/missing\"")
-    #expect(failure { try TensorFile.read(path: folder + "/x.csv") } == "x.csv: no such file")
+    #expect(failure { try TensorFile.read(contentsOf: folder + "/x.csv") } == "x.csv: no such file")
   }
 
   @Test func fifoIsRejectedWithoutBlocking() throws {
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     guard mkfifo(folder + "/p.npy", 0o600) == 0 else { return }
-    #expect(failure { try TensorFile.read(path: folder + "/p.npy") } == "p.npy: not a regular file")
+    #expect(failure { try TensorFile.read(contentsOf: folder + "/p.npy") } == "p.npy: not a regular file")
   }
 
   @Test func failedWriteLeavesTheOldFileAndNoTemporary() throws {
@@ -62,7 +62,7 @@ import Testing
     let path = folder + "/t.npy"
     try TensorFile.write(Tensor.ones([50, 50]), to: path)
     try TensorFile.write(Tensor.eye(3), to: path)
-    #expect(try TensorFile.read(path: path) == Tensor.eye(3))
+    #expect(try TensorFile.read(contentsOf: path) == Tensor.eye(3))
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["t.npy"])
     #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == 128 + 36)
   }

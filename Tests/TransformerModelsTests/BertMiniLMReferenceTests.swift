@@ -16,7 +16,7 @@ let miniLMAvailable = ["config.json", "model.safetensors"].allSatisfy {
 
 /// Loaded once for every test that needs it.
 let miniLM: Result<BertModel, BertModelError> = Result { () throws(BertModelError) in
-  try BertModel.load(folder: miniLMFolder)
+  try BertModel(contentsOf: miniLMFolder)
 }
 
 /// What transformers computed for one input (see scripts/reference/bert_fixtures.py).

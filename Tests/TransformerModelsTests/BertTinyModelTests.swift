@@ -39,7 +39,7 @@ import TransformerModels
     let model = TinyBert(seed: 0xBE27_0000 + UInt64(length))
     let folder = try model.writeFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let bert = try BertModel.load(folder: folder)
+    let bert = try BertModel(contentsOf: folder)
     #expect(
       bert.config
         == BertConfig(
@@ -66,7 +66,7 @@ import TransformerModels
       let folder = try model.writeFolder(prefix: prefix, oldLayerNormNames: oldNames, extra: extra)
       defer { try? FileManager.default.removeItem(atPath: folder) }
       compare(
-        try BertModel.load(folder: folder).forward(ids: ids, typeIds: typeIds), with: model, ids: ids,
+        try BertModel(contentsOf: folder).forward(ids: ids, typeIds: typeIds), with: model, ids: ids,
         typeIds: typeIds)
     }
   }
@@ -75,7 +75,7 @@ import TransformerModels
     let model = TinyBert(seed: 0xBE27_2000)
     let folder = try model.writeFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let bert = try BertModel.load(folder: folder)
+    let bert = try BertModel(contentsOf: folder)
     var random = BertTestRandom(seed: 0xBA7C)
     let batch: [(ids: [Int], typeIds: [Int])] = [5, 11, 1, 11, 8].map { length in
       (
@@ -97,7 +97,7 @@ import TransformerModels
     let model = TinyBert(seed: 0xBE27_3000)
     let folder = try model.writeFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let bert = try BertModel.load(folder: folder)
+    let bert = try BertModel(contentsOf: folder)
     #expect(
       bertFailure { try bert.forward(ids: [1, 20, 3]) }
         == "the sequence: id 20 at token 1 is outside the vocabulary 0..<20")
@@ -131,7 +131,7 @@ import TransformerModels
   {
     let folder = try model.writeFolder(config: config, edit: edit)
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    return bertFailure { try BertModel.load(folder: folder) }
+    return bertFailure { try BertModel(contentsOf: folder) }
   }
 
   @Test func otherModelTypesListWhatWeRun() throws {
@@ -170,41 +170,41 @@ import TransformerModels
     var fields = model.configJSON
     fields["vocab_size"] = nil
     try JSONSerialization.data(withJSONObject: fields).write(to: URL(fileURLWithPath: configPath))
-    #expect(bertFailure { try BertModel.load(folder: folder) } == #"config.json: no "vocab_size""#)
+    #expect(bertFailure { try BertModel(contentsOf: folder) } == #"config.json: no "vocab_size""#)
     fields = model.configJSON
     fields["model_type"] = nil
     try JSONSerialization.data(withJSONObject: fields).write(to: URL(fileURLWithPath: configPath))
     #expect(
-      bertFailure { try BertModel.load(folder: folder) } == #"config.json: no "model_type"; we run: bert"#)
+      bertFailure { try BertModel(contentsOf: folder) } == #"config.json: no "model_type"; we run: bert"#)
     try Data("{\"model_type\": \"bert\",".utf8).write(to: URL(fileURLWithPath: configPath))
-    #expect(bertFailure { try BertModel.load(folder: folder) } == "config.json: not valid JSON")
+    #expect(bertFailure { try BertModel(contentsOf: folder) } == "config.json: not valid JSON")
     try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: configPath))
-    #expect(bertFailure { try BertModel.load(folder: folder) } == "config.json: not a JSON object")
+    #expect(bertFailure { try BertModel(contentsOf: folder) } == "config.json: not a JSON object")
     // Deep nesting must be refused by the parser, not overflow the stack.
     try Data((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8).write(
       to: URL(fileURLWithPath: configPath))
-    #expect(bertFailure { try BertModel.load(folder: folder) } == "config.json: not valid JSON")
+    #expect(bertFailure { try BertModel(contentsOf: folder) } == "config.json: not valid JSON")
   }
 
   @Test func missingFilesAreNamed() throws {
     let folder = try model.writeFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let name = (folder as NSString).lastPathComponent
-    #expect(bertFailure { try BertModel.load(folder: folder + "/absent") } == "absent: no such folder")
+    #expect(bertFailure { try BertModel(contentsOf: folder + "/absent") } == "absent: no such folder")
     #expect(
-      bertFailure { try BertModel.load(folder: folder + "/config.json") } == "config.json: not a folder")
+      bertFailure { try BertModel(contentsOf: folder + "/config.json") } == "config.json: not a folder")
     try FileManager.default.removeItem(atPath: folder + "/model.safetensors")
     #expect(
-      bertFailure { try BertModel.load(folder: folder) }
+      bertFailure { try BertModel(contentsOf: folder) }
         == "\(name): no model.safetensors in the model folder")
     _ = FileManager.default.createFile(atPath: folder + "/pytorch_model.bin", contents: Data([0]))
     #expect(
-      bertFailure { try BertModel.load(folder: folder) }
+      bertFailure { try BertModel(contentsOf: folder) }
         == "\(name): no model.safetensors in the model folder (pytorch_model.bin is not read; save the model with safetensors)"
     )
     try FileManager.default.removeItem(atPath: folder + "/config.json")
     #expect(
-      bertFailure { try BertModel.load(folder: folder) } == "\(name): no config.json in the model folder")
+      bertFailure { try BertModel(contentsOf: folder) } == "\(name): no config.json in the model folder")
   }
 
   @Test func wrongShapesNameTheTensorAndBothShapes() throws {
@@ -244,7 +244,7 @@ import TransformerModels
     let path = folder + "/model.safetensors"
     let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
     try bytes.prefix(bytes.count - 1).write(to: URL(fileURLWithPath: path))
-    let message = bertFailure { try BertModel.load(folder: folder) }
+    let message = bertFailure { try BertModel(contentsOf: folder) }
     let dataSize = bytes.count - 1 - 8 - headerLength(bytes)
     // The last tensor written is the last layer's output LayerNorm bias.
     #expect(

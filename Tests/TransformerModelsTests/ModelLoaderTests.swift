@@ -23,7 +23,7 @@ import Testing
   @Test func aBertFolderLoadsThroughTheSeam() throws {
     let folder = try model.writeFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let loaded = try ModelLoader.load(at: folder)
+    let loaded = try ModelLoader.load(contentsOf: folder)
     #expect(
       loaded.summary
         == ModelSummary(
@@ -32,12 +32,12 @@ import Testing
     #expect(attention.tokens == ["[CLS]", "the", "cat", "[SEP]", "sat", "[SEP]"])
     #expect(attention.kind == .bidirectional)
     // The seam runs what the encoder runs, with the tokenizer's segments.
-    let bert = try BertModel.load(folder: folder)
+    let bert = try BertModel(contentsOf: folder)
     let encoding = try bert.tokenizer.encode("the cat", pair: "sat")
     #expect(encoding.typeIds == [0, 0, 0, 0, 1, 1])
     #expect(
       attention.attentions == (try bert.forward(ids: encoding.ids, typeIds: encoding.typeIds).attentions))
-    let tokenizer = try ModelLoader.loadTokenizer(at: folder)
+    let tokenizer = try ModelLoader.loadTokenizer(contentsOf: folder)
     #expect(try tokenizer.encode("the cat", pair: "sat") == encoding)
     #expect(tokenizer.maxLength == 16)  // config.json's max_position_embeddings
   }
@@ -46,35 +46,35 @@ import Testing
     let folder = try model.writeFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     #expect(
-      failure { try ModelLoader.load(at: folder + "/absent") } == "\(folder)/absent: no such file or folder")
+      failure { try ModelLoader.load(contentsOf: folder + "/absent") } == "\(folder)/absent: no such file or folder")
     let gguf = folder + "/model.gguf"
     try Data("GGUF".utf8 + [3, 0, 0, 0]).write(to: URL(fileURLWithPath: gguf))
     #expect(
-      failure { try ModelLoader.load(at: gguf) }?.hasPrefix(
+      failure { try ModelLoader.load(contentsOf: gguf) }?.hasPrefix(
         "\(gguf): a GGUF file; GGUF models are not read yet") == true)
     #expect(
-      failure { try ModelLoader.load(at: folder + "/vocab.txt") }
+      failure { try ModelLoader.load(contentsOf: folder + "/vocab.txt") }
         == "\(folder)/vocab.txt: not a model folder (a Hugging Face folder with config.json)")
     var fields = model.configJSON
     fields["model_type"] = "gpt2"
     try JSONSerialization.data(withJSONObject: fields).write(
       to: URL(fileURLWithPath: folder + "/config.json"))
     let gpt2 = #"\#(folder)/config.json: model_type "gpt2" is not run here; we run: bert"#
-    #expect(failure { try ModelLoader.load(at: folder) } == gpt2)
-    #expect(failure { try ModelLoader.loadTokenizer(at: folder) } == gpt2)
+    #expect(failure { try ModelLoader.load(contentsOf: folder) } == gpt2)
+    #expect(failure { try ModelLoader.loadTokenizer(contentsOf: folder) } == gpt2)
     try Data("{".utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
-    #expect(failure { try ModelLoader.load(at: folder) } == "\(folder)/config.json: not valid JSON")
+    #expect(failure { try ModelLoader.load(contentsOf: folder) } == "\(folder)/config.json: not valid JSON")
     fields["model_type"] = nil
     try JSONSerialization.data(withJSONObject: fields).write(
       to: URL(fileURLWithPath: folder + "/config.json"))
     #expect(
-      failure { try ModelLoader.load(at: folder) }
+      failure { try ModelLoader.load(contentsOf: folder) }
         == #"\#(folder)/config.json: no "model_type"; we run: bert"#)
     // Without config.json, a vocabulary alone is a tokenizer but not a model.
     try FileManager.default.removeItem(atPath: folder + "/config.json")
-    #expect(failure { try ModelLoader.load(at: folder) } == "\(folder): no config.json in the model folder")
+    #expect(failure { try ModelLoader.load(contentsOf: folder) } == "\(folder): no config.json in the model folder")
     #expect(
-      try ModelLoader.loadTokenizer(at: folder).encode("cat", pair: nil).tokens == ["[CLS]", "cat", "[SEP]"])
+      try ModelLoader.loadTokenizer(contentsOf: folder).encode("cat", pair: nil).tokens == ["[CLS]", "cat", "[SEP]"])
   }
 
   @Test func aVocabularyLargerThanTheEmbeddingsIsRefused() throws {
@@ -83,9 +83,9 @@ import Testing
     try (model.vocabulary + ["extra"]).joined(separator: "\n").write(
       toFile: folder + "/vocab.txt", atomically: true, encoding: .utf8)
     #expect(
-      failure { try ModelLoader.load(at: folder) }
+      failure { try ModelLoader.load(contentsOf: folder) }
         == "vocab.txt: 21 tokens, more than the 20 of config.json's vocab_size")
     try FileManager.default.removeItem(atPath: folder + "/vocab.txt")
-    #expect(failure { try ModelLoader.load(at: folder) } == "\(folder): no vocab.txt")
+    #expect(failure { try ModelLoader.load(contentsOf: folder) } == "\(folder): no vocab.txt")
   }
 }

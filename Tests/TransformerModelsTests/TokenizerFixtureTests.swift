@@ -35,7 +35,7 @@ func referenceEncodings() throws -> [ReferenceEncoding] {
 
 /// The tokenizer of the fixture folder, loaded once.
 let miniLMTokenizer: Result<WordPieceTokenizer, any Error> = Result {
-  try WordPieceTokenizer(folder: tokenizerFixtures.path)
+  try WordPieceTokenizer(contentsOf: tokenizerFixtures.path)
 }
 
 @Suite struct TokenizerFixtureTests {

@@ -21,7 +21,7 @@ import Testing
 
   private func loadingError() -> TokenizerError? {
     do {
-      _ = try WordPieceTokenizer(folder: folder.path)
+      _ = try WordPieceTokenizer(contentsOf: folder.path)
       return nil
     } catch {
       return error as? TokenizerError
@@ -40,7 +40,7 @@ import Testing
   @Test func missingFolder() {
     let missing = folder.appendingPathComponent("nowhere").path
     #expect(throws: TokenizerError(path: missing, reason: "no such folder")) {
-      try WordPieceTokenizer(folder: missing)
+      try WordPieceTokenizer(contentsOf: missing)
     }
   }
 
@@ -48,7 +48,7 @@ import Testing
     try write("x", to: "file")
     let path = folder.appendingPathComponent("file").path
     #expect(throws: TokenizerError(path: path, reason: "not a folder")) {
-      try WordPieceTokenizer(folder: path)
+      try WordPieceTokenizer(contentsOf: path)
     }
   }
 
@@ -86,7 +86,7 @@ import Testing
     for separator in ["\n", "\r\n", "\r"] {
       for trailing in ["", separator] {
         try write(tokens.joined(separator: separator) + trailing, to: "vocab.txt")
-        let tokenizer = try WordPieceTokenizer(folder: folder.path)
+        let tokenizer = try WordPieceTokenizer(contentsOf: folder.path)
         #expect(tokenizer.vocabularySize == 7, "separator \(Array(separator.unicodeScalars))")
         encodings.append(try tokenizer.encode("hello world").ids)
       }
@@ -96,7 +96,7 @@ import Testing
 
   @Test func repeatedTokenTakesItsLastLine() throws {
     try writeVocabulary(["hello", "world", "hello"])
-    let tokenizer = try WordPieceTokenizer(folder: folder.path)
+    let tokenizer = try WordPieceTokenizer(contentsOf: folder.path)
     #expect(tokenizer.id(forToken: "hello") == 7)
     #expect(try tokenizer.encode("hello").ids == [2, 7, 3])
   }
@@ -105,7 +105,7 @@ import Testing
     try writeVocabulary(["Hello", "hello", "Café"])
     try write(
       #"{"do_lower_case": false, "strip_accents": null, "model_max_length": 8}"#, to: "tokenizer_config.json")
-    let tokenizer = try WordPieceTokenizer(folder: folder.path)
+    let tokenizer = try WordPieceTokenizer(contentsOf: folder.path)
     #expect(!tokenizer.options.lowercases)
     #expect(try tokenizer.encode("Hello hello Café").ids == [2, 5, 6, 7, 3])
   }
@@ -113,7 +113,7 @@ import Testing
   @Test func cjkSpacingAndAccentsFromTokenizerConfig() throws {
     try writeVocabulary(["中", "文", "中文", "café", "cafe"])
     try write(#"{"tokenize_chinese_chars": false, "strip_accents": false}"#, to: "tokenizer_config.json")
-    let tokenizer = try WordPieceTokenizer(folder: folder.path)
+    let tokenizer = try WordPieceTokenizer(contentsOf: folder.path)
     #expect(try tokenizer.encode("中文 CAFÉ").tokens == ["[CLS]", "中文", "café", "[SEP]"])
   }
 
@@ -124,7 +124,7 @@ import Testing
       #"{"unk_token": {"content": "<unk>", "special": true}, "cls_token": "[CLS]", "sep_token": "</s>", "pad_token": "<pad>", "mask_token": "<mask>"}"#,
       to: "tokenizer_config.json")
     try write(#"{"cls_token": "<s>"}"#, to: "special_tokens_map.json")
-    let tokenizer = try WordPieceTokenizer(folder: folder.path)
+    let tokenizer = try WordPieceTokenizer(contentsOf: folder.path)
     let encoding = try tokenizer.encode("word zzz <mask>")
     #expect(encoding.tokens == ["<s>", "word", "<unk>", "<mask>", "</s>"])
   }
@@ -132,7 +132,7 @@ import Testing
   @Test func maximumLengthFromModelConfig() throws {
     try writeVocabulary(["a"])
     try write(#"{"max_position_embeddings": 6, "hidden_size": 384}"#, to: "config.json")
-    let tokenizer = try WordPieceTokenizer(folder: folder.path)
+    let tokenizer = try WordPieceTokenizer(contentsOf: folder.path)
     #expect(tokenizer.options.maxLength == 6)
     let encoding = try tokenizer.encode("a a a a a a a")
     #expect(encoding.ids.count == 6 && encoding.truncated && encoding.untruncatedLength == 9)

@@ -11,7 +11,7 @@ import Tensors
 /// mapping lasts as long as the `SafetensorsFile`.
 ///
 /// ```swift
-/// let file = try SafetensorsFile(path: "model.safetensors")
+/// let file = try SafetensorsFile(contentsOf: "model.safetensors")
 /// let weight = try file.tensor(named: "embeddings.word_embeddings.weight")  // [30522, 384]
 /// ```
 public final class SafetensorsFile: Sendable {
@@ -29,7 +29,7 @@ public final class SafetensorsFile: Sendable {
   /// Maps and validates the safetensors file at `path`.
   ///
   /// - Throws: `TensorIOError` if the file cannot be opened or its header is invalid.
-  public convenience init(path: String) throws(TensorIOError) {
+  public convenience init(contentsOf path: String) throws(TensorIOError) {
     let storage: MappedBytes
     do throws(Problem) {
       storage = try MappedBytes(path: path)

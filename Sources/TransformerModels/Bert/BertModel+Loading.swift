@@ -12,7 +12,7 @@ extension BertModel {
   /// - Parameter folder: e.g. the folder `scripts/fetch-model` prints.
   /// - Throws: `BertModelError` naming the missing file, the config field,
   ///   the tensor or the tokenizer file at fault.
-  public static func load(folder: String) throws(BertModelError) -> BertModel {
+  public init(contentsOf folder: String) throws(BertModelError) {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
       throw BertModelError(path: folder, reason: "no such folder")
@@ -34,19 +34,17 @@ extension BertModel {
     }
     let weights: SafetensorsFile
     do {
-      weights = try SafetensorsFile(path: weightsPath)
+      weights = try SafetensorsFile(contentsOf: weightsPath)
     } catch {
       throw BertModelError(path: error.path, reason: error.reason)
     }
     let tokenizer: WordPieceTokenizer
     do {
-      tokenizer = try WordPieceTokenizer(folder: folder)
-    } catch let error as TokenizerError {
-      throw BertModelError(path: error.path ?? folder, reason: error.reason)
+      tokenizer = try WordPieceTokenizer(contentsOf: folder)
     } catch {
-      throw BertModelError(path: folder, reason: "\(error)")
+      throw BertModelError(path: error.path ?? folder, reason: error.reason)
     }
-    return try BertModel(config: config, weights: weights, tokenizer: tokenizer)
+    try self.init(config: config, weights: weights, tokenizer: tokenizer)
   }
 
   /// Takes the encoder's weights from a safetensors file, checking every shape against `config`.

@@ -8,7 +8,7 @@ import AttentionCore
 /// vocabulary, `P` positions, `T` token types.
 ///
 /// ```swift
-/// let model = try BertModel.load(folder: modelFolder)
+/// let model = try BertModel(contentsOf: modelFolder)
 /// let encoding = try model.tokenizer.encode("hello world")
 /// let output = try model.forward(ids: encoding.ids)  // [101, 7592, 2088, 102]
 /// output.attentions       // [6, 12, 4, 4] for all-MiniLM-L6-v2

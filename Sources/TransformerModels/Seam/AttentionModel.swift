@@ -8,7 +8,7 @@
 /// Legend: `N` layers, `H` heads, `L` tokens.
 ///
 /// ```swift
-/// let model = try ModelLoader.load(at: folder)
+/// let model = try ModelLoader.load(contentsOf: folder)
 /// let attention = try model.attention(text: "The cat sat.", pair: nil)
 /// attention.tokens      // ["[CLS]", "the", "cat", "sat", ".", "[SEP]"]
 /// attention.attentions  // [N, H, L, L]

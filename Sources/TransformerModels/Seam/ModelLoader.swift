@@ -16,11 +16,11 @@ public enum ModelLoader {
   /// - Parameter path: a Hugging Face model folder.
   /// - Throws: `ModelLoadError` for a path that does not exist, a file or
   ///   folder of a kind no family reads, or files a family refuses.
-  public static func load(at path: String) throws(ModelLoadError) -> any AttentionModel {
+  public static func load(contentsOf path: String) throws(ModelLoadError) -> any AttentionModel {
     switch try recognize(path) {
     case .huggingFace(modelType: "bert"), .wordPieceVocabulary:
       do {
-        return try BertModel.load(folder: path)
+        return try BertModel(contentsOf: path)
       } catch {
         throw ModelLoadError(path: error.path ?? path, reason: error.reason)
       }
@@ -33,15 +33,13 @@ public enum ModelLoader {
   /// family that loads, or a BERT folder with just `vocab.txt`.
   ///
   /// - Throws: `ModelLoadError` naming the file at fault.
-  public static func loadTokenizer(at path: String) throws(ModelLoadError) -> any TextTokenizer {
+  public static func loadTokenizer(contentsOf path: String) throws(ModelLoadError) -> any TextTokenizer {
     switch try recognize(path) {
     case .huggingFace(modelType: "bert"), .wordPieceVocabulary:
       do {
-        return try WordPieceTokenizer(folder: path)
-      } catch let error as TokenizerError {
-        throw ModelLoadError(path: error.path ?? path, reason: error.reason)
+        return try WordPieceTokenizer(contentsOf: path)
       } catch {
-        throw ModelLoadError(path: path, reason: "\(error)")
+        throw ModelLoadError(path: error.path ?? path, reason: error.reason)
       }
     case .huggingFace(let modelType):
       throw unsupported(modelType, path: path)

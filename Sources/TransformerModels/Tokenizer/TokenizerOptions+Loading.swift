@@ -12,7 +12,7 @@ extension TokenizerOptions {
   /// - `config.json`: `max_position_embeddings`, the maximum length.
   ///
   /// - Parameter folder: the model folder; errors name the file.
-  public init(folder: String) throws {
+  public init(contentsOf folder: String) throws(TokenizerError) {
     self.init()
     if let config = try decodeJSON(TokenizerConfigFile.self, folder: folder, file: "tokenizer_config.json") {
       if let value = config.lowercases { lowercases = value }
@@ -120,7 +120,9 @@ private struct ModelConfigFile: Decodable {
 }
 
 /// `folder/file` decoded as `T`, or `nil` if there is no such file.
-private func decodeJSON<T: Decodable>(_ type: T.Type, folder: String, file: String) throws -> T? {
+private func decodeJSON<T: Decodable>(_ type: T.Type, folder: String, file: String) throws(TokenizerError)
+  -> T?
+{
   let path = (folder as NSString).appendingPathComponent(file)
   guard FileManager.default.fileExists(atPath: path) else { return nil }
   let data: Data

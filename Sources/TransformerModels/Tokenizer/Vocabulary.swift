@@ -41,7 +41,7 @@ struct Vocabulary: Sendable {
   /// reads them.
   ///
   /// - Parameter path: the file; errors name it as given.
-  init(contentsOfFile path: String) throws {
+  init(contentsOf path: String) throws(TokenizerError) {
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))

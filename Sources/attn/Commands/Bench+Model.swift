@@ -25,7 +25,7 @@ struct ModelBench: ParsableCommand {
 
   func run() throws {
     let folder = model ?? defaultModelFolder()
-    let loaded = try ModelLoader.load(at: folder)
+    let loaded = try ModelLoader.load(contentsOf: folder)
     let summary = loaded.summary
     guard tokens >= 3, tokens <= summary.maxTokens else {
       throw ValidationError("--tokens \(tokens): must be 3...\(summary.maxTokens)")

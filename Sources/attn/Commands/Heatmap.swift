@@ -30,7 +30,7 @@ struct Heatmap: ParsableCommand {
   @OptionGroup var figureOptions: FigureOptions
 
   func run() throws {
-    let matrices = try TensorFile.read(path: input, array: array)
+    let matrices = try TensorFile.read(contentsOf: input, array: array)
     let figure = try naming(input) { try figureOptions.figure(for: matrices) }
     if let out {
       let format = try naming(out) { try OutputFormat(path: out) }

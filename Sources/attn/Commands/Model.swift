@@ -79,7 +79,7 @@ struct Model: ParsableCommand {
 
   func run() throws {
     let (folder, text) = modelAndText
-    let model = try ModelLoader.load(at: folder)
+    let model = try ModelLoader.load(contentsOf: folder)
     let selection = try attentionSelection(
       layers: layers, heads: heads, aggregate: aggregate, layerCount: model.summary.layerCount,
       headCount: model.summary.headCount)

@@ -41,7 +41,7 @@ struct Serve: ParsableCommand {
   }
 
   func run() throws {
-    let loaded = try ModelLoader.load(at: model ?? defaultModelFolder())
+    let loaded = try ModelLoader.load(contentsOf: model ?? defaultModelFolder())
     let server = AttentionServer(
       model: loaded, configuration: .init(host: host, port: port, logsRequests: log))
     let host = self.host

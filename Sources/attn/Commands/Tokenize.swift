@@ -39,7 +39,7 @@ struct Tokenize: ParsableCommand {
   func run() throws {
     let (folder, text) =
       arguments.count == 2 ? (arguments[0], arguments[1]) : (defaultModelFolder(), arguments[0])
-    let tokenizer = try ModelLoader.loadTokenizer(at: folder)
+    let tokenizer = try ModelLoader.loadTokenizer(contentsOf: folder)
     let encoding = try tokenizer.encode(text, pair: pair)
     if encoding.truncated {
       let subject = pair == nil ? "text has" : "text and pair have"

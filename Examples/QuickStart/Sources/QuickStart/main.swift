@@ -19,7 +19,7 @@ try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDi
 // 1. Queries, keys and values in a .npy file, as NumPy would write them.
 let queriesPath = outputFolder + "/queries.npy"
 try TensorFile.write(Tensor.randn([1, 2, 6, 8], seed: 7), to: queriesPath)
-let queries = try TensorFile.read(path: queriesPath)  // [B, H, Lq, D]
+let queries = try TensorFile.read(contentsOf: queriesPath)  // [B, H, Lq, D]
 let keys = Tensor.randn([1, 2, 9, 8], seed: 8)  // [B, H, Lk, D]
 let values = Tensor.randn([1, 2, 9, 4], seed: 9)  // [B, H, Lk, Dv]
 
@@ -42,7 +42,7 @@ guard let modelFolder = arguments.dropFirst().first else {
   print("no model folder given; the model step is left out")
   exit(0)
 }
-let model = try ModelLoader.load(at: modelFolder)
+let model = try ModelLoader.load(contentsOf: modelFolder)
 let attention = try model.attention(text: "The cat sat on the mat.")
 print(
   "\(model.summary.architecture): \(attention.tokens.joined(separator: " ")) \(attention.attentions.shape)")
