@@ -83,7 +83,7 @@ enum DecimalNumber {
   }
 
   /// A cell or token cut to a readable length for an error message.
-  static func shown(_ bytes: ArraySlice<UInt8>) -> String {
+  static func shown(_ bytes: some Collection<UInt8>) -> String {
     let text = String(decoding: bytes.prefix(40), as: UTF8.self)
     return bytes.count > 40 ? text + "…" : text
   }
