@@ -11,20 +11,24 @@ struct HeaderDictionaryParser {
     var shape: [Int]
   }
 
-  let bytes: [UInt8]
-  var position: Int
+  private var scanner: ByteScanner
 
-  mutating func parseDictionary() throws(Problem) -> Fields {
+  /// Parses the dictionary that starts at `position` in `bytes` and runs, with its padding, to the end.
+  static func parse(_ bytes: [UInt8], from position: Int) throws(Problem) -> Fields {
+    try ByteScanner.scanning(bytes, from: position) { scanner throws(Problem) in
+      var parser = HeaderDictionaryParser(scanner: scanner)
+      return try parser.parseDictionary()
+    }
+  }
+
+  private mutating func parseDictionary() throws(Problem) -> Fields {
     var descr: String?
     var fortranOrder: Bool?
     var shape: [Int]?
     try expect("{")
     while true {
       skipSpaces()
-      if peek() == UInt8(ascii: "}") {
-        position += 1
-        break
-      }
+      if scanner.consume(UInt8(ascii: "}")) { break }
       let key = try parseString(what: "a key")
       skipSpaces()
       try expect(":")
@@ -32,7 +36,7 @@ struct HeaderDictionaryParser {
       switch key {
       case "descr":
         guard descr == nil else { throw duplicate(key) }
-        if peek() == UInt8(ascii: "[") {
+        if scanner.peek() == UInt8(ascii: "[") {
           throw Problem("structured dtypes are not supported (header descr is a list)")
         }
         descr = try parseString(what: "the dtype string")
@@ -46,16 +50,16 @@ struct HeaderDictionaryParser {
         throw Problem("malformed header: unexpected key '\(key)'")
       }
       skipSpaces()
-      if peek() == UInt8(ascii: ",") {
-        position += 1
-      } else if peek() != UInt8(ascii: "}") {
+      if !scanner.consume(UInt8(ascii: ",")) && scanner.peek() != UInt8(ascii: "}") {
         throw unexpected("',' or '}'")
       }
     }
-    while peek() == UInt8(ascii: " ") || peek() == UInt8(ascii: "\n") { position += 1 }
-    guard position == bytes.count else {
+    // NumPy pads the header with spaces and ends it with a newline.
+    scanner.scan(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") })
+    guard scanner.isAtEnd else {
       throw Problem(
-        "malformed header: \(bytes.count - position) bytes after the padding (the header length is wrong)")
+        "malformed header: \(scanner.bytes.count - scanner.position) bytes after the padding "
+          + "(the header length is wrong)")
     }
     guard let descr else { throw Problem("malformed header: no 'descr'") }
     guard let fortranOrder else { throw Problem("malformed header: no 'fortran_order'") }
@@ -63,43 +67,30 @@ struct HeaderDictionaryParser {
     return Fields(descr: descr, fortranOrder: fortranOrder, shape: shape)
   }
 
-  private func peek() -> UInt8? {
-    position < bytes.count ? bytes[position] : nil
-  }
-
+  /// Skips spaces only: NumPy writes no tabs or newlines inside the dictionary.
   private mutating func skipSpaces() {
-    while peek() == UInt8(ascii: " ") { position += 1 }
+    scanner.scan(while: { $0 == UInt8(ascii: " ") })
   }
 
   private mutating func expect(_ character: Unicode.Scalar) throws(Problem) {
-    guard peek() == UInt8(ascii: character) else { throw unexpected("'\(character)'") }
-    position += 1
+    guard scanner.consume(UInt8(ascii: character)) else { throw unexpected("'\(character)'") }
   }
 
   /// A quoted string of printable ASCII without escapes, which is all NumPy ever writes here.
   private mutating func parseString(what: String) throws(Problem) -> String {
-    guard let quote = peek(), quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") else {
+    guard let quote = scanner.peek(), quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") else {
       throw unexpected(what)
     }
-    position += 1
-    let start = position
-    while let byte = peek(), byte != quote {
-      guard byte >= 0x20, byte < 0x7F, byte != UInt8(ascii: "\\") else { throw unexpected("a plain string") }
-      position += 1
-    }
-    guard peek() == quote else { throw Problem("malformed header: unterminated string") }
-    position += 1
-    return String(decoding: bytes[start..<position - 1], as: UTF8.self)
+    scanner.advance()
+    let contents = scanner.scan(while: { $0 != quote && $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") })
+    guard !scanner.isAtEnd else { throw Problem("malformed header: unterminated string") }
+    guard scanner.consume(quote) else { throw unexpected("a plain string") }
+    return scanner.text(contents)
   }
 
   private mutating func parseBool() throws(Problem) -> Bool {
-    for (word, value) in [("True", true), ("False", false)] {
-      let utf8 = Array(word.utf8)
-      if position + utf8.count <= bytes.count && Array(bytes[position..<position + utf8.count]) == utf8 {
-        position += utf8.count
-        return value
-      }
-    }
+    if scanner.consume("True".utf8) { return true }
+    if scanner.consume("False".utf8) { return false }
     throw unexpected("True or False")
   }
 
@@ -110,19 +101,13 @@ struct HeaderDictionaryParser {
     var sawTrailingComma = false
     while true {
       skipSpaces()
-      if peek() == UInt8(ascii: ")") {
-        position += 1
-        break
-      }
+      if scanner.consume(UInt8(ascii: ")")) { break }
       // NumPy itself allows at most 64 axes; the rank limit is reported once the shape is known.
       guard shape.count < 64 else { throw Problem("malformed header: more than 64 axes in the shape") }
       shape.append(try parseInteger())
       skipSpaces()
-      sawTrailingComma = false
-      if peek() == UInt8(ascii: ",") {
-        position += 1
-        sawTrailingComma = true
-      } else if peek() != UInt8(ascii: ")") {
+      sawTrailingComma = scanner.consume(UInt8(ascii: ","))
+      if !sawTrailingComma && scanner.peek() != UInt8(ascii: ")") {
         throw unexpected("',' or ')' in the shape")
       }
     }
@@ -133,18 +118,16 @@ struct HeaderDictionaryParser {
   }
 
   private mutating func parseInteger() throws(Problem) -> Int {
-    let start = position
-    while let byte = peek(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { position += 1 }
-    let digits = bytes[start..<position]
+    let digits = scanner.scanDigits()
     guard !digits.isEmpty else { throw unexpected("a non-negative integer in the shape") }
-    guard digits.count == 1 || digits.first != UInt8(ascii: "0") else {
+    guard digits.count == 1 || scanner.bytes[digits.lowerBound] != UInt8(ascii: "0") else {
       throw Problem("malformed header: integer with a leading zero in the shape")
     }
     // 18 digits always fit in Int64; longer lengths are absurd for any array anyway.
     guard digits.count <= 18 else {
-      throw Problem("axis length \(String(decoding: digits, as: UTF8.self)) is too large")
+      throw Problem("axis length \(scanner.text(digits)) is too large")
     }
-    return digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+    return scanner.bytes[digits].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
   }
 
   private func duplicate(_ key: String) -> Problem {
@@ -152,12 +135,9 @@ struct HeaderDictionaryParser {
   }
 
   private func unexpected(_ expected: String) -> Problem {
-    guard let byte = peek() else {
+    guard let shown = scanner.shownToken() else {
       return Problem("malformed header: ends where \(expected) was expected")
     }
-    let shown =
-      byte >= 0x20 && byte < 0x7F
-      ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
-    return Problem("malformed header: \(shown) at offset \(position) where \(expected) was expected")
+    return Problem("malformed header: \(shown) at offset \(scanner.position) where \(expected) was expected")
   }
 }

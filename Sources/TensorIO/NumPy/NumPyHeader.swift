@@ -65,8 +65,7 @@ struct NumPyHeader: Equatable, Sendable {
   ///   - totalSize: the size of the whole `.npy` input, header included.
   static func parse(_ bytes: [UInt8], totalSize: Int) throws(Problem) -> NumPyHeader {
     let dictionaryStart = bytes[6] == 1 ? 10 : 12
-    var parser = HeaderDictionaryParser(bytes: bytes, position: dictionaryStart)
-    let fields = try parser.parseDictionary()
+    let fields = try HeaderDictionaryParser.parse(bytes, from: dictionaryStart)
 
     let dtype = try NumPyDType(descr: fields.descr)
     let shapeText =

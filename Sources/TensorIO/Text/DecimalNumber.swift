@@ -37,27 +37,6 @@ enum DecimalNumber {
     return Float(String(decoding: text, as: UTF8.self))
   }
 
-  /// A JSON number (RFC 8259: no leading `+`, no leading zeros, digits on both sides of a point),
-  /// starting at `start`. Returns the value and the index just past it, or nil.
-  static func parseJSON(_ bytes: [UInt8], from start: Int) -> (value: Float, end: Int)? {
-    var index = start
-    if index < bytes.count && bytes[index] == UInt8(ascii: "-") { index += 1 }
-    guard index < bytes.count, isDigit(bytes[index]) else { return nil }
-    if bytes[index] == UInt8(ascii: "0") {
-      index += 1
-    } else {
-      while index < bytes.count && isDigit(bytes[index]) { index += 1 }
-    }
-    if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
-      index += 1
-      guard index < bytes.count, isDigit(bytes[index]) else { return nil }
-      while index < bytes.count && isDigit(bytes[index]) { index += 1 }
-    }
-    guard let end = exponentEnd(bytes[...], from: index) else { return nil }
-    guard let value = Float(String(decoding: bytes[start..<end], as: UTF8.self)) else { return nil }
-    return (value, end)
-  }
-
   /// The index past an optional exponent `e[+-]digits` at `index`, or nil if it is malformed.
   private static func exponentEnd(_ text: ArraySlice<UInt8>, from start: Int) -> Int? {
     var index = start
@@ -83,7 +62,7 @@ enum DecimalNumber {
   }
 
   /// A cell or token cut to a readable length for an error message.
-  static func shown(_ bytes: ArraySlice<UInt8>) -> String {
+  static func shown(_ bytes: some Collection<UInt8>) -> String {
     let text = String(decoding: bytes.prefix(40), as: UTF8.self)
     return bytes.count > 40 ? text + "…" : text
   }

@@ -15,29 +15,32 @@ struct JSONArrayParser {
   private static let nonFiniteSpellings: [([UInt8], Float)] = [
     (Array("NaN".utf8), .nan), (Array("Infinity".utf8), .infinity), (Array("-Infinity".utf8), -.infinity),
   ]
+  /// The bytes that end a token quoted in an error message.
+  private static let delimiters = Array(" \t\r\n,:[]{}".utf8)
 
-  private let bytes: [UInt8]
-  private var position = 0
+  private var scanner: ByteScanner
   private var scalars: [Float] = []
   /// The length of each level, fixed by the first array met at that level.
   private var lengths: [Int?] = Array(repeating: nil, count: maximumRank)
   /// The level at which numbers appear, fixed by the first number.
   private var rank: Int?
 
-  init(bytes: [UInt8]) {
-    self.bytes = bytes
-    position = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+  private init(scanner: ByteScanner) {
+    self.scanner = scanner
+    _ = self.scanner.consume([0xEF, 0xBB, 0xBF])
   }
 
   static func read(_ bytes: [UInt8]) throws(Problem) -> Tensor {
-    var parser = JSONArrayParser(bytes: bytes)
-    return try parser.parseDocument()
+    try ByteScanner.scanning(bytes) { scanner throws(Problem) in
+      var parser = JSONArrayParser(scanner: scanner)
+      return try parser.parseDocument()
+    }
   }
 
   private mutating func parseDocument() throws(Problem) -> Tensor {
-    skipWhitespace()
+    scanner.skipJSONWhitespace()
     let tensor: Tensor
-    switch peek() {
+    switch scanner.peek() {
     case UInt8(ascii: "["):
       var path: [Int] = []
       try parseArray(level: 0, path: &path)
@@ -50,8 +53,8 @@ struct JSONArrayParser {
     default:
       throw unexpected("'[' or '{'")
     }
-    skipWhitespace()
-    guard position == bytes.count else { throw unexpected("the end of the file after the array") }
+    scanner.skipJSONWhitespace()
+    guard scanner.isAtEnd else { throw unexpected("the end of the file after the array") }
     return tensor
   }
 
@@ -61,13 +64,13 @@ struct JSONArrayParser {
       throw Problem(
         "arrays nested deeper than \(JSONArrayParser.maximumRank) levels at \(location()); at most 4-D")
     }
-    position += 1
-    skipWhitespace()
-    if peek() == UInt8(ascii: "]") { throw Problem("empty array at \(format(path))") }
+    scanner.advance()
+    scanner.skipJSONWhitespace()
+    if scanner.peek() == UInt8(ascii: "]") { throw Problem("empty array at \(format(path))") }
     var count = 0
     while true {
-      skipWhitespace()
-      if peek() == UInt8(ascii: "[") {
+      scanner.skipJSONWhitespace()
+      if scanner.peek() == UInt8(ascii: "[") {
         if let rank, level + 1 >= rank {
           throw Problem("at \(format(path + [count])): expected a number, found an array")
         }
@@ -77,7 +80,7 @@ struct JSONArrayParser {
       } else {
         if rank == nil { rank = level + 1 }
         if rank != level + 1 {
-          if peek().map(startsNumber) == true {
+          if scanner.peek().map(startsNumber) == true {
             throw Problem("at \(format(path + [count])): expected an array, found a number")
           }
           throw unexpected("'['")
@@ -85,13 +88,11 @@ struct JSONArrayParser {
         scalars.append(try parseNumber())
       }
       count += 1
-      skipWhitespace()
-      if peek() == UInt8(ascii: ",") {
-        position += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") { throw unexpected("a value after ','") }
-      } else if peek() == UInt8(ascii: "]") {
-        position += 1
+      scanner.skipJSONWhitespace()
+      if scanner.consume(UInt8(ascii: ",")) {
+        scanner.skipJSONWhitespace()
+        if scanner.peek() == UInt8(ascii: "]") { throw unexpected("a value after ','") }
+      } else if scanner.consume(UInt8(ascii: "]")) {
         break
       } else {
         throw unexpected("',' or ']'")
@@ -108,38 +109,44 @@ struct JSONArrayParser {
   }
 
   private mutating func parseNumber() throws(Problem) -> Float {
-    if let first = peek(),
+    if let first = scanner.peek(),
       first == UInt8(ascii: "N") || first == UInt8(ascii: "I") || first == UInt8(ascii: "-")
     {
-      for (word, value) in JSONArrayParser.nonFiniteSpellings
-      where bytes[position...].starts(with: word) {
-        position += word.count
+      for (word, value) in JSONArrayParser.nonFiniteSpellings where scanner.consume(word) {
         return value
       }
     }
-    guard let (value, end) = DecimalNumber.parseJSON(bytes, from: position) else {
+    let start = scanner.position
+    let number: Range<Int>
+    do throws(ByteScanner.MissingDigit) {
+      number = try scanner.scanJSONNumber()
+    } catch {
+      scanner.position = start
+      throw unexpected("a number")
+    }
+    guard let value = Float(scanner.text(number)) else {
+      scanner.position = start
       throw unexpected("a number")
     }
     guard value.isFinite else {
+      scanner.position = start
       throw Problem(
-        "at \(location()): \(DecimalNumber.outOfRange(DecimalNumber.shown(bytes[position..<end])))")
+        "at \(location()): \(DecimalNumber.outOfRange(DecimalNumber.shown(scanner.bytes[number])))")
     }
-    position = end
     return value
   }
 
   /// `{"shape": [...], "data": [...]}` in either order, nothing else.
   private mutating func parseShapeAndData() throws(Problem) -> Tensor {
-    position += 1
+    scanner.advance()
     var shape: [Int]?
     var data: [Float]?
     while true {
-      skipWhitespace()
+      scanner.skipJSONWhitespace()
       let key = try parseKey()
-      skipWhitespace()
-      guard peek() == UInt8(ascii: ":") else { throw unexpected("':'") }
-      position += 1
-      skipWhitespace()
+      scanner.skipJSONWhitespace()
+      guard scanner.consume(UInt8(ascii: ":")) else { throw unexpected("':'") }
+      scanner.skipJSONWhitespace()
       switch key {
       case "shape" where shape == nil:
         shape = try parseShapeList()
@@ -149,11 +156,10 @@ struct JSONArrayParser {
         throw Problem(
           "at \(location()): unexpected key \"\(key)\"; an object holds only \"shape\" and \"data\"")
       }
-      skipWhitespace()
-      if peek() == UInt8(ascii: ",") {
-        position += 1
-      } else if peek() == UInt8(ascii: "}") {
-        position += 1
+      scanner.skipJSONWhitespace()
+      if scanner.consume(UInt8(ascii: ",")) {
+        continue
+      } else if scanner.consume(UInt8(ascii: "}")) {
         break
       } else {
         throw unexpected("',' or '}'")
@@ -170,40 +176,31 @@ struct JSONArrayParser {
 
   /// A key of plain ASCII letters, which is all the object form uses.
   private mutating func parseKey() throws(Problem) -> String {
-    guard peek() == UInt8(ascii: "\"") else { throw unexpected("a key in double quotes") }
-    let start = position + 1
-    var end = start
-    while end < bytes.count, end - start <= 16, bytes[end] != UInt8(ascii: "\""),
-      (bytes[end] | 0x20) >= UInt8(ascii: "a"), (bytes[end] | 0x20) <= UInt8(ascii: "z")
-    {
-      end += 1
-    }
-    guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else {
-      position = end
+    guard scanner.consume(UInt8(ascii: "\"")) else { throw unexpected("a key in double quotes") }
+    // 17 letters are enough to tell that a key is neither "shape" nor "data".
+    let letters = scanner.scan(while: JSONArrayParser.isASCIILetter, limit: 17)
+    guard scanner.consume(UInt8(ascii: "\"")) else {
       throw unexpected("a key such as \"shape\" or \"data\"")
     }
-    position = end + 1
-    return String(decoding: bytes[start..<end], as: UTF8.self)
+    return scanner.text(letters)
   }
 
   private mutating func parseShapeList() throws(Problem) -> [Int] {
-    guard peek() == UInt8(ascii: "[") else { throw unexpected("'[' starting the shape") }
-    position += 1
+    guard scanner.consume(UInt8(ascii: "[")) else { throw unexpected("'[' starting the shape") }
     var shape: [Int] = []
     var elementCount = 1
     while true {
-      skipWhitespace()
-      let start = position
-      while let byte = peek(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { position += 1 }
-      let digits = bytes[start..<position]
+      scanner.skipJSONWhitespace()
+      let digits = scanner.scanDigits()
       guard !digits.isEmpty else { throw unexpected("a positive integer in the shape") }
-      guard digits.count <= 18, let length = Int(String(decoding: digits, as: UTF8.self)), length > 0 else {
+      guard digits.count <= 18, let length = Int(scanner.text(digits)), length > 0 else {
         throw Problem(
-          "at \(location()): axis length \(DecimalNumber.shown(digits)) is not a positive integer")
+          "at \(location()): axis length \(DecimalNumber.shown(scanner.bytes[digits])) is not a positive integer"
+        )
       }
       let (product, overflow) = elementCount.multipliedReportingOverflow(by: length)
       // Every element takes at least two bytes of the file ("0,"), so larger shapes cannot be real.
-      guard !overflow, product <= bytes.count else {
+      guard !overflow, product <= scanner.bytes.count else {
         throw Problem("shape has more elements than the file can hold")
       }
       elementCount = product
@@ -211,11 +208,10 @@ struct JSONArrayParser {
       guard shape.count <= JSONArrayParser.maximumRank else {
         throw Problem("shape has more than \(JSONArrayParser.maximumRank) axes; at most 4-D")
       }
-      skipWhitespace()
-      if peek() == UInt8(ascii: ",") {
-        position += 1
-      } else if peek() == UInt8(ascii: "]") {
-        position += 1
+      scanner.skipJSONWhitespace()
+      if scanner.consume(UInt8(ascii: ",")) {
+        continue
+      } else if scanner.consume(UInt8(ascii: "]")) {
         return shape
       } else {
         throw unexpected("',' or ']' in the shape")
@@ -224,20 +220,18 @@ struct JSONArrayParser {
   }
 
   private mutating func parseFlatData(expected: Int?) throws(Problem) -> [Float] {
-    guard peek() == UInt8(ascii: "[") else { throw unexpected("'[' starting the data") }
-    position += 1
+    guard scanner.consume(UInt8(ascii: "[")) else { throw unexpected("'[' starting the data") }
     var data: [Float] = []
     while true {
-      skipWhitespace()
+      scanner.skipJSONWhitespace()
       data.append(try parseNumber())
-      skipWhitespace()
+      scanner.skipJSONWhitespace()
       if let expected, data.count > expected {
         throw Problem("\"data\" has more than the \(expected) numbers the shape needs")
       }
-      if peek() == UInt8(ascii: ",") {
-        position += 1
-      } else if peek() == UInt8(ascii: "]") {
-        position += 1
+      if scanner.consume(UInt8(ascii: ",")) {
+        continue
+      } else if scanner.consume(UInt8(ascii: "]")) {
         return data
       } else {
         throw unexpected("',' or ']' in the data")
@@ -245,50 +239,30 @@ struct JSONArrayParser {
     }
   }
 
-  private func peek() -> UInt8? {
-    position < bytes.count ? bytes[position] : nil
-  }
-
-  private mutating func skipWhitespace() {
-    while let byte = peek(),
-      byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
-        || byte == UInt8(ascii: "\t")
-    {
-      position += 1
-    }
+  private static func isASCIILetter(_ byte: UInt8) -> Bool {
+    (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
   }
 
   private func startsNumber(_ byte: UInt8) -> Bool {
-    (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
-      || byte == UInt8(ascii: "N") || byte == UInt8(ascii: "I")
+    ByteScanner.isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "N")
+      || byte == UInt8(ascii: "I")
   }
 
   private func format(_ path: [Int]) -> String {
     "[" + path.map(String.init).joined(separator: ", ") + "]"
   }
 
-  /// "line L, column C" of `position`, counted in bytes from 1.
+  /// "line L, column C" of the scanner's position, counted in bytes from 1.
   private func location() -> String {
-    var line = 1
-    var lineStart = 0
-    for index in 0..<min(position, bytes.count) where bytes[index] == UInt8(ascii: "\n") {
-      line += 1
-      lineStart = index + 1
-    }
-    return "line \(line), column \(position - lineStart + 1)"
+    let (line, column) = scanner.location
+    return "line \(line), column \(column)"
   }
 
   private func unexpected(_ expected: String) -> Problem {
-    guard let byte = peek() else {
+    // The offending token runs to the next delimiter, so the message shows what a reader would call it.
+    guard let shown = scanner.shownToken(delimitedBy: JSONArrayParser.delimiters) else {
       return Problem("unexpected end of file where \(expected) was expected")
     }
-    // The offending token runs to the next delimiter, so the message shows what a reader would call it.
-    let delimiters = Array(" \t\r\n,:[]{}".utf8)
-    var end = position + 1
-    while end < bytes.count, !delimiters.contains(bytes[end]) { end += 1 }
-    let shown =
-      byte >= 0x20 && byte < 0x7F
-      ? "'\(DecimalNumber.shown(bytes[position..<end]))'" : "byte 0x\(String(byte, radix: 16))"
     return Problem("at \(location()): unexpected \(shown) where \(expected) was expected")
   }
 }
