@@ -20,6 +20,20 @@ public struct ValueRange: Sendable, Equatable {
     (value - lower) / (upper - lower)
   }
 
+  /// The float32 position matplotlib's `Normalize` gives float32 data (a
+  /// NumPy or PyTorch array), which is what picks a cell's colour.
+  ///
+  /// NumPy keeps float32 arrays float32 but does each step against the
+  /// Float64 limits, rounding to float32 after the subtraction and again
+  /// after the division; this does the same, so a cell near a colour
+  /// boundary takes the entry matplotlib takes, where the Float64 formula
+  /// would land one entry lower or higher.
+  @inline(__always)
+  public func normalized(_ value: Float) -> Float {
+    let shifted = Float(Double(value) - lower)
+    return Float(Double(shifted) / (upper - lower))
+  }
+
   /// The range of the finite values in `values` with the given limits taking
   /// precedence, widened as matplotlib's colorbar widens a range of one value
   /// (`nonsingular` with `expander=0.1`). No finite values give 0...1.

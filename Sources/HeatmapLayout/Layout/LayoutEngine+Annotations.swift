@@ -55,7 +55,7 @@ extension LayoutEngine {
           for column in 0..<grid.width {
             let value = scalars[start + row * grid.width + column]
             guard value.isFinite else { continue }
-            let cellColor = figure.colormap.color(at: panel.valueRange.normalized(Double(value)))
+            let cellColor = figure.colormap.color(at: Double(panel.valueRange.normalized(value)))
             let color =
               cellColor.relativeLuminance > style.luminanceThreshold ? style.darkText : style.lightText
             let center = Point(

@@ -15,13 +15,14 @@ struct CellColors {
   }
 
   /// The pixel of `value` in `range`: the colormap's entry floor(x · N) for
-  /// x = (value - lower) / (upper - lower), clamped to the table as
-  /// `Colormap.color(at:)` does; transparent for NaN and infinities, which are
-  /// drawn as missing.
+  /// x = (value - lower) / (upper - lower) in float32 as matplotlib computes
+  /// it (`ValueRange.normalized(_: Float)`), clamped to the table as
+  /// `Colormap.color(at:)` does; transparent for NaN and infinities, which
+  /// are drawn as missing.
   @inline(__always)
   func pixel(_ value: Float, in range: ValueRange) -> UInt32 {
     guard value.isFinite else { return 0 }
-    let scaled = range.normalized(Double(value)) * Double(entries.count)
+    let scaled = Double(range.normalized(value)) * Double(entries.count)
     let index: Int
     if scaled.isNaN || scaled < 0 {
       index = 0
