@@ -30,12 +30,12 @@ extension HTTPFields.Element.Name {
 }
 
 /// `strings` as a JSON array in printable ASCII alone (see
-/// `appendJSONString(_:to:asciiOnly:)`), so that it can travel in an HTTP header.
+/// `appendJSONString(_:to:escaping:)`), so that it can travel in an HTTP header.
 func asciiJSONArray(_ strings: [String]) -> String {
   var json = "["
   for (index, string) in strings.enumerated() {
     if index > 0 { json += "," }
-    appendJSONString(string, to: &json, asciiOnly: true)
+    appendJSONString(string, to: &json, escaping: .asciiOnly)
   }
   return json + "]"
 }

@@ -1,3 +1,4 @@
+import TensorIO
 import Tensors
 
 /// Writes a laid-out figure as one self-contained HTML document: the cells,
@@ -233,30 +234,9 @@ struct HTMLRenderer {
   /// script or open a comment, and the line separators JavaScript once
   /// refused are escaped too.
   static func scriptSafeJSONString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      case "\r": result += "\\r"
-      case "\t": result += "\\t"
-      case "<", ">", "&", "\u{2028}", "\u{2029}":
-        result += unicodeEscape(scalar.value)
-      default:
-        if scalar.value < 0x20 || scalar.value == 0x7F {
-          result += unicodeEscape(scalar.value)
-        } else {
-          result.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return result + "\""
-  }
-
-  private static func unicodeEscape(_ value: UInt32) -> String {
-    let hex = String(value, radix: 16)
-    return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    var json = ""
+    appendJSONString(text, to: &json, escaping: .inScript)
+    return json
   }
 
   static func hexByte(_ byte: UInt8) -> String {
