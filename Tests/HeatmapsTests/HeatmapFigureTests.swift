@@ -109,13 +109,23 @@ import Testing
     }
   }
 
-  @Test func validateCatchesPropertiesChangedAfterInit() throws {
+  @Test func changesAreCheckedWhenMadeAndARefusedOneChangesNothing() throws {
     var figure = try HeatmapFigure(matrices: .zeros([1, 2, 3, 3]), titles: ["a", "b"])
-    figure.titles = ["a"]
-    #expect(throws: HeatmapError.titleCount(titles: 1, columns: 2)) { try figure.validate() }
-    #expect(throws: HeatmapError.titleCount(titles: 1, columns: 2)) {
-      try renderFigureData(figure, format: .png)
+    #expect(throws: HeatmapError.titleCount(titles: 1, columns: 2)) { try figure.setTitles(["a"]) }
+    #expect(figure.titles == ["a", "b"])
+    #expect(throws: HeatmapError.rowTitleCount(titles: 2, rows: 1)) { try figure.setRowTitles(["x", "y"]) }
+    #expect(throws: HeatmapError.xTickLabelCount(labels: 2, width: 3)) {
+      try figure.setTickLabels(x: ["p", "q"], y: nil)
     }
+    #expect(throws: HeatmapError.invalidDPI(0)) { try figure.setSize(.d2lDefault, dpi: 0) }
+    #expect(throws: HeatmapError.invalidLimits(vmin: 2, vmax: 1)) { try figure.setLimits(vmin: 2, vmax: 1) }
+    #expect(figure.dpi == 100 && figure.vmin == nil && figure.vmax == nil && figure.xTickLabels == nil)
+    try figure.setTitles(["c", "d"])
+    try figure.setTickLabels(x: ["p", "q", "r"], y: ["s", "t", "u"])
+    try figure.setLimits(vmin: -1, vmax: 1)
+    #expect(figure.titles == ["c", "d"] && figure.yTickLabels == ["s", "t", "u"] && figure.vmax == 1)
+    // What was made whole draws without being checked again.
+    #expect(try renderFigureData(figure, format: .png).bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
   }
 
   @Test func outputFormatComesFromTheExtension() throws {
@@ -129,6 +139,8 @@ import Testing
       try OutputFormat(path: "dir.png/figure")
     }
     let error = HeatmapError.unknownFormat(path: "fig.jpeg", fileExtension: "jpeg")
-    #expect(error.description == "fig.jpeg: extension '.jpeg' names no output format; use .png, .svg, .pdf or .html")
+    #expect(
+      error.description == "fig.jpeg: extension '.jpeg' names no output format; use .png, .svg, .pdf or .html"
+    )
   }
 }

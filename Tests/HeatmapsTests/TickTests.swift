@@ -53,8 +53,7 @@ import Testing
   func colorbarLabelsMatchMatplotlib(index: Int) throws {
     let reference = Self.matplotlibColorbars[index]
     var figure = try HeatmapFigure(matrices: Tensor.eye(3), keepsTextInside: false)
-    figure.vmin = Float(reference.lower)
-    figure.vmax = Float(reference.upper)
+    try figure.setLimits(vmin: Float(reference.lower), vmax: Float(reference.upper))
     // Float32 limits would move the ends; lay the bar out with the exact range.
     let engine = LayoutEngine(figure: figure, measurer: PangoTextMeasurer())
     let frame = Rect(minX: 141.075, minY: 49.32, width: 0.0231 * 180, height: 0.462 * 180)

@@ -5,38 +5,43 @@ import Tensors
 ///
 /// Dimension letters: `R` rows and `C` columns of panels, each panel a matrix
 /// of `H` rows (queries) and `W` columns (keys).
+///
+/// A figure is checked once, when it is made: the parts that must fit
+/// together (the matrices, titles and tick labels, the size, the dpi and
+/// the colour limits) change only through the throwing setters, so every
+/// figure a renderer receives is one it can draw.
 public struct HeatmapFigure: Sendable {
   /// The matrices to draw: `[R, C, H, W]`. `init` promotes `[H, W]` to one
   /// panel and `[C, H, W]` to one row.
-  public var matrices: Tensor
+  public internal(set) var matrices: Tensor
   /// The label under the bottom row of panels.
   public var xlabel: String?
   /// The label left of the first column of panels.
   public var ylabel: String?
   /// One title per column, drawn over every panel of that column: `[C]`.
-  public var titles: [String]?
+  public internal(set) var titles: [String]?
   /// One title per row, drawn left of the row: `[R]`, e.g. `Layer 1`.
-  public var rowTitles: [String]?
+  public internal(set) var rowTitles: [String]?
   /// The size of the whole figure in inches.
-  public var figsize: FigureSize
+  public internal(set) var figsize: FigureSize
   /// Pixels per inch of raster output; vector output is sized in points.
-  public var dpi: Double
+  public internal(set) var dpi: Double
   /// The colours values are drawn with.
   public var colormap: Colormap
   /// The value drawn with the colormap's first colour; `nil` takes the
   /// smallest finite value.
-  public var vmin: Float?
+  public internal(set) var vmin: Float?
   /// The value drawn with the colormap's last colour; `nil` takes the largest
   /// finite value.
-  public var vmax: Float?
+  public internal(set) var vmax: Float?
   /// Whether all panels share one colour range or each has its own.
   public var colorScale: ColorScale
   /// Whether each cell shows its value as text.
   public var annotate: Bool
   /// One label per matrix column, e.g. key tokens: `[W]`.
-  public var xTickLabels: [String]?
+  public internal(set) var xTickLabels: [String]?
   /// One label per matrix row, e.g. query tokens: `[H]`.
-  public var yTickLabels: [String]?
+  public internal(set) var yTickLabels: [String]?
   /// Whether the grid shrinks, when labels would otherwise stick out of the
   /// figure, so that nothing is cut off. `false` keeps matplotlib's subplot
   /// parameters exactly, cut-off labels included.
@@ -102,9 +107,63 @@ public struct HeatmapFigure: Sendable {
     return (shape[0], shape[1], shape[2], shape[3])
   }
 
-  /// Checks that the parts of the figure fit together; `init` calls it, and
-  /// so does every renderer, since the properties may have changed since.
-  public func validate() throws(HeatmapError) {
+  /// Sets the column titles, `[C]`, or none.
+  ///
+  /// - Throws: `HeatmapError.titleCount` when they are not one per column.
+  public mutating func setTitles(_ titles: [String]?) throws(HeatmapError) {
+    try checkedChange { $0.titles = titles }
+  }
+
+  /// Sets the row titles, `[R]`, or none.
+  ///
+  /// - Throws: `HeatmapError.rowTitleCount` when they are not one per row.
+  public mutating func setRowTitles(_ rowTitles: [String]?) throws(HeatmapError) {
+    try checkedChange { $0.rowTitles = rowTitles }
+  }
+
+  /// Sets the labels of the matrices' columns, `[W]`, and rows, `[H]`.
+  ///
+  /// - Throws: `HeatmapError` when they are not one per column or row.
+  public mutating func setTickLabels(x: [String]?, y: [String]?) throws(HeatmapError) {
+    try checkedChange {
+      $0.xTickLabels = x
+      $0.yTickLabels = y
+    }
+  }
+
+  /// Sets the figure's size in inches and the pixels per inch of raster output.
+  ///
+  /// - Throws: `HeatmapError` for a side or a dpi that is not positive and finite.
+  public mutating func setSize(_ figsize: FigureSize, dpi: Double) throws(HeatmapError) {
+    try checkedChange {
+      $0.figsize = figsize
+      $0.dpi = dpi
+    }
+  }
+
+  /// Sets the values drawn with the colormap's first and last colours;
+  /// `nil` takes the data's smallest or largest finite value.
+  ///
+  /// - Throws: `HeatmapError` for a limit that is not finite or `vmin >= vmax`.
+  public mutating func setLimits(vmin: Float?, vmax: Float?) throws(HeatmapError) {
+    try checkedChange {
+      $0.vmin = vmin
+      $0.vmax = vmax
+    }
+  }
+
+  /// Applies `change` to a copy and keeps it only if the copy still fits
+  /// together, so a refused change leaves the figure as it was.
+  private mutating func checkedChange(_ change: (inout HeatmapFigure) -> Void) throws(HeatmapError) {
+    var changed = self
+    change(&changed)
+    try changed.validate()
+    self = changed
+  }
+
+  /// Checks that the parts of the figure fit together; `init` and the
+  /// setters call it, so renderers need not.
+  func validate() throws(HeatmapError) {
     let shape = matrices.shape
     guard (2...4).contains(shape.count) else { throw .unsupportedRank(shape: shape) }
     guard shape.allSatisfy({ $0 > 0 }) else { throw .emptyMatrices(shape: shape) }

@@ -8,8 +8,8 @@ import TensorIO
 /// - Parameters:
 ///   - format: the output format; `nil` takes it from the extension of `path`.
 /// - Returns: the layout that was drawn, whose `notes` say what was left out.
-/// - Throws: `HeatmapError` for an invalid figure, an unknown extension, or a
-///   file that cannot be written, naming `path`.
+/// - Throws: `HeatmapError` for an unknown extension, or a file that cannot
+///   be written, naming `path`.
 @discardableResult
 public func renderFigure(_ figure: HeatmapFigure, to path: String, format: OutputFormat? = nil)
   throws(HeatmapError)
@@ -38,7 +38,6 @@ public func renderFigure(_ figure: HeatmapFigure, to path: String, format: Outpu
 public func renderFigureData(_ figure: HeatmapFigure, format: OutputFormat) throws(HeatmapError)
   -> (bytes: [UInt8], layout: FigureLayout)
 {
-  try figure.validate()
   let layout = layoutFigure(figure, measurer: PangoTextMeasurer())
   if format == .html {
     return (Array(HTMLRenderer(figure: figure, layout: layout).document().utf8), layout)

@@ -131,7 +131,7 @@ struct Attend: ParsableCommand {
     let figure = try plot.map { plotPath in
       try naming(plotPath) {
         var figure = try attentionWeightsFigure(attentionWeights, headsAcross: heads != nil)
-        figure.figsize = try figureOptions.figureSize() ?? .d2lDefault
+        try figure.setSize(figureOptions.figureSize() ?? .d2lDefault, dpi: figure.dpi)
         figure.colorScale = figureOptions.colorScale
         try figureOptions.restyle(&figure)
         return figure

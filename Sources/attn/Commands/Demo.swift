@@ -37,7 +37,7 @@ struct Demo: ParsableCommand {
     }
     for figure in try DemoFigure.all(language: language) {
       var heatmap = figure.heatmap
-      heatmap.dpi = dpi
+      try heatmap.setSize(heatmap.figsize, dpi: dpi)
       let base = (out as NSString).appendingPathComponent(figure.name)
       try TensorFile.write(figure.matrix, to: base + ".npy")
       try naming(base + "." + format.rawValue) {

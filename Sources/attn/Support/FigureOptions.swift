@@ -51,7 +51,7 @@ struct FigureOptions: ParsableArguments {
   func figure(
     for matrices: Tensor, defaultXLabel: String? = nil, defaultYLabel: String? = nil
   ) throws -> HeatmapFigure {
-    var figure = try HeatmapFigure(
+    try HeatmapFigure(
       matrices: matrices,
       xlabel: xlabel ?? defaultXLabel,
       ylabel: ylabel ?? defaultYLabel,
@@ -67,8 +67,6 @@ struct FigureOptions: ParsableArguments {
       xTickLabels: xticklabels.map(splitList),
       yTickLabels: yticklabels.map(splitList)
     )
-    figure.dpi = dpi
-    return figure
   }
 }
 
@@ -83,16 +81,15 @@ extension FigureOptions {
   func restyle(_ figure: inout HeatmapFigure) throws {
     if let xlabel { figure.xlabel = xlabel }
     if let ylabel { figure.ylabel = ylabel }
-    if let titles { figure.titles = splitList(titles) }
-    if let rowTitles { figure.rowTitles = splitList(rowTitles) }
-    if let xticklabels { figure.xTickLabels = splitList(xticklabels) }
-    if let yticklabels { figure.yTickLabels = splitList(yticklabels) }
-    figure.dpi = dpi
+    if let titles { try figure.setTitles(splitList(titles)) }
+    if let rowTitles { try figure.setRowTitles(splitList(rowTitles)) }
+    try figure.setTickLabels(
+      x: xticklabels.map(splitList) ?? figure.xTickLabels, y: yticklabels.map(splitList) ?? figure.yTickLabels
+    )
+    try figure.setSize(figure.figsize, dpi: dpi)
     figure.colormap = try Colormap.named(cmap)
-    figure.vmin = vmin
-    figure.vmax = vmax
+    try figure.setLimits(vmin: vmin, vmax: vmax)
     figure.annotate = annotate
-    try figure.validate()
   }
 
   /// One colour scale for all panels, or one each with `--per-panel-scale`.
