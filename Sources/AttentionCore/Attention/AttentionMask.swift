@@ -9,11 +9,22 @@
 /// For example, causal decoding over padded sequences is
 /// `.causal.combined(with: .validLengths([5, 3]))`.
 ///
-/// A query whose every key is masked gets zeros, both as output and as
-/// attention weights (as PyTorch's CPU flash kernel does), never NaN. This
-/// differs on purpose from `attentionPooling`, which keeps d2l's rule of a
-/// uniform row for a valid length of 0.
+/// What a query whose every key is masked gets is a named policy,
+/// `FullyMaskedRows`: zeros, both as output and as attention weights (as
+/// PyTorch's CPU flash kernel does, and `scaledDotProductAttention` by
+/// default), or d2l's uniform row (what `attentionPooling` and d2l's layers
+/// keep for a valid length of 0). Never NaN.
 public struct AttentionMask: Sendable, Equatable {
+  /// What a query gets when the mask hides every key from it.
+  public enum FullyMaskedRows: Sendable, Equatable {
+    /// Weights 0 and output 0, as PyTorch's CPU flash kernel gives.
+    case zeros
+    /// Weights `1/Lk` on every key and output the mean of the values, as
+    /// d2l's `masked_softmax` gives: it masks with -1e6 rather than -∞, so a
+    /// row with no valid key is softmax over equal scores.
+    case uniform
+  }
+
   /// Where the diagonal of a causal mask sits when `Lq != Lk`.
   public enum CausalAlignment: Sendable, Equatable, CaseIterable {
     /// Query `i` sees keys `0...i`, as PyTorch's `is_causal=True`.

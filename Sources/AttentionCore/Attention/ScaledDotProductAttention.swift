@@ -40,19 +40,68 @@ public func scaledDotProductAttention(
 /// `scaledDotProductAttention` that also returns the attention weights,
 /// from the same kernel in a second pass over the keys.
 ///
-/// - Parameters: as `scaledDotProductAttention(queries:keys:values:mask:scale:)`.
+/// - Parameters:
+///   - fullyMaskedRows: what a query that sees no key gets: `.zeros` (by
+///     default) or d2l's `.uniform` row, which then replaces the kernel's
+///     zeros for those queries alone.
+///   - others: as `scaledDotProductAttention(queries:keys:values:mask:scale:)`.
 /// - Returns: `output` `[B, H, Lq, Dv]` (or `[B, Lq, Dv]`) and
 ///   `attentionWeights` `[B, H, Lq, Lk]` (or `[B, Lq, Lk]`, `B·H·Lq·Lk`
-///   floats), rows summing to 1, or 0 where every key is masked.
+///   floats), rows summing to 1, or 0 where every key is masked and the
+///   policy is `.zeros`.
 /// - Throws: as `scaledDotProductAttention(queries:keys:values:mask:scale:)`.
 public func scaledDotProductAttentionWithWeights(
-  queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask = .none, scale: Float? = nil
+  queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask = .none, scale: Float? = nil,
+  fullyMaskedRows: AttentionMask.FullyMaskedRows = .zeros
 ) throws -> (output: Tensor, attentionWeights: Tensor) {
   let result = try scaledDotProductAttention(
     queries: queries, keys: keys, values: values, mask: mask, scale: scale, returnWeights: true,
     instructionSet: .detected, threadCount: nil, keyBlock: ScaledDotProductKernel.defaultKeyBlock)
   // The kernel writes weights whenever it is asked for them.
-  return (result.output, result.attentionWeights!)
+  var (output, attentionWeights) = (result.output, result.attentionWeights!)
+  if fullyMaskedRows == .uniform {
+    fillUniformRows(output: &output, attentionWeights: &attentionWeights, values: values)
+  }
+  return (output, attentionWeights)
+}
+
+/// d2l's row for the queries the kernel found no key for: the kernel gives
+/// them all-zero weights, which no other row has (softmax over any visible
+/// key puts at least `1/Lk` on the largest), so those rows are exactly the
+/// fully masked ones. They become `1/Lk` on every key and the mean of the
+/// values.
+///
+/// - Parameters:
+///   - output: `[M, Lq, Dv]` as laid out, `M` the batch times the heads.
+///   - attentionWeights: `[M, Lq, Lk]`.
+///   - values: `[M, Lk, Dv]`.
+private func fillUniformRows(output: inout Tensor, attentionWeights: inout Tensor, values: Tensor) {
+  let keyCount = attentionWeights.shape[attentionWeights.rank - 1]  // Lk
+  let valueDepth = output.shape[output.rank - 1]  // Dv
+  guard keyCount > 0 else { return }
+  let rowCount = attentionWeights.count / keyCount  // M·Lq
+  let queryCount = attentionWeights.shape[attentionWeights.rank - 2]  // Lq
+  let share = 1 / Float(keyCount)
+  var means: [Int: [Float]] = [:]  // the mean of the values, per matrix
+  attentionWeights.withUnsafeMutableScalars { weights in
+    output.withUnsafeMutableScalars { pooled in
+      for row in 0..<rowCount {
+        let weightRow = row * keyCount
+        guard (weightRow..<weightRow + keyCount).allSatisfy({ weights[$0] == 0 }) else { continue }
+        for key in 0..<keyCount { weights[weightRow + key] = share }
+        let matrix = row / queryCount
+        if means[matrix] == nil {
+          var mean = [Double](repeating: 0, count: valueDepth)
+          for key in 0..<keyCount {
+            let start = (matrix * keyCount + key) * valueDepth
+            for feature in 0..<valueDepth { mean[feature] += Double(values.scalars[start + feature]) }
+          }
+          means[matrix] = mean.map { Float($0 / Double(keyCount)) }
+        }
+        for feature in 0..<valueDepth { pooled[row * valueDepth + feature] = means[matrix]![feature] }
+      }
+    }
+  }
 }
 
 /// `scaledDotProductAttention` with the kernel's choices made by the caller,

@@ -28,31 +28,37 @@ public func attentionPooling(
   validLengths: [Int]? = nil, causal: Bool = false
 ) throws -> (output: Tensor, attentionWeights: Tensor) {
   let shapes = try AttentionShapes(queries: queries, keys: keys, values: values)
-  // Every row keeps a key: the flash kernel computes exactly d2l's weights
-  // (-1e6 and -inf both give exp 0 next to a finite score). A valid length of
-  // 0 needs d2l's uniform row, which only the masked-softmax path gives.
-  // Checked here on both paths, so the errors name the counts the same way.
-  var rowValidLengths = try shapes.rowValidLengths(validLengths, context: "keys \(keys.shape)")
-  if validLengths?.contains(0) != true {
-    var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
-    if causal { mask = mask.combined(with: .causal) }
-    return try scaledDotProductAttentionWithWeights(
-      queries: queries, keys: keys, values: values, mask: mask, scale: scoring == .dot ? 1 : nil)
-  }
-  if causal {
-    // Rows run over [B·H, Lq]; query i keeps keys 0...i, and at most Lk of them.
-    let rowCount = shapes.matrixCount * shapes.queryCount
-    let given = rowValidLengths ?? Array(repeating: shapes.keyCount, count: rowCount)
-    rowValidLengths = (0..<rowCount).map { row in
-      min(given[row], row % shapes.queryCount + 1, shapes.keyCount)
-    }
-  }
-  let scores = try attentionScores(queries: queries, keys: keys, scoring: scoring)
-  // [B·H, Lq, Lk] for the row kernel, then back.
-  let flatScores = scores.reshaped([shapes.matrixCount, shapes.queryCount, shapes.keyCount])
-  let attentionWeights = maskedSoftmax(flatScores, rowValidLengths: rowValidLengths).reshaped(scores.shape)
-  let output = try matmul(attentionWeights, values)
-  return (output, attentionWeights)
+  // Checked here, so the errors name the counts as d2l's layers do.
+  _ = try shapes.rowValidLengths(validLengths, context: "keys \(keys.shape)")
+  var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
+  if causal { mask = mask.combined(with: .causal) }
+  return try attentionPooling(queries: queries, keys: keys, values: values, scoring: scoring, mask: mask)
+}
+
+/// Attention pooling under any `AttentionMask`, with d2l's rule for a query
+/// that sees no key: a uniform row (`AttentionMask.FullyMaskedRows.uniform`).
+///
+/// One path for every mask: the flash kernel gives exactly d2l's weights
+/// where a row keeps a key (-1e6 and -∞ both give exp 0 beside a finite
+/// score), and the policy fills the rows that keep none.
+///
+/// - Parameters:
+///   - queries: `[B, Lq, D]` or `[B, H, Lq, D]`.
+///   - keys: `[B, Lk, D]` or `[B, H, Lk, D]`.
+///   - values: `[B, Lk, Dv]` or `[B, H, Lk, Dv]`.
+///   - scoring: `.dot` or `.scaledDot` (divides by √D).
+///   - mask: which keys each query sees (see `AttentionMask`).
+/// - Returns: `output` and `attentionWeights` as
+///   `attentionPooling(queries:keys:values:scoring:validLengths:causal:)`.
+/// - Throws: `AttentionError` naming the shapes that disagree, or a mask
+///   that does not fit.
+public func attentionPooling(
+  queries: Tensor, keys: Tensor, values: Tensor, scoring: AttentionScoring = .scaledDot,
+  mask: AttentionMask
+) throws -> (output: Tensor, attentionWeights: Tensor) {
+  try scaledDotProductAttentionWithWeights(
+    queries: queries, keys: keys, values: values, mask: mask, scale: scoring == .dot ? 1 : nil,
+    fullyMaskedRows: .uniform)
 }
 
 /// The attention scores of every query against every key, before softmax.

@@ -158,3 +158,71 @@ import Testing
     }
   }
 }
+
+/// d2l's uniform row as a named policy of the one kernel path.
+@Suite struct FullyMaskedRowPolicyTests {
+  let sizes = AttentionSizes(batch: 2, heads: 3, queryCount: 13, keyCount: 11, depth: 5, valueDepth: 7)
+
+  @Test func uniformRowsAreTheMeanOfTheValuesAndOtherRowsAreUntouched() throws {
+    let inputs = AttentionInputs(sizes)
+    let (queryCount, keyCount, valueDepth) = (sizes.queryCount, sizes.keyCount, sizes.valueDepth)
+    // Queries 2 and 9 see no key; batch 1 has a valid length of 0; the rest see some keys.
+    var allowed = [Bool](repeating: true, count: queryCount * keyCount)
+    for key in 0..<keyCount { (allowed[2 * keyCount + key], allowed[9 * keyCount + key]) = (false, false) }
+    for key in 0..<keyCount where key % 3 == 0 { allowed[4 * keyCount + key] = false }
+    let mask = AttentionMask.boolean(allowed, shape: [queryCount, keyCount])
+      .combined(with: .validLengths([keyCount - 2, 0]))
+    let zeros = try scaledDotProductAttentionWithWeights(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values, mask: mask)
+    let uniform = try scaledDotProductAttentionWithWeights(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values, mask: mask, fullyMaskedRows: .uniform
+    )
+    for matrix in 0..<(sizes.batch * sizes.heads) {
+      let batch = matrix / sizes.heads
+      // Float64 mean of this matrix's values.
+      let mean = (0..<valueDepth).map { feature in
+        (0..<keyCount).reduce(0.0) {
+          $0 + Double(inputs.values.scalars[(matrix * keyCount + $1) * valueDepth + feature])
+        } / Double(keyCount)
+      }
+      for query in 0..<queryCount {
+        let row = matrix * queryCount + query
+        let weights = uniform.attentionWeights.scalars[(row * keyCount)..<((row + 1) * keyCount)]
+        let output = uniform.output.scalars[(row * valueDepth)..<((row + 1) * valueDepth)]
+        if batch == 1 || query == 2 || query == 9 {
+          #expect(weights.allSatisfy { $0 == 1 / Float(keyCount) }, "matrix \(matrix) query \(query)")
+          for feature in 0..<valueDepth {
+            #expect(abs(Double(output[output.startIndex + feature]) - mean[feature]) < 1e-6)
+          }
+          #expect(
+            zeros.attentionWeights.scalars[(row * keyCount)..<((row + 1) * keyCount)].allSatisfy { $0 == 0 })
+        } else {
+          #expect(
+            Array(weights) == Array(zeros.attentionWeights.scalars[(row * keyCount)..<((row + 1) * keyCount)])
+          )
+          #expect(Array(output) == Array(zeros.output.scalars[(row * valueDepth)..<((row + 1) * valueDepth)]))
+        }
+      }
+    }
+  }
+
+  /// `attentionPooling` under a mask keeps d2l's rule, on the same path as
+  /// under valid lengths.
+  @Test func poolingUnderAMaskIsPoolingUnderValidLengths() throws {
+    let inputs = AttentionInputs(sizes)
+    let lengths = [0, 6]
+    let byLengths = try attentionPooling(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values, validLengths: lengths, causal: true)
+    let byMask = try attentionPooling(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values,
+      mask: AttentionMask.validLengths(lengths).combined(with: .causal))
+    #expect(byLengths.output == byMask.output && byLengths.attentionWeights == byMask.attentionWeights)
+    let reference = Reference.maskedSoftmax(
+      try attentionScores(queries: inputs.queries, keys: inputs.keys).scalars.map(Double.init),
+      rowLength: sizes.keyCount,
+      rowValidLengths: (0..<(sizes.batch * sizes.heads * sizes.queryCount)).map { row in
+        min(lengths[row / (sizes.heads * sizes.queryCount)], row % sizes.queryCount + 1)
+      })
+    expectClose(byMask.attentionWeights.scalars, reference)
+  }
+}
