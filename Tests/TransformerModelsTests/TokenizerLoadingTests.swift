@@ -24,7 +24,7 @@ import Testing
       _ = try WordPieceTokenizer(contentsOf: folder.path)
       return nil
     } catch {
-      return error as? TokenizerError
+      return error
     }
   }
 
