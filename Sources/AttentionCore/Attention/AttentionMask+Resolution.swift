@@ -1,3 +1,5 @@
+import Foundation
+
 /// An `AttentionMask` checked against the shapes of one call and put in the
 /// form the kernel reads.
 struct ResolvedAttentionMask {
@@ -140,4 +142,81 @@ extension AttentionMask {
     }
     return .init(elements: elements, strides: strides)
   }
+}
+
+extension AttentionMask {
+  /// The mask of 3-D (`[B, Lq, Lk]`) scores for the same scores split into
+  /// heads, `[B, H, Lq, Lk]`: Boolean and additive parts of rank 3 gain a
+  /// head axis of 1, so they broadcast over the heads; valid lengths and
+  /// causal parts already hold per batch element and query.
+  func liftedOverHeads() -> AttentionMask {
+    var lifted = self
+    lifted.booleanParts = booleanParts.map { part in
+      part.shape.count == 3
+        ? BooleanPart(allowed: part.allowed, shape: [part.shape[0], 1, part.shape[1], part.shape[2]]) : part
+    }
+    lifted.additiveParts = additiveParts.map { part in
+      part.rank == 3 ? part.reshaped([part.shape[0], 1, part.shape[1], part.shape[2]]) : part
+    }
+    return lifted
+  }
+}
+
+/// The softmax over the keys of `scores` `[B, Lq, Lk]` (or `[B, H, Lq, Lk]`)
+/// under `mask`: hidden keys get weight 0, additive parts add to the
+/// scores, and a row that keeps no key follows `fullyMaskedRows`.
+///
+/// This is the mask's meaning for scores no kernel computes, such as
+/// additive attention's; for dot products the flash kernel applies the same
+/// mask.
+///
+/// - Throws: `AttentionError` when the mask does not fit the scores.
+func maskedSoftmax(
+  _ scores: Tensor, mask: AttentionMask, shapes: AttentionShapes,
+  fullyMaskedRows: AttentionMask.FullyMaskedRows
+) throws -> Tensor {
+  let resolved = try mask.resolved(for: shapes)
+  let (heads, queryCount, keyCount) = (shapes.heads, shapes.queryCount, shapes.keyCount)
+  var weights = scores
+  weights.withUnsafeMutableScalars { row in
+    var logits = [Double](repeating: 0, count: keyCount)
+    for matrix in 0..<shapes.matrixCount {
+      let (batch, head) = (matrix / heads, matrix % heads)
+      for query in 0..<queryCount {
+        let start = (matrix * queryCount + query) * keyCount
+        let limit = resolved.keyLimits.map { Int($0[batch * queryCount + query]) } ?? keyCount
+        var peak = -Double.infinity
+        for key in 0..<keyCount {
+          var logit = Double(row[start + key])
+          let at = [batch, head, query, key]
+          if key >= limit { logit = -.infinity }
+          if let allowed = resolved.allowed, allowed.elements[offset(at, allowed.strides)] == 0 {
+            logit = -.infinity
+          }
+          if let bias = resolved.bias, logit > -.infinity {
+            logit += Double(bias.elements[offset(at, bias.strides)])
+          }
+          logits[key] = logit
+          peak = max(peak, logit)
+        }
+        guard peak > -.infinity else {
+          let fill: Float = fullyMaskedRows == .uniform ? 1 / Float(keyCount) : 0
+          for key in 0..<keyCount { row[start + key] = fill }
+          continue
+        }
+        var sum = 0.0
+        for key in 0..<keyCount {
+          logits[key] = logits[key] == -.infinity ? 0 : Foundation.exp(logits[key] - peak)
+          sum += logits[key]
+        }
+        for key in 0..<keyCount { row[start + key] = Float(logits[key] / sum) }
+      }
+    }
+  }
+  return weights
+}
+
+@inline(__always)
+private func offset(_ index: [Int], _ strides: [Int]) -> Int {
+  index[0] * strides[0] + index[1] * strides[1] + index[2] * strides[2] + index[3] * strides[3]
 }

@@ -124,13 +124,30 @@ public struct AdditiveAttention: Sendable {
         validLengths, batch: sizes.batch, queries: sizes.queryCount, keys: sizes.keyCount,
         for: "keys \(keys.shape)")
     }
+    var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
+    if causal { mask = mask.combined(with: .causal) }
+    return try forward(queries: queries, keys: keys, values: values, mask: mask)
+  }
+
+  /// Attends under any `AttentionMask` of the scores `[B, Lq, Lk]`, without
+  /// recording anything; a query that sees no key gets d2l's uniform row.
+  ///
+  /// - Returns: `output` `[B, Lq, Dv]` and `attentionWeights` `[B, Lq, Lk]`.
+  /// - Throws: `AttentionError` naming the shapes that disagree, or a mask
+  ///   that does not fit.
+  public func forward(queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask) throws -> (
+    output: Tensor, attentionWeights: Tensor
+  ) {
+    try Self.checkWeights(queryWeight: queryWeight, keyWeight: keyWeight, scoreWeight: scoreWeight)
+    _ = try LayerInputs.checkSequences(
+      queries: queries, keys: keys, values: values, layer: "additive attention")
     let projectedQueries = try LayerInputs.project(queries, named: "queries", by: queryWeight, named: "W_q")
     let projectedKeys = try LayerInputs.project(keys, named: "keys", by: keyWeight, named: "W_k")
     let scores = Self.scores(queries: projectedQueries, keys: projectedKeys, scoreWeight: scoreWeight)
-    // The layer's one pooling step: d2l's masked softmax, then weights @ values.
+    // The layer's one pooling step: the softmax of the masked scores, then weights @ values.
+    let shapes = try AttentionShapes(queries: projectedQueries, keys: projectedKeys, values: values)
     let attentionWeights = try maskedSoftmax(
-      scores,
-      validLengths: LayerInputs.perQueryValidLengths(validLengths, sizes: sizes, causal: causal))
+      scores, mask: mask, shapes: shapes, fullyMaskedRows: .uniform)
     return (try matmul(attentionWeights, values), attentionWeights)
   }
 

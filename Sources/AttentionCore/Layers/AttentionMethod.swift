@@ -11,12 +11,14 @@ public protocol AttentionMethod: Sendable {
   ///   - queries: `[B, Lq, D]` (4-D `[B, H, Lq, D]` where the method takes heads).
   ///   - keys: `[B, Lk, D]`.
   ///   - values: `[B, Lk, Dv]`.
-  ///   - validLengths: `nil`, `[B]` or `[B·Lq]`, as d2l's `valid_lens`.
-  ///   - causal: query `i` sees keys `0...i` only.
+  ///   - mask: which keys each query sees, as an `AttentionMask` of the
+  ///     scores `[B, Lq, Lk]`; d2l's `valid_lens` are `.validLengths(_:)`.
+  ///     A query that sees no key gets d2l's uniform row.
   /// - Returns: the pooled `output` and the `attentionWeights`, whose shapes
   ///   each method documents.
-  /// - Throws: `AttentionError` naming the shapes that disagree.
-  func forward(queries: Tensor, keys: Tensor, values: Tensor, validLengths: [Int]?, causal: Bool) throws
+  /// - Throws: `AttentionError` naming the shapes that disagree, or a mask
+  ///   that does not fit.
+  func forward(queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask) throws
     -> (output: Tensor, attentionWeights: Tensor)
 }
 
@@ -25,16 +27,15 @@ extension AttentionMethod {
   /// (`[Lq, D]`, `[Lk, D]`, `[Lk, Dv]`) are a batch of one, and their results
   /// keep the 2-D shapes (`[Lq, Dv]`, `[Lq, Lk]`); other ranks go to
   /// `forward` as they are.
-  public func attend(
-    queries: Tensor, keys: Tensor, values: Tensor, validLengths: [Int]? = nil, causal: Bool = false
-  ) throws -> (output: Tensor, attentionWeights: Tensor) {
+  public func attend(queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask = .none) throws -> (
+    output: Tensor, attentionWeights: Tensor
+  ) {
     guard queries.rank == 2 && keys.rank == 2 && values.rank == 2 else {
-      return try forward(
-        queries: queries, keys: keys, values: values, validLengths: validLengths, causal: causal)
+      return try forward(queries: queries, keys: keys, values: values, mask: mask)
     }
     let result = try forward(
       queries: queries.reshaped([1] + queries.shape), keys: keys.reshaped([1] + keys.shape),
-      values: values.reshaped([1] + values.shape), validLengths: validLengths, causal: causal)
+      values: values.reshaped([1] + values.shape), mask: mask)
     return (
       result.output.reshaped(Array(result.output.shape.dropFirst())),
       result.attentionWeights.reshaped(Array(result.attentionWeights.shape.dropFirst()))

@@ -42,9 +42,42 @@ public func attentionPooling(
           + "is not divisible by \(heads)")
     }
   }
+  if let validLengths {
+    try ValidLengths.check(
+      validLengths, batch: queries.shape[0], queries: queries.shape[1], keys: keys.shape[1],
+      for: "keys \(keys.shape)")
+  }
+  var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
+  if causal { mask = mask.combined(with: .causal) }
+  return try attentionPooling(
+    queries: queries, keys: keys, values: values, heads: heads, scoring: scoring, mask: mask)
+}
+
+/// `attentionPooling(queries:keys:values:heads:scoring:validLengths:causal:)`
+/// under any mask of the 3-D scores `[B, Lq, Lk]`, which holds for every head.
+///
+/// - Throws: `AttentionError` for inputs that cannot be split, or a mask
+///   that does not fit the scores.
+public func attentionPooling(
+  queries: Tensor, keys: Tensor, values: Tensor, heads: Int, scoring: AttentionScoring = .scaledDot,
+  mask: AttentionMask
+) throws -> (output: Tensor, attentionWeights: Tensor) {
+  _ = try LayerInputs.checkSequences(
+    queries: queries, keys: keys, values: values, layer: "attention pooling over heads")
+  guard heads >= 1 else {
+    throw AttentionError.invalidArgument("the number of heads must be at least 1, got \(heads)")
+  }
+  for (name, tensor) in [("queries", queries), ("keys", keys), ("values", values)] {
+    let width = tensor.shape[2]
+    guard width % heads == 0 else {
+      throw AttentionError.invalidArgument(
+        "\(name) \(tensor.shape) cannot be split into \(heads) heads: the last axis \(width) "
+          + "is not divisible by \(heads)")
+    }
+  }
   // [B, H, L, ·/H] each; attention pooling treats the head axis as a batch.
   let pooled = try attentionPooling(
     queries: splitHeads(queries, heads: heads), keys: splitHeads(keys, heads: heads),
-    values: splitHeads(values, heads: heads), scoring: scoring, validLengths: validLengths, causal: causal)
+    values: splitHeads(values, heads: heads), scoring: scoring, mask: mask.liftedOverHeads())
   return (try mergeHeads(pooled.output), pooled.attentionWeights)
 }

@@ -90,4 +90,21 @@ public struct DotProductAttention: Sendable {
       queries: queries, keys: keys, values: values, scoring: scoring, validLengths: validLengths,
       causal: causal)
   }
+
+  /// Attends under any `AttentionMask` of the scores `[B, Lq, Lk]` (or
+  /// `[B, H, Lq, Lk]`), without recording anything; a query that sees no
+  /// key gets d2l's uniform row.
+  ///
+  /// - Returns: as `forward(queries:keys:values:validLengths:causal:)`.
+  /// - Throws: `AttentionError` naming the shapes that disagree, or a mask
+  ///   that does not fit.
+  public func forward(queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask) throws -> (
+    output: Tensor, attentionWeights: Tensor
+  ) {
+    if let heads {
+      return try attentionPooling(
+        queries: queries, keys: keys, values: values, heads: heads, scoring: scoring, mask: mask)
+    }
+    return try attentionPooling(queries: queries, keys: keys, values: values, scoring: scoring, mask: mask)
+  }
 }

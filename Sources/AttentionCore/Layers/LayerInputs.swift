@@ -64,35 +64,4 @@ enum LayerInputs {
     return try matmul(inputs, weight)
   }
 
-  /// One valid length per (batch element, query), `[B·Lq]`, with query `i`
-  /// limited to keys `0...i` when `causal`; `nil` when nothing is masked.
-  ///
-  /// `validLengths` must have passed `ValidLengths.check`.
-  static func perQueryValidLengths(_ validLengths: [Int]?, sizes: Sizes, causal: Bool) -> [Int]? {
-    guard validLengths != nil || causal else { return nil }
-    let rows = sizes.batch * sizes.queryCount
-    return (0..<rows).map { row in
-      var length = sizes.keyCount
-      if let validLengths {
-        length = validLengths.count == rows ? validLengths[row] : validLengths[row / sizes.queryCount]
-      }
-      return causal ? min(length, row % sizes.queryCount + 1) : length
-    }
-  }
-
-  /// d2l's `torch.repeat_interleave(valid_lens, repeats=heads, dim=0)`: the
-  /// lengths of each batch element (one, or one per query) repeated once per
-  /// head, so they fit the `[B·H, Lq, Lk]` scores of the heads.
-  ///
-  /// `validLengths` must have passed `ValidLengths.check`.
-  static func repeatedPerHead(_ validLengths: [Int], sizes: Sizes, heads: Int) -> [Int] {
-    let perBatch = validLengths.count / sizes.batch
-    var repeated: [Int] = []
-    repeated.reserveCapacity(validLengths.count * heads)
-    for b in 0..<sizes.batch {
-      let lengths = validLengths[b * perBatch..<(b + 1) * perBatch]
-      for _ in 0..<heads { repeated += lengths }
-    }
-    return repeated
-  }
 }

@@ -157,26 +157,49 @@ public struct MultiHeadAttention: Sendable {
       outputWeight: outputWeight)
     let sizes = try LayerInputs.checkSequences(
       queries: queries, keys: keys, values: values, layer: "multi-head attention")
-    var headValidLengths: [Int]? = nil
     if let validLengths {
       try ValidLengths.check(
         validLengths, batch: sizes.batch, queries: sizes.queryCount, keys: sizes.keyCount,
         for: "keys \(keys.shape)")
-      headValidLengths = LayerInputs.repeatedPerHead(validLengths, sizes: sizes, heads: numHeads)
     }
-    // [B·H, L, h/H] each.
-    let headQueries = try transposeQKV(
+    // d2l repeats each valid length over the heads; a mask of the [B, Lq, Lk]
+    // scores holds for every head by itself.
+    var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
+    if causal { mask = mask.combined(with: .causal) }
+    return try forward(queries: queries, keys: keys, values: values, mask: mask)
+  }
+
+  /// Attends under any `AttentionMask` of the scores `[B, Lq, Lk]`, which
+  /// holds for every head, without recording anything; a query that sees no
+  /// key gets d2l's uniform row.
+  ///
+  /// - Returns: `output` `[B, Lq, h]` and `attentionWeights` `[B, H, Lq, Lk]`.
+  /// - Throws: `AttentionError` naming the shapes that disagree, or a mask
+  ///   that does not fit.
+  public func forward(queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask) throws -> (
+    output: Tensor, attentionWeights: Tensor
+  ) {
+    try Self.checkWeights(
+      numHeads: numHeads, queryWeight: queryWeight, keyWeight: keyWeight, valueWeight: valueWeight,
+      outputWeight: outputWeight)
+    let sizes = try LayerInputs.checkSequences(
+      queries: queries, keys: keys, values: values, layer: "multi-head attention")
+    // [B, H, L, h/H] each: d2l's transpose_qkv is this layout read as [B·H, L, h/H].
+    func split(_ projected: Tensor) throws -> Tensor {
+      let heads = try transposeQKV(projected)
+      return heads.reshaped([sizes.batch, numHeads, heads.shape[1], heads.shape[2]])
+    }
+    let headQueries = try split(
       LayerInputs.project(queries, named: "queries", by: queryWeight, named: "W_q"))
-    let headKeys = try transposeQKV(LayerInputs.project(keys, named: "keys", by: keyWeight, named: "W_k"))
-    let headValues = try transposeQKV(
-      LayerInputs.project(values, named: "values", by: valueWeight, named: "W_v"))
+    let headKeys = try split(LayerInputs.project(keys, named: "keys", by: keyWeight, named: "W_k"))
+    let headValues = try split(LayerInputs.project(values, named: "values", by: valueWeight, named: "W_v"))
     // The layer's one pooling call, through d2l's DotProductAttention.
     let (headOutputs, weights) = try attention.forward(
-      queries: headQueries, keys: headKeys, values: headValues, validLengths: headValidLengths,
-      causal: causal)
-    let concatenated = try transposeOutput(headOutputs)  // [B, Lq, h]
+      queries: headQueries, keys: headKeys, values: headValues, mask: mask.liftedOverHeads())
+    let concatenated = try transposeOutput(  // [B, Lq, h]
+      headOutputs.reshaped([sizes.batch * numHeads, sizes.queryCount, headOutputs.shape[3]]))
     let output = try LayerInputs.project(concatenated, named: "the heads", by: outputWeight, named: "W_o")
-    return (output, weights.reshaped([sizes.batch, numHeads, sizes.queryCount, sizes.keyCount]))
+    return (output, weights)
   }
 
   /// d2l's `transpose_qkv`: `[B, L, h]` → `[B·H, L, h/H]`, head `i` of
