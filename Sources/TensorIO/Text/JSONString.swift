@@ -1,6 +1,6 @@
 /// Which characters of a JSON string are written as escapes beyond the
 /// quote, the backslash and the control characters that JSON requires.
-public enum JSONStringEscaping: Sendable {
+package enum JSONStringEscaping: Sendable {
   /// Only what JSON requires; everything else, non-ASCII included, as it is.
   case minimal
   /// Also DEL (U+007F) and everything above, as `\uXXXX` (UTF-16, so a pair
@@ -15,7 +15,7 @@ public enum JSONStringEscaping: Sendable {
 
 /// Appends `text` to `json` as a quoted JSON string (RFC 8259): quote,
 /// backslash and control characters escaped, and what `escaping` adds.
-public func appendJSONString(
+package func appendJSONString(
   _ text: String, to json: inout String, escaping: JSONStringEscaping = .minimal
 ) {
   json += "\""

@@ -15,14 +15,14 @@
 /// digit-removal loop of Ulf Adams' Ryū, run on exact quotients instead of
 /// table approximations). Other values take their digits from
 /// `Float.description`.
-public enum ShortestDecimal {
+package enum ShortestDecimal {
   /// The most bytes `write(_:to:)` writes: `-1.17549435e-38`.
-  public static let maximumLength = 15
+  package static let maximumLength = 15
 
   /// Writes `value` at `output`, which must have room for `maximumLength` bytes.
   ///
   /// - Returns: the number of bytes written.
-  public static func write(_ value: Float, to output: UnsafeMutablePointer<UInt8>) -> Int {
+  package static func write(_ value: Float, to output: UnsafeMutablePointer<UInt8>) -> Int {
     let bits = value.bitPattern
     let exponentBits = Int((bits >> 23) & 0xFF)
     let mantissaBits = bits & 0x7F_FFFF
@@ -46,7 +46,7 @@ public enum ShortestDecimal {
   }
 
   /// The text `write(_:to:)` writes for `value`.
-  public static func string(_ value: Float) -> String {
+  package static func string(_ value: Float) -> String {
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumLength) { buffer in
       let length = write(value, to: buffer.baseAddress!)
       return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<length]), as: UTF8.self)
