@@ -107,3 +107,13 @@ public struct AttentionMask: Sendable, Equatable {
     causalAlignments.isEmpty && validLengthLists.isEmpty && booleanParts.isEmpty && additiveParts.isEmpty
   }
 }
+
+extension AttentionMask {
+  /// The mask of d2l's `valid_lens` and a causal flag:
+  /// `.validLengths(validLengths)` where lengths are given, combined with
+  /// `.causal` where `causal` is true.
+  public init(validLengths: [Int]?, causal: Bool) {
+    let lengths: AttentionMask = validLengths.map { AttentionMask.validLengths($0) } ?? .none
+    self = causal ? lengths.combined(with: AttentionMask.causal) : lengths
+  }
+}

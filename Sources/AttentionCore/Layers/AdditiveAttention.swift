@@ -119,13 +119,9 @@ public struct AdditiveAttention: Sendable {
     try Self.checkWeights(queryWeight: queryWeight, keyWeight: keyWeight, scoreWeight: scoreWeight)
     let sizes = try LayerInputs.checkSequences(
       queries: queries, keys: keys, values: values, layer: "additive attention")
-    if let validLengths {
-      try ValidLengths.check(
-        validLengths, batch: sizes.batch, queries: sizes.queryCount, keys: sizes.keyCount,
-        for: "keys \(keys.shape)")
-    }
-    var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
-    if causal { mask = mask.combined(with: .causal) }
+    let mask = try ValidLengths.mask(
+      validLengths, causal: causal, batch: sizes.batch, queries: sizes.queryCount, keys: sizes.keyCount,
+      for: "keys \(keys.shape)")
     return try forward(queries: queries, keys: keys, values: values, mask: mask)
   }
 

@@ -29,27 +29,11 @@ public func attentionPooling(
   queries: Tensor, keys: Tensor, values: Tensor, heads: Int, scoring: AttentionScoring = .scaledDot,
   validLengths: [Int]? = nil, causal: Bool = false
 ) throws -> (output: Tensor, attentionWeights: Tensor) {
-  _ = try LayerInputs.checkSequences(
-    queries: queries, keys: keys, values: values, layer: "attention pooling over heads")
-  guard heads >= 1 else {
-    throw AttentionError.invalidArgument("the number of heads must be at least 1, got \(heads)")
-  }
-  for (name, tensor) in [("queries", queries), ("keys", keys), ("values", values)] {
-    let width = tensor.shape[2]
-    guard width % heads == 0 else {
-      throw AttentionError.invalidArgument(
-        "\(name) \(tensor.shape) cannot be split into \(heads) heads: the last axis \(width) "
-          + "is not divisible by \(heads)")
-    }
-  }
-  if let validLengths {
-    try ValidLengths.check(
-      validLengths, batch: queries.shape[0], queries: queries.shape[1], keys: keys.shape[1],
-      for: "keys \(keys.shape)")
-  }
-  var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
-  if causal { mask = mask.combined(with: .causal) }
-  return try attentionPooling(
+  try checkHeadSplit(queries: queries, keys: keys, values: values, heads: heads)
+  let mask = try ValidLengths.mask(
+    validLengths, causal: causal, batch: queries.shape[0], queries: queries.shape[1], keys: keys.shape[1],
+    for: "keys \(keys.shape)")
+  return try poolSplitHeads(
     queries: queries, keys: keys, values: values, heads: heads, scoring: scoring, mask: mask)
 }
 
@@ -62,6 +46,13 @@ public func attentionPooling(
   queries: Tensor, keys: Tensor, values: Tensor, heads: Int, scoring: AttentionScoring = .scaledDot,
   mask: AttentionMask
 ) throws -> (output: Tensor, attentionWeights: Tensor) {
+  try checkHeadSplit(queries: queries, keys: keys, values: values, heads: heads)
+  return try poolSplitHeads(
+    queries: queries, keys: keys, values: values, heads: heads, scoring: scoring, mask: mask)
+}
+
+/// Throws unless the inputs are 3-D sequences whose features `H` heads divide.
+private func checkHeadSplit(queries: Tensor, keys: Tensor, values: Tensor, heads: Int) throws {
   _ = try LayerInputs.checkSequences(
     queries: queries, keys: keys, values: values, layer: "attention pooling over heads")
   guard heads >= 1 else {
@@ -75,7 +66,13 @@ public func attentionPooling(
           + "is not divisible by \(heads)")
     }
   }
-  // [B, H, L, ·/H] each; attention pooling treats the head axis as a batch.
+}
+
+/// The pooling of inputs `checkHeadSplit` passed: `[B, H, L, ·/H]` each, the
+/// head axis treated as a batch, the mask lifted over it.
+private func poolSplitHeads(
+  queries: Tensor, keys: Tensor, values: Tensor, heads: Int, scoring: AttentionScoring, mask: AttentionMask
+) throws -> (output: Tensor, attentionWeights: Tensor) {
   let pooled = try attentionPooling(
     queries: splitHeads(queries, heads: heads), keys: splitHeads(keys, heads: heads),
     values: splitHeads(values, heads: heads), scoring: scoring, mask: mask.liftedOverHeads())

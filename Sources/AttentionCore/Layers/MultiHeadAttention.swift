@@ -157,15 +157,11 @@ public struct MultiHeadAttention: Sendable {
       outputWeight: outputWeight)
     let sizes = try LayerInputs.checkSequences(
       queries: queries, keys: keys, values: values, layer: "multi-head attention")
-    if let validLengths {
-      try ValidLengths.check(
-        validLengths, batch: sizes.batch, queries: sizes.queryCount, keys: sizes.keyCount,
-        for: "keys \(keys.shape)")
-    }
     // d2l repeats each valid length over the heads; a mask of the [B, Lq, Lk]
     // scores holds for every head by itself.
-    var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
-    if causal { mask = mask.combined(with: .causal) }
+    let mask = try ValidLengths.mask(
+      validLengths, causal: causal, batch: sizes.batch, queries: sizes.queryCount, keys: sizes.keyCount,
+      for: "keys \(keys.shape)")
     return try forward(queries: queries, keys: keys, values: values, mask: mask)
   }
 

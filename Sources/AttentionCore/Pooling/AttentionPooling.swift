@@ -28,10 +28,9 @@ public func attentionPooling(
   validLengths: [Int]? = nil, causal: Bool = false
 ) throws -> (output: Tensor, attentionWeights: Tensor) {
   let shapes = try AttentionShapes(queries: queries, keys: keys, values: values)
-  // Checked here, so the errors name the counts as d2l's layers do.
-  _ = try shapes.rowValidLengths(validLengths, context: "keys \(keys.shape)")
-  var mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
-  if causal { mask = mask.combined(with: .causal) }
+  let mask = try ValidLengths.mask(
+    validLengths, causal: causal, batch: shapes.batch, queries: shapes.queryCount, keys: shapes.keyCount,
+    for: "keys \(keys.shape)")
   return try attentionPooling(queries: queries, keys: keys, values: values, scoring: scoring, mask: mask)
 }
 

@@ -18,6 +18,18 @@ enum ValidLengths {
     return validLengths
   }
 
+  /// d2l's valid lengths and causal flag as an `AttentionMask`, the lengths
+  /// checked first against `[batch, queries, keys]` scores, so that a bad
+  /// count is named as d2l's layers name it, before any other work.
+  static func mask(
+    _ validLengths: [Int]?, causal: Bool, batch: Int, queries: Int, keys: Int, for context: String
+  ) throws -> AttentionMask {
+    if let validLengths {
+      try check(validLengths, batch: batch, queries: queries, keys: keys, for: context)
+    }
+    return AttentionMask(validLengths: validLengths, causal: causal)
+  }
+
   /// Throws unless there are `batch` lengths (one per batch element) or
   /// `batch · queries` (one per batch element and query), each in `0...keys`.
   ///

@@ -109,7 +109,7 @@ public struct BertModel: Sendable {
   ) {
     // The shapes come from splitHeads and the lengths from checkInputs, so this cannot throw;
     // every sequence has a token, so no row is fully masked.
-    let mask: AttentionMask = validLengths.map { .validLengths($0) } ?? .none
+    let mask = AttentionMask(validLengths: validLengths, causal: false)
     let (context, attentionWeights) = try! scaledDotProductAttentionWithWeights(
       queries: queries, keys: keys, values: values, mask: mask)
     return (context, attentionWeights)

@@ -124,8 +124,7 @@ struct Attend: ParsableCommand {
     let method = try attentionMethod(queries: queryTensor, keys: keyTensor, values: valueTensor)
     // Errors of learned weights name the weights file too: either side may be the wrong one.
     let named = params.map { "\($0), \(inputs)" } ?? inputs
-    var mask: AttentionMask = lengths.map { .validLengths($0) } ?? .none
-    if causal { mask = mask.combined(with: .causal) }
+    let mask = AttentionMask(validLengths: lengths, causal: causal)
     let (output, attentionWeights) = try naming(named) {
       try method.attend(queries: queryTensor, keys: keyTensor, values: valueTensor, mask: mask)
     }
