@@ -188,13 +188,14 @@ func maskedSoftmax(
         var peak = -Double.infinity
         for key in 0..<keyCount {
           var logit = Double(row[start + key])
-          let at = [batch, head, query, key]
           if key >= limit { logit = -.infinity }
-          if let allowed = resolved.allowed, allowed.elements[offset(at, allowed.strides)] == 0 {
+          if let allowed = resolved.allowed,
+            allowed.elements[offset(batch, head, query, key, allowed.strides)] == 0
+          {
             logit = -.infinity
           }
           if let bias = resolved.bias, logit > -.infinity {
-            logit += Double(bias.elements[offset(at, bias.strides)])
+            logit += Double(bias.elements[offset(batch, head, query, key, bias.strides)])
           }
           logits[key] = logit
           peak = max(peak, logit)
@@ -217,6 +218,6 @@ func maskedSoftmax(
 }
 
 @inline(__always)
-private func offset(_ index: [Int], _ strides: [Int]) -> Int {
-  index[0] * strides[0] + index[1] * strides[1] + index[2] * strides[2] + index[3] * strides[3]
+private func offset(_ batch: Int, _ head: Int, _ query: Int, _ key: Int, _ strides: [Int]) -> Int {
+  batch * strides[0] + head * strides[1] + query * strides[2] + key * strides[3]
 }
