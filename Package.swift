@@ -74,7 +74,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"]),
+    .testTarget(
+      name: "AttentionCoreTests", dependencies: ["AttentionCore", "CAttentionKernels"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HeatmapsTests", dependencies: ["Heatmaps", "HeatmapLayout"]),
     // Writes the tiny random models that tests run, as Hugging Face folders.

@@ -87,9 +87,11 @@ long ak_qtype_block_elements(int type);
 long ak_qtype_block_bytes(int type);
 
 /* Writes the `count` float32 values of the blocks at `blocks`, exactly as
- * ggml's dequantization gives them. `count` must be a multiple of
- * ak_qtype_block_elements(type). Returns 0, or -1 for a type it does not
- * read (Q8_1 and Q8_K are activation formats and are read too). */
+ * ggml's dequantization gives them (F16 exactly too: subnormals, infinities,
+ * NaN payloads). `blocks` is aligned as its block struct (2 bytes, Q8_K 4).
+ * Returns 0, or -1 for a type it does not read (Q8_1 and Q8_K are
+ * activation formats and are read too) or a `count` that is not a multiple
+ * of ak_qtype_block_elements(type). */
 int ak_dequantize(int type, const void *blocks, float *output, long count);
 
 #endif
