@@ -40,7 +40,7 @@ let package = Package(
     // Tensors links nothing: reading a .npy needs neither OpenBLAS nor Cairo.
     .target(name: "Tensors"),
     .target(name: "AttentionCore", dependencies: ["Tensors", "COpenBLAS", "CAttentionKernels"]),
-    .target(name: "TensorIO", dependencies: ["Tensors", "CZlib"]),
+    .target(name: "TensorIO", dependencies: ["Tensors", "CZlib", "CAttentionKernels"]),
     // The pages' script, style and markup are compiled into the code, so that
     // neither the library nor attn needs a resource bundle beside it.
     // The figure model and its layout build without Cairo; the renderers draw them.

@@ -11,7 +11,7 @@ attention and output_attentions=True. It writes one JSON fixture for
 Tests/TransformerModelsTests (default
 Tests/TransformerModelsTests/Fixtures/smollm2_reference.json):
 
-- prompts of 1, 7 and 33 tokens: their ids, the logits of every position at
+- prompts of 1, 7 and 27 tokens: their ids, the logits of every position at
   64 fixed vocabulary ids, each position's argmax and its logit, and
   attention maps of a few (layer, head) pairs;
 - a 512-token text, teacher-forced: the argmax next token at every
@@ -54,7 +54,7 @@ DEFAULT_OUT = os.path.join(ROOT, "Tests", "TransformerModelsTests", "Fixtures", 
 SHORT_TEXTS = {
     "one": "Hello",
     "seven": "The cat sat on the mat.",
-    "thirtythree": "Attention is a way for a model to decide which of its inputs matter most "
+    "sentence": "Attention is a way for a model to decide which of its inputs matter most "
     "for the output it is about to produce, right now.",
 }
 
@@ -172,8 +172,15 @@ def main():
             rendered = prompt["text"]
         ids = tokenizer(rendered)["input_ids"]
         with torch.no_grad():
+            # The mask is given: left to infer it, generate() would mask every
+            # token equal to the padding id, which is <|im_end|> here.
             out = model.generate(
-                torch.tensor([ids]), max_new_tokens=32, do_sample=False, eos_token_id=None, pad_token_id=2
+                torch.tensor([ids]),
+                attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+                max_new_tokens=32,
+                do_sample=False,
+                eos_token_id=None,
+                pad_token_id=2,
             )
         generated = out[0][len(ids):].tolist()
         generations.append(

@@ -10,3 +10,14 @@ public protocol TextTokenizer: Sendable {
   /// - Throws: an error that names the problem with the text.
   func encode(_ text: String, pair: String?) throws -> Encoding
 }
+
+/// A tokenizer whose ids turn back into text: what a model that writes needs.
+public protocol TextDecodingTokenizer: TextTokenizer {
+  /// The token's label, as `Encoding.tokens` spells it.
+  func label(for id: Int) -> String
+  /// The text of `ids` as a whole (a character split over several ids
+  /// comes out once all of its bytes are there).
+  func decode(_ ids: [Int]) -> String
+  /// The id that ends a sequence, if the vocabulary has one.
+  var endOfSequenceID: Int? { get }
+}

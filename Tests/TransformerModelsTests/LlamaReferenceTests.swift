@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import TransformerModels
+
+/// The default decoder: `ATTN_DECODER`, else where `scripts/fetch-model --decoder` puts it.
+let smolLM2Path: String = {
+  let environment = ProcessInfo.processInfo.environment
+  if let path = environment["ATTN_DECODER"], !path.isEmpty { return path }
+  let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.cache"
+  return cache + "/attentionkit/SmolLM2-135M-Instruct.Q4_1.gguf"
+}()
+
+let smolLM2Available = FileManager.default.fileExists(atPath: smolLM2Path)
+
+/// Labels tokens by their ids, so that the forward pass is tested apart from the tokenizer.
+struct IDLabelTokenizer: TextDecodingTokenizer {
+  var maxLength: Int { 8192 }
+  var endOfSequenceID: Int? { 2 }
+  func encode(_ text: String, pair: String?) throws -> Encoding {
+    let ids = text.split(separator: " ").compactMap { Int($0) }
+    return Self.encoding(ids)
+  }
+  func label(for id: Int) -> String { "#\(id)" }
+  func decode(_ ids: [Int]) -> String { ids.map { "#\($0)" }.joined(separator: " ") }
+  static func encoding(_ ids: [Int]) -> Encoding {
+    Encoding(
+      tokens: ids.map { "#\($0)" }, ids: ids, typeIds: ids.map { _ in 0 }, truncated: false,
+      untruncatedLength: ids.count)
+  }
+}
+
+/// The exact path, loaded once.
+let smolLM2Exact: Result<LlamaModel, ModelLoadError> = Result { () throws(ModelLoadError) in
+  try LlamaModel(contentsOf: smolLM2Path, tokenizer: IDLabelTokenizer())
+}
+
+/// What transformers computed (scripts/reference/llama_fixtures.py).
+struct SmolLM2Reference: Decodable {
+  struct Map: Decodable {
+    let layer: Int
+    let head: Int
+    let weights: [Double]
+  }
+  struct Prompt: Decodable, CustomTestStringConvertible {
+    let name: String
+    let ids: [Int]
+    let logits_at_probe_ids: [[Double]]
+    let argmax: [Int]
+    let maps: [Map]
+    var testDescription: String { name }
+  }
+  struct Long: Decodable {
+    let ids: [Int]
+    let argmax: [Int]
+    let last_logits_at_probe_ids: [Double]
+    let last_rows: [Map]
+  }
+  struct Generation: Decodable {
+    let name: String
+    let prompt_ids: [Int]
+    let generated_ids: [Int]
+  }
+  let probe_ids: [Int]
+  let prompts: [Prompt]
+  let long: Long
+  let generations: [Generation]
+
+  static let shared: SmolLM2Reference = {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("Fixtures/smollm2_reference.json")
+    return try! JSONDecoder().decode(SmolLM2Reference.self, from: Data(contentsOf: url))
+  }()
+}
+
+@Suite(.enabled(if: smolLM2Available, "the decoder is not fetched (scripts/fetch-model --decoder)"))
+struct LlamaReferenceTests {
+  func model() throws -> LlamaModel { try smolLM2Exact.get() }
+
+  @Test func readsTheSizesFromTheMetadata() throws {
+    let config = try model().config
+    #expect(config.layerCount == 30 && config.headCount == 9 && config.keyValueHeadCount == 3)
+    #expect(config.hiddenSize == 576 && config.feedForwardSize == 1536 && config.vocabularySize == 49152)
+    #expect(config.ropeBase == 100_000 && config.contextLength == 8192 && config.headSize == 64)
+    #expect(try model().summary.attentionKind == .causal)
+  }
+
+  @Test(arguments: SmolLM2Reference.shared.prompts)
+  func exactPathMatchesTransformers(_ prompt: SmolLM2Reference.Prompt) throws {
+    let model = try model()
+    let attention = try model.attention(for: IDLabelTokenizer.encoding(prompt.ids))
+    let count = prompt.ids.count
+    #expect(attention.attentions.shape == [30, 9, count, count])
+    for map in prompt.maps {
+      var worst = 0.0
+      for row in 0..<count {
+        for column in 0..<count {
+          let ours = Double(attention.attentions[map.layer - 1, map.head - 1, row, column])
+          worst = max(worst, abs(ours - map.weights[row * count + column]))
+        }
+      }
+      #expect(worst <= 1e-4, "layer \(map.layer) head \(map.head): \(worst)")
+    }
+    let logits = try model.logits(forTokens: prompt.ids)
+    let vocabulary = model.config.vocabularySize
+    var worst = 0.0
+    for row in 0..<count {
+      for (index, id) in SmolLM2Reference.shared.probe_ids.enumerated() {
+        worst = max(worst, abs(Double(logits.scalars[row * vocabulary + id]) - prompt.logits_at_probe_ids[row][index]))
+      }
+      let ours = Array(logits.scalars[(row * vocabulary)..<((row + 1) * vocabulary)])
+      #expect(ours.indices.max(by: { ours[$0] < ours[$1] }) == prompt.argmax[row], "argmax at \(row)")
+    }
+    #expect(worst <= 1e-3, "logits: \(worst)")
+  }
+
+  @Test func greedyGenerationMatchesTransformers() throws {
+    let model = try model()
+    for generation in SmolLM2Reference.shared.generations {
+      var streamed: [Int] = []
+      let run = try model.generate(
+        prompt: IDLabelTokenizer.encoding(generation.prompt_ids),
+        options: GenerationOptions(maxTokens: generation.generated_ids.count, stopAtEndOfSequence: false)
+      ) { streamed.append($0.id) }
+      #expect(run.generatedIds == generation.generated_ids, "\(generation.name)")
+      #expect(streamed == run.generatedIds)
+      let total = generation.prompt_ids.count + generation.generated_ids.count
+      #expect(run.attention.attentions.shape == [30, 9, total, total])
+      #expect(run.stop == .maxTokens)
+    }
+  }
+}
