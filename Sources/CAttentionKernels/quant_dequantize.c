@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "quant_blocks.h"
+#include "quant_tiles.h"
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -18,7 +19,7 @@
 
 /* IEEE half to single, exactly: subnormals become normal floats, infinities
  * stay infinite and a NaN keeps its sign and payload (numpy's conversion). */
-static inline float f16_to_f32(ak_f16 half) {
+float ak_f16_to_f32(ak_f16 half) {
   uint32_t sign = (uint32_t)(half & 0x8000u) << 16;
   uint32_t exponent = (half >> 10) & 0x1Fu, mantissa = half & 0x3FFu;
   uint32_t bits;
@@ -89,7 +90,7 @@ long ak_qtype_block_bytes(int type) {
 /* Each of these writes the AK_QK or AK_QK_K values of one block. */
 
 static void dequantize_q4_0(const ak_block_q4_0 *block, float *y) {
-  float d = f16_to_f32(block->d);
+  float d = ak_f16_to_f32(block->d);
   for (int j = 0; j < AK_QK / 2; j++) {
     int low = (block->qs[j] & 0x0F) - 8, high = (block->qs[j] >> 4) - 8;
     y[j] = low * d;
@@ -98,7 +99,7 @@ static void dequantize_q4_0(const ak_block_q4_0 *block, float *y) {
 }
 
 static void dequantize_q4_1(const ak_block_q4_1 *block, float *y) {
-  float d = f16_to_f32(block->d), m = f16_to_f32(block->m);
+  float d = ak_f16_to_f32(block->d), m = ak_f16_to_f32(block->m);
   for (int j = 0; j < AK_QK / 2; j++) {
     int low = block->qs[j] & 0x0F, high = block->qs[j] >> 4;
     y[j] = low * d + m;
@@ -107,7 +108,7 @@ static void dequantize_q4_1(const ak_block_q4_1 *block, float *y) {
 }
 
 static void dequantize_q5_0(const ak_block_q5_0 *block, float *y) {
-  float d = f16_to_f32(block->d);
+  float d = ak_f16_to_f32(block->d);
   uint32_t qh;
   memcpy(&qh, block->qh, sizeof qh);
   for (int j = 0; j < AK_QK / 2; j++) {
@@ -119,7 +120,7 @@ static void dequantize_q5_0(const ak_block_q5_0 *block, float *y) {
 }
 
 static void dequantize_q5_1(const ak_block_q5_1 *block, float *y) {
-  float d = f16_to_f32(block->d), m = f16_to_f32(block->m);
+  float d = ak_f16_to_f32(block->d), m = ak_f16_to_f32(block->m);
   uint32_t qh;
   memcpy(&qh, block->qh, sizeof qh);
   for (int j = 0; j < AK_QK / 2; j++) {
@@ -131,20 +132,20 @@ static void dequantize_q5_1(const ak_block_q5_1 *block, float *y) {
 }
 
 static void dequantize_q8_0(const ak_block_q8_0 *block, float *y) {
-  float d = f16_to_f32(block->d);
+  float d = ak_f16_to_f32(block->d);
   for (int j = 0; j < AK_QK; j++) y[j] = block->qs[j] * d;
 }
 
 /* The sum field s is redundant for the values. */
 static void dequantize_q8_1(const ak_block_q8_1 *block, float *y) {
-  float d = f16_to_f32(block->d);
+  float d = ak_f16_to_f32(block->d);
   for (int j = 0; j < AK_QK; j++) y[j] = block->qs[j] * d;
 }
 
 /* Groups of 16 in the order 0..15: group g's values are bits 2·(g/2 % 4)
  * of qs[32·(g/8) + 16·(g % 2) + l]. */
 static void dequantize_q2_K(const ak_block_q2_K *block, float *y) {
-  float d = f16_to_f32(block->d), min = f16_to_f32(block->dmin);
+  float d = ak_f16_to_f32(block->d), min = ak_f16_to_f32(block->dmin);
   const uint8_t *q = block->qs;
   int group = 0;
   for (int half = 0; half < AK_QK_K; half += 128, q += 32) {
@@ -170,7 +171,7 @@ static void q3_K_scales(const uint8_t packed[12], int scales[16]) {
 }
 
 static void dequantize_q3_K(const ak_block_q3_K *block, float *y) {
-  float d_all = f16_to_f32(block->d);
+  float d_all = ak_f16_to_f32(block->d);
   int scales[16];
   q3_K_scales(block->scales, scales);
   const uint8_t *q = block->qs, *hmask = block->hmask;
@@ -204,7 +205,7 @@ static inline void k4_scale_min(int j, const uint8_t *packed, int *scale, int *m
 }
 
 static void dequantize_q4_K(const ak_block_q4_K *block, float *y) {
-  float d = f16_to_f32(block->d), min = f16_to_f32(block->dmin);
+  float d = ak_f16_to_f32(block->d), min = ak_f16_to_f32(block->dmin);
   const uint8_t *q = block->qs;
   for (int j = 0; j < AK_QK_K / 64; j++, q += 32) {
     int scale, minimum;
@@ -218,7 +219,7 @@ static void dequantize_q4_K(const ak_block_q4_K *block, float *y) {
 }
 
 static void dequantize_q5_K(const ak_block_q5_K *block, float *y) {
-  float d = f16_to_f32(block->d), min = f16_to_f32(block->dmin);
+  float d = ak_f16_to_f32(block->d), min = ak_f16_to_f32(block->dmin);
   const uint8_t *ql = block->qs, *qh = block->qh;
   uint8_t bit_low = 1, bit_high = 2;
   for (int j = 0; j < AK_QK_K / 64; j++, ql += 32, bit_low <<= 2, bit_high <<= 2) {
@@ -233,7 +234,7 @@ static void dequantize_q5_K(const ak_block_q5_K *block, float *y) {
 }
 
 static void dequantize_q6_K(const ak_block_q6_K *block, float *y) {
-  float d = f16_to_f32(block->d);
+  float d = ak_f16_to_f32(block->d);
   const uint8_t *ql = block->ql, *qh = block->qh;
   const int8_t *sc = block->scales;
   for (int half = 0; half < AK_QK_K; half += 128, y += 128, ql += 64, qh += 32, sc += 8) {
@@ -267,7 +268,7 @@ int ak_dequantize(int type, const void *blocks, float *output, long count) {
       for (long i = 0; i < count; i++) {
         ak_f16 half;
         memcpy(&half, bytes + 2 * i, sizeof half);
-        output[i] = f16_to_f32(half);
+        output[i] = ak_f16_to_f32(half);
       }
       return 0;
     case AK_QTYPE_BF16:

@@ -8,6 +8,7 @@
 #include "cpu_features.h"
 #include "dense_kernels.h"
 #include "quant_blocks.h"
+#include "quant_kernels.h"
 #include "sdpa_kernels.h"
 #include "softmax_kernels.h"
 

@@ -1,0 +1,307 @@
+/* ak_quant_matmul: the activation rows are quantized once (in parallel,
+ * for the integer products), then a work item is a tile of OUTPUT_CHUNK
+ * weight rows against ROW_CHUNK activation rows, taken from a counter by
+ * the pool's threads. A tile's activations (ROW_CHUNK · I bytes and two
+ * floats a block) stay in L2 while its weight rows stream through once per
+ * ROW_CHUNK rows; the kernels decode each weight block once for a strip of
+ * activation rows. Types without an integer product dequantize up to 4
+ * weight rows of a tile at a time into a per-thread buffer and multiply
+ * them in float32 with the float input rows. */
+
+#include "quant_kernels.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant_blocks.h"
+#include "quant_tiles.h"
+#include "worker_pool.h"
+
+#define ROW_CHUNK 64
+#define OUTPUT_CHUNK 64
+#define ALIGN 64
+/* Weight rows a float-product thread dequantizes at a time. */
+#define FLOAT_ROWS 4
+
+/* The integer products, by weight type: a new one is a row here. */
+static const struct {
+  int type;
+  quant_tile_fn portable, avx2;
+} integer_products[] = {
+    {AK_QTYPE_Q8_0, ak_q8_0_tile_portable, ak_q8_0_tile_avx2},
+    {AK_QTYPE_Q4_1, ak_q4_1_tile_portable, ak_q4_1_tile_avx2},
+};
+
+static int integer_product(int type) {
+  for (int k = 0; k < (int)(sizeof integer_products / sizeof integer_products[0]); k++) {
+    if (integer_products[k].type == type) return k;
+  }
+  return -1;
+}
+
+int ak_quant_has_integer_product(int type) { return integer_product(type) >= 0; }
+
+static long round_up(long bytes) { return (bytes + ALIGN - 1) / ALIGN * ALIGN; }
+
+/* Sizes of the scratch parts: activations qs, d, s (integer products) or
+ * per-thread float rows; -1 on overflow or a bad shape. */
+static long scratch_parts(int type, long inputs, long rows, int threads, long *qs_bytes, long *scale_bytes) {
+  long elements = ak_qtype_block_elements(type);
+  if (elements == 0 || inputs < 0 || rows < 0 || inputs % elements != 0) return -1;
+  long product;
+  if (integer_product(type) >= 0) {
+    if (__builtin_mul_overflow(rows, inputs, &product) || product > (LONG_MAX / 2)) return -1;
+    *qs_bytes = round_up(product);
+    *scale_bytes = round_up(product / AK_QK * (long)sizeof(float));
+    return *qs_bytes + 2 * *scale_bytes;
+  }
+  if (threads < 1) threads = 1;
+  if (__builtin_mul_overflow(inputs, (long)(FLOAT_ROWS * sizeof(float)), &product)) return -1;
+  *qs_bytes = round_up(product);
+  *scale_bytes = 0;
+  if (__builtin_mul_overflow(*qs_bytes, (long)threads, &product)) return -1;
+  return product;
+}
+
+long ak_quant_scratch_bytes(int type, long outputs, long inputs, long rows, int threads) {
+  (void)outputs;
+  long qs_bytes, scale_bytes;
+  return scratch_parts(type, inputs, rows, threads, &qs_bytes, &scale_bytes);
+}
+
+/* One block of 32: d = max|x| / 127, q = x / d rounded to nearest even
+ * (as the AVX2 conversion rounds), s = d · sum q. */
+static void quantize_block(const float *x, int8_t *qs, float *d, float *s) {
+  float amax = 0.0f;
+  for (int j = 0; j < AK_QK; j++) amax = fmaxf(amax, fabsf(x[j]));
+  float scale = amax / 127.0f;
+  float inverse = scale != 0.0f ? 1.0f / scale : 0.0f;
+  int sum = 0;
+  for (int j = 0; j < AK_QK; j++) {
+    int q = (int)lrintf(x[j] * inverse);
+    qs[j] = (int8_t)q;
+    sum += q;
+  }
+  *d = scale;
+  *s = scale * (float)sum;
+}
+
+void ak_quantize_activations(const float *input, long rows, long inputs, signed char *qs, float *d, float *s) {
+  long blocks = inputs / AK_QK;
+  for (long b = 0; b < rows * blocks; b++) {
+    quantize_block(input + b * AK_QK, (int8_t *)qs + b * AK_QK, d + b, s + b);
+  }
+}
+
+typedef struct {
+  int type;
+  quant_tile_fn tile_fn; /* NULL: the float product */
+  int avx2;
+  const uint8_t *weights;
+  long row_bytes, outputs, inputs, rows, blocks;
+  const float *input;
+  int8_t *qs;
+  float *d, *s;
+  float *float_rows; /* per thread: FLOAT_ROWS · I floats, float_stride bytes apart */
+  long float_stride;
+  float *output;
+  long output_chunk, output_chunks, row_chunks, item_count;
+  long next_item, next_slot;
+} quant_job;
+
+static int quantize_work(void *context) {
+  quant_job *job = context;
+  for (;;) {
+    long chunk = __atomic_fetch_add(&job->next_item, 1, __ATOMIC_RELAXED);
+    long first = chunk * ROW_CHUNK;
+    if (first >= job->rows) return 0;
+    long count = job->rows - first < ROW_CHUNK ? job->rows - first : ROW_CHUNK;
+    ak_quantize_activations(
+        job->input + first * job->inputs, count, job->inputs, (signed char *)job->qs + first * job->inputs,
+        job->d + first * job->blocks, job->s + first * job->blocks);
+  }
+}
+
+static void float_tile(quant_job *job, quant_tile *tile, float *rows_f32) {
+  long total = tile->outputs;
+  for (long first = 0; first < total; first += FLOAT_ROWS) {
+    int count = total - first < FLOAT_ROWS ? (int)(total - first) : FLOAT_ROWS;
+    for (int r = 0; r < count; r++) {
+      ak_dequantize(
+          job->type, tile->weights + (first + r) * job->row_bytes, rows_f32 + r * job->inputs, job->inputs);
+    }
+    quant_tile part = *tile;
+    part.output = tile->output + first;
+    if (job->avx2) ak_float_rows_avx2(&part, rows_f32, count);
+    else ak_float_rows_portable(&part, rows_f32, count);
+  }
+}
+
+static int product_work(void *context) {
+  quant_job *job = context;
+  float *rows_f32 = NULL;
+  if (job->tile_fn == NULL) {
+    long slot = __atomic_fetch_add(&job->next_slot, 1, __ATOMIC_RELAXED);
+    rows_f32 = (float *)((char *)job->float_rows + slot * job->float_stride);
+  }
+  for (;;) {
+    long item = __atomic_fetch_add(&job->next_item, 1, __ATOMIC_RELAXED);
+    if (item >= job->item_count) return 0;
+    /* Output chunks vary fastest, so that the threads share a row chunk's
+     * activations in the last-level cache. */
+    long first_output = item % job->output_chunks * job->output_chunk;
+    long first_row = item / job->output_chunks * ROW_CHUNK;
+    quant_tile tile = {
+        .weights = job->weights + first_output * job->row_bytes,
+        .row_bytes = job->row_bytes,
+        .blocks = job->blocks,
+        .inputs = job->inputs,
+        .rows = job->rows - first_row < ROW_CHUNK ? job->rows - first_row : ROW_CHUNK,
+        .outputs = job->outputs - first_output < job->output_chunk ? job->outputs - first_output : job->output_chunk,
+        .output = job->output + first_row * job->outputs + first_output,
+        .output_stride = job->outputs,
+    };
+    if (job->tile_fn != NULL) {
+      tile.qs = job->qs + first_row * job->inputs;
+      tile.d = job->d + first_row * job->blocks;
+      tile.s = job->s + first_row * job->blocks;
+      job->tile_fn(&tile);
+    } else {
+      tile.input = job->input + first_row * job->inputs;
+      float_tile(job, &tile, rows_f32);
+    }
+  }
+}
+
+/* AVX2 needs F16C too for the kernels' scales; every AVX2 CPU has it. */
+static int use_avx2(ak_isa isa) {
+#if defined(__x86_64__) || defined(__i386__)
+  return isa >= AK_ISA_AVX2_FMA && __builtin_cpu_supports("f16c");
+#else
+  (void)isa;
+  return 0;
+#endif
+}
+
+int ak_quant_matmul(
+    int type, const void *weights, long outputs, long inputs, const float *input, long rows, float *output,
+    void *scratch, ak_isa isa, int threads) {
+  long qs_bytes, scale_bytes;
+  if (threads < 1) threads = 1;
+  long scratch_bytes = scratch_parts(type, inputs, rows, threads, &qs_bytes, &scale_bytes);
+  if (scratch_bytes < 0) return -2;
+  if (rows == 0 || outputs <= 0) return 0;
+  if (inputs == 0) {
+    memset(output, 0, (size_t)(rows * outputs) * sizeof(float));
+    return 0;
+  }
+  void *owned = NULL;
+  if (scratch == NULL) {
+    if (posix_memalign(&owned, ALIGN, (size_t)scratch_bytes) != 0) return -1;
+    scratch = owned;
+  }
+  int product = integer_product(type);
+  quant_job job = {
+      .type = type,
+      .avx2 = use_avx2(isa),
+      .weights = weights,
+      .row_bytes = inputs / ak_qtype_block_elements(type) * ak_qtype_block_bytes(type),
+      .outputs = outputs,
+      .inputs = inputs,
+      .rows = rows,
+      .blocks = inputs / AK_QK,
+      .input = input,
+      .output = output,
+  };
+  if (product >= 0) {
+    job.tile_fn = job.avx2 ? integer_products[product].avx2 : integer_products[product].portable;
+    job.qs = scratch;
+    job.d = (float *)((char *)scratch + qs_bytes);
+    job.s = (float *)((char *)scratch + qs_bytes + scale_bytes);
+    long row_chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
+    job.next_item = 0;
+    int quantizers = threads < row_chunks ? threads : (int)row_chunks;
+    ak_pool_run(quantize_work, &job, quantizers);
+  } else {
+    job.float_rows = scratch;
+    job.float_stride = qs_bytes;
+  }
+  /* Chunks small enough that every thread gets several, so that one
+   * token's product (a single row chunk) still splits evenly. */
+  long chunk = OUTPUT_CHUNK;
+  while (chunk > 8 && (outputs + chunk - 1) / chunk < 8L * threads) chunk /= 2;
+  job.output_chunk = chunk;
+  job.output_chunks = (outputs + chunk - 1) / chunk;
+  job.row_chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
+  job.item_count = job.output_chunks * job.row_chunks;
+  job.next_item = 0;
+  job.next_slot = 0;
+  if (threads > job.item_count) threads = (int)job.item_count;
+  int status = ak_pool_run(product_work, &job, threads);
+  free(owned);
+  return status;
+}
+
+/* The portable kernels: one weight row against one activation row, block
+ * by block, in the order ggml's reference dot products sum. */
+
+void ak_q8_0_tile_portable(const quant_tile *tile) {
+  for (long o = 0; o < tile->outputs; o++) {
+    const ak_block_q8_0 *w = (const ak_block_q8_0 *)(tile->weights + o * tile->row_bytes);
+    for (long n = 0; n < tile->rows; n++) {
+      const int8_t *x = tile->qs + n * tile->blocks * AK_QK;
+      const float *d = tile->d + n * tile->blocks;
+      float sum = 0.0f;
+      for (long b = 0; b < tile->blocks; b++) {
+        int dot = 0;
+        for (int j = 0; j < AK_QK; j++) dot += w[b].qs[j] * x[b * AK_QK + j];
+        sum += ak_f16_to_f32(w[b].d) * d[b] * (float)dot;
+      }
+      tile->output[n * tile->output_stride + o] = sum;
+    }
+  }
+}
+
+void ak_q4_1_tile_portable(const quant_tile *tile) {
+  for (long o = 0; o < tile->outputs; o++) {
+    const ak_block_q4_1 *w = (const ak_block_q4_1 *)(tile->weights + o * tile->row_bytes);
+    for (long n = 0; n < tile->rows; n++) {
+      const int8_t *x = tile->qs + n * tile->blocks * AK_QK;
+      const float *d = tile->d + n * tile->blocks, *s = tile->s + n * tile->blocks;
+      float sum = 0.0f;
+      for (long b = 0; b < tile->blocks; b++) {
+        const int8_t *xb = x + b * AK_QK;
+        int dot = 0;
+        for (int j = 0; j < AK_QK / 2; j++) {
+          dot += (w[b].qs[j] & 0x0F) * xb[j] + (w[b].qs[j] >> 4) * xb[j + AK_QK / 2];
+        }
+        sum += ak_f16_to_f32(w[b].d) * d[b] * (float)dot + ak_f16_to_f32(w[b].m) * s[b];
+      }
+      tile->output[n * tile->output_stride + o] = sum;
+    }
+  }
+}
+
+void ak_float_rows_portable(const quant_tile *tile, const float *rows_f32, int count) {
+  for (long n = 0; n < tile->rows; n++) {
+    const float *x = tile->input + n * tile->inputs;
+    for (int r = 0; r < count; r++) {
+      const float *w = rows_f32 + r * tile->inputs;
+      float sum = 0.0f;
+      for (long i = 0; i < tile->inputs; i++) sum += w[i] * x[i];
+      tile->output[n * tile->output_stride + r] = sum;
+    }
+  }
+}
+
+#if !(defined(__x86_64__) || defined(__i386__))
+/* Never chosen off x86 (use_avx2 is 0); defined so that the table links. */
+void ak_q8_0_tile_avx2(const quant_tile *tile) { ak_q8_0_tile_portable(tile); }
+void ak_q4_1_tile_avx2(const quant_tile *tile) { ak_q4_1_tile_portable(tile); }
+void ak_float_rows_avx2(const quant_tile *tile, const float *rows_f32, int count) {
+  ak_float_rows_portable(tile, rows_f32, count);
+}
+#endif

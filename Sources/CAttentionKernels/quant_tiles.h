@@ -1,0 +1,45 @@
+#ifndef ATTENTIONKIT_QUANT_TILES_H
+#define ATTENTIONKIT_QUANT_TILES_H
+
+/* The per-tile kernels of quant_matmul.c, portable and AVX2.
+ *
+ * A tile is `outputs` weight rows against `rows` activation rows:
+ * output[n * output_stride + o] for n < rows, o < outputs. */
+
+#include <stdint.h>
+
+typedef struct {
+  /* Weight row o of the tile starts at weights + o * row_bytes. */
+  const uint8_t *weights;
+  long row_bytes;
+  /* Blocks of 32 per row (integer products) or elements per row (float). */
+  long blocks, inputs;
+  /* Integer products: the activations of the tile's first row; rows are
+   * blocks * 32 bytes (qs) and blocks floats (d, s) apart. */
+  const int8_t *qs;
+  const float *d, *s;
+  /* Float products: the input rows of the tile, `inputs` floats apart. */
+  const float *input;
+  long rows, outputs;
+  float *output;
+  long output_stride;
+} quant_tile;
+
+/* An integer product: the whole tile. */
+typedef void (*quant_tile_fn)(const quant_tile *tile);
+
+void ak_q8_0_tile_portable(const quant_tile *tile);
+void ak_q4_1_tile_portable(const quant_tile *tile);
+void ak_q8_0_tile_avx2(const quant_tile *tile);
+void ak_q4_1_tile_avx2(const quant_tile *tile);
+
+/* The float product of `count` (<= 4) dequantized weight rows, `inputs`
+ * floats apart in `rows_f32`, with every input row of the tile, written to
+ * output columns 0..count of the tile. */
+void ak_float_rows_portable(const quant_tile *tile, const float *rows_f32, int count);
+void ak_float_rows_avx2(const quant_tile *tile, const float *rows_f32, int count);
+
+/* IEEE half to single, exact (quant_dequantize.c). */
+float ak_f16_to_f32(uint16_t half);
+
+#endif
