@@ -46,14 +46,29 @@ public final class LlamaModel: @unchecked Sendable {
   ///
   /// - Parameter tokenizer: the tokenizer of the same model.
   /// - Throws: `ModelLoadError` naming the file and the key or tensor at fault.
-  public convenience init(contentsOf path: String, tokenizer: any TextDecodingTokenizer) throws(ModelLoadError) {
+  public convenience init(
+    contentsOf path: String, tokenizer: any TextDecodingTokenizer, arithmetic: Arithmetic = .quantized
+  ) throws(ModelLoadError) {
     let file: GGUFFile
     do { file = try GGUFFile(contentsOf: path) } catch { throw ModelLoadError(path: path, reason: error.reason) }
-    try self.init(file: file, tokenizer: tokenizer)
+    try self.init(file: file, tokenizer: tokenizer, arithmetic: arithmetic)
   }
 
+  /// How the weight matrices are multiplied.
+  public enum Arithmetic: String, Sendable, Equatable {
+    /// The weights stay in their quantized blocks, mapped from the file, and
+    /// meet activations quantized to 8 bits (llama.cpp's scheme): the fast path.
+    case quantized
+    /// The weights are dequantized once to Float32 and multiplied in Float32,
+    /// as transformers does with a GGUF file: the reference.
+    case exact
+  }
+
+  /// The arithmetic of the weight products.
+  public let arithmetic: Arithmetic
+
   /// Reads the weights of an opened GGUF file.
-  public init(file: GGUFFile, tokenizer: any TextDecodingTokenizer) throws(ModelLoadError) {
+  public init(file: GGUFFile, tokenizer: any TextDecodingTokenizer, arithmetic: Arithmetic = .quantized) throws(ModelLoadError) {
     let config = try LlamaConfig(gguf: file)
     func tensor(_ name: String) throws(ModelLoadError) -> GGUFTensorInfo {
       guard let info = file.tensor(named: name) else {
@@ -71,7 +86,7 @@ public final class LlamaModel: @unchecked Sendable {
       }
     }
     func matrix(_ name: String, _ outputs: Int, _ inputs: Int) throws(ModelLoadError) -> DecoderMatrix {
-      try DecoderMatrix(tensor(name), of: file, outputs: outputs, inputs: inputs)
+      try DecoderMatrix(tensor(name), of: file, outputs: outputs, inputs: inputs, arithmetic: arithmetic)
     }
     let (width, ffn, kvWidth) = (config.hiddenSize, config.feedForwardSize, config.keyValueHeadCount * config.headSize)
     embedding = try tensor("token_embd.weight")
@@ -97,7 +112,9 @@ public final class LlamaModel: @unchecked Sendable {
     }
     outputNorm = try vector("output_norm.weight", count: width)
     let outputTensor = file.tensor(named: "output.weight") ?? embedding
-    output = try DecoderMatrix(outputTensor, of: file, outputs: config.vocabularySize, inputs: width)
+    output = try DecoderMatrix(
+      outputTensor, of: file, outputs: config.vocabularySize, inputs: width, arithmetic: arithmetic)
+    self.arithmetic = arithmetic
     self.config = config
     self.file = file
     self.tokenizer = tokenizer
