@@ -12,7 +12,8 @@ extension GGUFFile {
   ///   read.
   public func dequantize(_ tensor: GGUFTensorInfo) throws(TensorIOError) -> Tensor {
     guard self.tensor(named: tensor.name) == tensor else {
-      throw TensorIOError(path: path, reason: "no tensor \"\(tensor.name)\" with this entry in the file")
+      throw TensorIOError(
+        path: path, reason: "no tensor \(GGUFHeader.quoted(tensor.name)) with this entry in the file")
     }
     let raw = bytes(of: tensor)
     let count = tensor.elementCount
@@ -20,7 +21,8 @@ extension GGUFFile {
     let scalars = [Float](unsafeUninitializedCapacity: count) { output, initialized in
       func each<T: FixedWidthInteger>(_: T.Type, _ transform: (T) -> Float) {
         for index in 0..<count {
-          let value = T(littleEndian: raw.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self))
+          let value = T(
+            littleEndian: raw.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self))
           output[index] = transform(value)
         }
       }
@@ -35,7 +37,8 @@ extension GGUFFile {
       initialized = count
     }
     guard !failed else {
-      throw TensorIOError(path: path, reason: "tensor \"\(tensor.name)\": \(tensor.type.name) is not read yet")
+      throw TensorIOError(
+        path: path, reason: "tensor \(GGUFHeader.quoted(tensor.name)): \(tensor.type.name) could not be dequantized")
     }
     return Tensor(shape: tensor.shape, scalars: scalars)
   }

@@ -52,7 +52,8 @@ extension GGUFFile {
     try lookupArray(key, "numbers") { $0.floatValue }
   }
 
-  private func lookup<T>(_ key: String, _ expected: String, _ convert: (GGUFValue) -> T?) throws(TensorIOError)
+  private func lookup<T>(_ key: String, _ expected: String, _ convert: (GGUFValue) -> T?)
+    throws(TensorIOError)
     -> T?
   {
     guard let value = self[key] else { return nil }
@@ -67,7 +68,8 @@ extension GGUFFile {
   {
     guard let value = self[key] else { return nil }
     guard let elements = value.arrayValue else {
-      throw TensorIOError(path: path, reason: "metadata \"\(key)\" is \(describe(value)), not an array of \(expected)")
+      throw TensorIOError(
+        path: path, reason: "metadata \"\(key)\" is \(describe(value)), not an array of \(expected)")
     }
     var converted: [T] = []
     converted.reserveCapacity(elements.count)

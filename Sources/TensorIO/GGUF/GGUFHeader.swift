@@ -13,6 +13,14 @@
 /// deep nest of arrays can exhaust memory or the stack; and it checks that
 /// every tensor lies inside the file, aligned, without overlapping another.
 struct GGUFHeader {
+  /// A key or name from the file as errors show it: quoted, with control characters escaped, so that the
+  /// message stays one line, and cut short after 80 characters.
+  static func quoted(_ text: String) -> String {
+    var shown = ""
+    appendJSONString(text.count > 80 ? String(text.prefix(80)) + "…" : text, to: &shown)
+    return shown
+  }
+
   /// Alignments above this are refused as insane (ggml itself uses 32).
   static let maximumAlignment = 1 << 20
   static let defaultAlignment = 32
@@ -69,8 +77,8 @@ struct GGUFHeader {
     var keys: Set<String> = []
     for index in 0..<Int(entryCount) {
       let key = try cursor.string { "the key of metadata entry \(index)" }
-      guard keys.insert(key).inserted else { throw Problem("metadata key \"\(key)\" appears twice") }
-      let type = try cursor.uint32("the type of \"\(key)\"")
+      guard keys.insert(key).inserted else { throw Problem("metadata key \(quoted(key)) appears twice") }
+      let type = try cursor.uint32("the type of \(quoted(key))")
       let value = try cursor.value(of: type, key: key, depth: 0)
       metadata.append(GGUFMetadataEntry(key: key, value: value))
     }
@@ -93,11 +101,11 @@ struct GGUFHeader {
     relativeOffsets.reserveCapacity(Int(tensorCount))
     for index in 0..<Int(tensorCount) {
       let name = try cursor.string { "the name of tensor \(index)" }
-      guard names.insert(name).inserted else { throw Problem("tensor \"\(name)\" appears twice") }
+      guard names.insert(name).inserted else { throw Problem("tensor \(quoted(name)) appears twice") }
       var info = try cursor.tensorInfo(name: name)
       guard info.offset % alignment == 0 else {
         throw Problem(
-          "tensor \"\(name)\": offset \(info.offset) is not a multiple of the alignment \(alignment)")
+          "tensor \(quoted(name)): offset \(info.offset) is not a multiple of the alignment \(alignment)")
       }
       relativeOffsets.append(info.offset)
       info.offset = 0
@@ -113,17 +121,25 @@ struct GGUFHeader {
       let (end, endOverflow) = start.addingReportingOverflow(tensors[index].byteCount)
       guard !startOverflow, !endOverflow, end <= file.count else {
         throw Problem(
-          "tensor \"\(tensors[index].name)\": \(tensors[index].byteCount) bytes at offset "
+          "tensor \(quoted(tensors[index].name)): \(tensors[index].byteCount) bytes at offset "
             + "\(startOverflow ? "\(dataStart) + \(relativeOffsets[index])" : String(start)) "
             + "leave the file (\(file.count) bytes)")
+      }
+      // ggml pads every tensor to the alignment, the last one too, and reads the data section whole.
+      let padded = end + (alignment - end % alignment) % alignment
+      guard padded <= file.count else {
+        throw Problem(
+          "tensor \(quoted(tensors[index].name)): the padding of its \(tensors[index].byteCount) bytes at offset "
+            + "\(start) to the alignment \(alignment) leaves the file (\(file.count) bytes)")
       }
       tensors[index].offset = start
     }
     let ordered = tensors.sorted { $0.offset < $1.offset }
-    for (previous, next) in zip(ordered, ordered.dropFirst()) where next.offset < previous.offset + previous.byteCount {
+    for (previous, next) in zip(ordered, ordered.dropFirst())
+    where next.offset < previous.offset + previous.byteCount {
       throw Problem(
-        "tensors \"\(previous.name)\" (\(previous.byteCount) bytes at offset \(previous.offset)) and "
-          + "\"\(next.name)\" (at offset \(next.offset)) overlap")
+        "tensors \(quoted(previous.name)) (\(previous.byteCount) bytes at offset \(previous.offset)) and "
+          + "\(quoted(next.name)) (at offset \(next.offset)) overlap")
     }
     return GGUFHeader(
       version: Int(version), alignment: alignment, metadata: metadata, tensors: tensors, dataStart: dataStart)
@@ -146,7 +162,8 @@ private struct GGUFCursor {
     return offset
   }
 
-  private mutating func load<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String) throws(Problem)
+  private mutating func load<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String)
+    throws(Problem)
     -> T
   {
     let start = try take(MemoryLayout<T>.size, what())
@@ -165,8 +182,9 @@ private struct GGUFCursor {
   mutating func string(_ what: () -> String) throws(Problem) -> String {
     let length = try uint64(what() + "'s length")
     guard length <= UInt64(remaining) else {
-      throw Problem("\(what()): length \(length) at offset \(offset - 8) runs past the end of the file "
-        + "(\(remaining) bytes left)")
+      throw Problem(
+        "\(what()): length \(length) at offset \(offset - 8) runs past the end of the file "
+          + "(\(remaining) bytes left)")
     }
     let start = try take(Int(length), what())
     guard let text = String(validating: bytes[start..<start + Int(length)], as: UTF8.self) else {
@@ -189,40 +207,43 @@ private struct GGUFCursor {
 
   /// One value of `type` (GGUF's numbering) for the metadata entry `key`.
   mutating func value(of type: UInt32, key: String, depth: Int) throws(Problem) -> GGUFValue {
-    let what = "the value of \"\(key)\""
+    let what = { "the value of \(GGUFHeader.quoted(key))" }
     switch type {
-    case 0: return .uint8(try load(UInt8.self, what))
-    case 1: return .int8(try load(Int8.self, what))
-    case 2: return .uint16(try load(UInt16.self, what))
-    case 3: return .int16(try load(Int16.self, what))
-    case 4: return .uint32(try load(UInt32.self, what))
-    case 5: return .int32(try load(Int32.self, what))
-    case 6: return .float32(Float(bitPattern: try load(UInt32.self, what)))
+    case 0: return .uint8(try load(UInt8.self, what()))
+    case 1: return .int8(try load(Int8.self, what()))
+    case 2: return .uint16(try load(UInt16.self, what()))
+    case 3: return .int16(try load(Int16.self, what()))
+    case 4: return .uint32(try load(UInt32.self, what()))
+    case 5: return .int32(try load(Int32.self, what()))
+    case 6: return .float32(Float(bitPattern: try load(UInt32.self, what())))
     case 7:
-      let byte = try load(UInt8.self, what)
-      guard byte <= 1 else { throw Problem("\"\(key)\": bool byte \(byte) is neither 0 nor 1") }
+      let byte = try load(UInt8.self, what())
+      guard byte <= 1 else {
+        throw Problem("\(GGUFHeader.quoted(key)): bool byte \(byte) is neither 0 nor 1")
+      }
       return .bool(byte == 1)
-    case 8: return .string(try string { "\"\(key)\"" })
+    case 8: return .string(try string { GGUFHeader.quoted(key) })
     case 9: return try array(key: key, depth: depth)
-    case 10: return .uint64(try load(UInt64.self, what))
-    case 11: return .int64(try load(Int64.self, what))
-    case 12: return .float64(Double(bitPattern: try load(UInt64.self, what)))
-    default: throw Problem("\"\(key)\" has unknown value type \(type)")
+    case 10: return .uint64(try load(UInt64.self, what()))
+    case 11: return .int64(try load(Int64.self, what()))
+    case 12: return .float64(Double(bitPattern: try load(UInt64.self, what())))
+    default: throw Problem("\(GGUFHeader.quoted(key)) has unknown value type \(type)")
     }
   }
 
   private mutating func array(key: String, depth: Int) throws(Problem) -> GGUFValue {
     guard depth < GGUFHeader.maximumNesting else {
-      throw Problem("\"\(key)\": arrays nest deeper than \(GGUFHeader.maximumNesting) levels")
+      throw Problem("\(GGUFHeader.quoted(key)): arrays nest deeper than \(GGUFHeader.maximumNesting) levels")
     }
-    let elementType = try uint32("the element type of \"\(key)\"")
+    let elementType = try uint32("the element type of \(GGUFHeader.quoted(key))")
     guard let elementSize = GGUFCursor.minimumSize(of: elementType) else {
-      throw Problem("\"\(key)\" is an array of unknown value type \(elementType)")
+      throw Problem("\(GGUFHeader.quoted(key)) is an array of unknown value type \(elementType)")
     }
-    let count = try uint64("the element count of \"\(key)\"")
+    let count = try uint64("the element count of \(GGUFHeader.quoted(key))")
     guard count <= UInt64(remaining / elementSize) else {
       throw Problem(
-        "\"\(key)\": \(count) elements of at least \(elementSize) bytes cannot fit in the \(remaining) bytes left")
+        "\(GGUFHeader.quoted(key)): \(count) elements of at least \(elementSize) bytes cannot fit in the \(remaining) bytes left"
+      )
     }
     var elements: [GGUFValue] = []
     elements.reserveCapacity(Int(count))
@@ -234,40 +255,44 @@ private struct GGUFCursor {
 
   /// The rest of a tensor info after its name; `offset` is still relative to the data section.
   mutating func tensorInfo(name: String) throws(Problem) -> GGUFTensorInfo {
-    let dimensionCount = try uint32("the dimension count of tensor \"\(name)\"")
+    let dimensionCount = try uint32("the dimension count of tensor \(GGUFHeader.quoted(name))")
     guard (1...4).contains(dimensionCount) else {
-      throw Problem("tensor \"\(name)\" has \(dimensionCount) dimensions (1 to 4 are allowed)")
+      throw Problem("tensor \(GGUFHeader.quoted(name)) has \(dimensionCount) dimensions (1 to 4 are allowed)")
     }
     var dimensions: [Int] = []
     var elementCount = 1
     for axis in 0..<Int(dimensionCount) {
-      let length = try uint64("dimension \(axis) of tensor \"\(name)\"")
-      guard length > 0 else { throw Problem("tensor \"\(name)\": dimension \(axis) is 0") }
+      let length = try uint64("dimension \(axis) of tensor \(GGUFHeader.quoted(name))")
+      guard length > 0 else { throw Problem("tensor \(GGUFHeader.quoted(name)): dimension \(axis) is 0") }
       let (product, overflow) = elementCount.multipliedReportingOverflow(by: Int(clamping: length))
       guard length <= UInt64(Int.max), !overflow else {
         let shown = (dimensions.map(String.init) + [String(length)]).joined(separator: " × ")
-        throw Problem("tensor \"\(name)\": dimensions \(shown) overflow")
+        throw Problem("tensor \(GGUFHeader.quoted(name)): dimensions \(shown) overflow")
       }
       dimensions.append(Int(length))
       elementCount = product
     }
-    let typeNumber = try uint32("the type of tensor \"\(name)\"")
+    let typeNumber = try uint32("the type of tensor \(GGUFHeader.quoted(name))")
     guard let type = GGUFTensorType(rawValue: typeNumber) else {
-      throw Problem("tensor \"\(name)\" has unknown type \(typeNumber)")
+      throw Problem("tensor \(GGUFHeader.quoted(name)) has unknown type \(typeNumber)")
     }
     guard dimensions[0] % type.blockElements == 0 else {
       throw Problem(
-        "tensor \"\(name)\": row length \(dimensions[0]) is not a multiple of \(type.name)'s "
+        "tensor \(GGUFHeader.quoted(name)): row length \(dimensions[0]) is not a multiple of \(type.name)'s "
           + "\(type.blockElements)-element blocks")
     }
     // Whole blocks per row times rows; each factor is at most elementCount, the product checked.
-    let (byteCount, overflow) = (elementCount / type.blockElements).multipliedReportingOverflow(by: type.blockBytes)
+    let (byteCount, overflow) = (elementCount / type.blockElements).multipliedReportingOverflow(
+      by: type.blockBytes)
     guard !overflow else {
-      throw Problem("tensor \"\(name)\": \(elementCount) elements of \(type.name) need more bytes than fit in an Int")
+      throw Problem(
+        "tensor \(GGUFHeader.quoted(name)): \(elementCount) elements of \(type.name) need more bytes than fit in an Int"
+      )
     }
-    let offset = try uint64("the offset of tensor \"\(name)\"")
+    let offset = try uint64("the offset of tensor \(GGUFHeader.quoted(name))")
     guard offset <= UInt64(Int.max) else {
-      throw Problem("tensor \"\(name)\": offset \(offset) leaves the file (\(bytes.count) bytes)")
+      throw Problem(
+        "tensor \(GGUFHeader.quoted(name)): offset \(offset) leaves the file (\(bytes.count) bytes)")
     }
     return GGUFTensorInfo(
       name: name, dimensions: dimensions, type: type, offset: Int(offset), byteCount: byteCount,

@@ -1,12 +1,28 @@
+// swift-format-ignore: AlwaysUseLowerCamelCase
 /// The element type of a GGUF tensor, numbered as ggml numbers them (and
 /// GGUF stores them); the block layouts are in CAttentionKernels'
 /// `quant_blocks.h`.
 ///
 /// A row of a tensor is a run of whole blocks: `blockElements` values in
 /// `blockBytes` bytes (one value per block for the plain float types).
+///
+/// The cases keep ggml's spelling (`q4_K`), which is how the format's users search for them.
 public enum GGUFTensorType: UInt32, Sendable, CaseIterable {
-  case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
-  case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15, bf16 = 30
+  case f32 = 0
+  case f16 = 1
+  case q4_0 = 2
+  case q4_1 = 3
+  case q5_0 = 6
+  case q5_1 = 7
+  case q8_0 = 8
+  case q8_1 = 9
+  case q2_K = 10
+  case q3_K = 11
+  case q4_K = 12
+  case q5_K = 13
+  case q6_K = 14
+  case q8_K = 15
+  case bf16 = 30
 
   /// The name as ggml spells it: `"F32"`, `"Q4_1"`, `"Q6_K"`, `"BF16"`.
   public var name: String {
