@@ -49,12 +49,13 @@ import Testing
       failure { try ModelLoader.load(contentsOf: folder + "/absent") } == "\(folder)/absent: no such file or folder")
     let gguf = folder + "/model.gguf"
     try Data("GGUF".utf8 + [3, 0, 0, 0]).write(to: URL(fileURLWithPath: gguf))
-    #expect(
-      failure { try ModelLoader.load(contentsOf: gguf) }?.hasPrefix(
-        "\(gguf): a GGUF file; GGUF models are not read yet") == true)
+    // A GGUF file is read as one, and a truncated one refused as such.
+    let truncated = failure { try ModelLoader.load(contentsOf: gguf) }
+    #expect(truncated?.hasPrefix("\(gguf): ") == true && truncated?.contains("\n") == false, "\(truncated ?? "")")
+    #expect(failure { try ModelLoader.loadTokenizer(contentsOf: gguf) } == truncated)
     #expect(
       failure { try ModelLoader.load(contentsOf: folder + "/vocab.txt") }
-        == "\(folder)/vocab.txt: not a model folder (a Hugging Face folder with config.json)")
+        == "\(folder)/vocab.txt: not a model folder (a Hugging Face folder with config.json) or GGUF file")
     var fields = model.configJSON
     fields["model_type"] = "gpt2"
     try JSONSerialization.data(withJSONObject: fields).write(

@@ -16,6 +16,14 @@ public protocol GenerativeModel: AttentionModel {
   func generate(
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
   ) throws -> GenerationRun
+
+  /// `user` as a user's message in the model's chat template, ready to
+  /// write the assistant's answer, with `system` as the system message
+  /// (nil: the template's default, if it has one).
+  ///
+  /// - Throws: an error naming the template when the model has none, or
+  ///   one that is not applied here.
+  func chatPrompt(user: String, system: String?) throws -> String
 }
 
 /// How tokens are chosen and when writing stops.

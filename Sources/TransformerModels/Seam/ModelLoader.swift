@@ -1,11 +1,12 @@
 import Foundation
+import TensorIO
 
 /// The one place that looks at a model's files and says which family reads
 /// them.
 ///
 /// A Hugging Face folder is recognised by its `config.json`'s `model_type`;
-/// a single file by its first bytes (a GGUF header is named, though no GGUF
-/// family is read yet). Whatever cannot be loaded is refused with one
+/// a single file by its first bytes: a GGUF file by its magic, then its
+/// `general.architecture`. Whatever cannot be loaded is refused with one
 /// `ModelLoadError` that names the file and the reason.
 public enum ModelLoader {
   /// The `model_type`s of the families that load, in the order messages list them.
@@ -26,6 +27,8 @@ public enum ModelLoader {
       }
     case .huggingFace(let modelType):
       throw unsupported(modelType, path: path)
+    case .gguf:
+      return try LlamaModel(contentsOf: path)
     }
   }
 
@@ -43,6 +46,14 @@ public enum ModelLoader {
       }
     case .huggingFace(let modelType):
       throw unsupported(modelType, path: path)
+    case .gguf:
+      do {
+        return try ByteLevelBPETokenizer(gguf: GGUFFile(contentsOf: path))
+      } catch let error as ModelLoadError {
+        throw error
+      } catch {
+        throw ModelLoadError(path: path, reason: (error as? TensorIOError)?.reason ?? "\(error)")
+      }
     }
   }
 
@@ -52,6 +63,8 @@ public enum ModelLoader {
     case huggingFace(modelType: String)
     /// A folder without `config.json`: a WordPiece vocabulary, if anything.
     case wordPieceVocabulary
+    /// A file that starts with GGUF's magic.
+    case gguf
   }
 
   static func recognize(_ path: String) throws(ModelLoadError) -> Contents {
@@ -59,7 +72,10 @@ public enum ModelLoader {
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
       throw ModelLoadError(path: path, reason: "no such file or folder")
     }
-    guard isFolder.boolValue else { throw ModelLoadError(path: path, reason: fileReason(path)) }
+    guard isFolder.boolValue else {
+      if isGGUF(path) { return .gguf }
+      throw ModelLoadError(path: path, reason: "not a model folder (a Hugging Face folder with config.json) or GGUF file")
+    }
     let configPath = (path as NSString).appendingPathComponent("config.json")
     guard FileManager.default.fileExists(atPath: configPath) else { return .wordPieceVocabulary }
     return .huggingFace(modelType: try modelType(configPath))
@@ -100,15 +116,11 @@ public enum ModelLoader {
         "model_type \"\(modelType)\" is not run here; we run: \(supportedModelTypes.joined(separator: ", "))")
   }
 
-  /// Why a single file is not loaded: a GGUF file is named as such.
-  private static func fileReason(_ path: String) -> String {
+  /// Whether the file at `path` starts with GGUF's magic.
+  private static func isGGUF(_ path: String) -> Bool {
     let handle = FileHandle(forReadingAtPath: path)
     defer { try? handle?.close() }
     let magic = (try? handle?.read(upToCount: 4)) ?? nil
-    if magic == Data("GGUF".utf8) {
-      return "a GGUF file; GGUF models are not read yet (we run Hugging Face folders of: "
-        + supportedModelTypes.joined(separator: ", ") + ")"
-    }
-    return "not a model folder (a Hugging Face folder with config.json)"
+    return magic == Data("GGUF".utf8)
   }
 }

@@ -1,0 +1,116 @@
+import ArgumentParser
+import AttentionFigures
+import Foundation
+import Heatmaps
+import TensorIO
+import TransformerModels
+
+struct Generate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Let a decoder write after a prompt, and draw what each written token attended to.",
+    discussion: """
+      MODEL is a GGUF file of a Llama-family model; left out, the fetched \
+      SmolLM2-135M-Instruct (scripts/fetch-model --decoder). The text streams to \
+      stdout as it is written. --chat puts the prompt in the model's chat \
+      template as the user's message (with --system as the system message, or \
+      the template's default). Greedy at --temperature 0 (the default); above 0, \
+      sampled with --top-k, --top-p and --seed. --out draws the attention of \
+      every layer and head over prompt and written tokens; --npy writes it, \
+      float32 (layers, heads, tokens, tokens), causal: row i is token i's \
+      attention over tokens 0...i, zero to the right.
+      """
+  )
+
+  @Argument(help: "A GGUF file, then the prompt; with one argument, the prompt for the default model.")
+  var arguments: [String] = []
+
+  @Flag(help: "Put the prompt in the model's chat template, as the user's message.")
+  var chat = false
+
+  @Option(help: "The system message, with --chat (default: the template's own).")
+  var system: String?
+
+  @Option(help: "The most tokens to write.")
+  var maxTokens = 64
+
+  @Option(help: "0 for greedy; above 0, sample from softmax(logits / T).")
+  var temperature = 0.0
+
+  @Option(help: "Sample only among the K likeliest tokens.")
+  var topK: Int?
+
+  @Option(help: "Sample only among the likeliest tokens that make up probability P.")
+  var topP: Double?
+
+  @Option(help: "The sampler's seed.")
+  var seed: UInt64 = 0
+
+  @Option(name: .shortAndLong, help: "Figure to write: .png, .svg, .pdf or .html.")
+  var out: String?
+
+  @Option(help: "Where to write the attentions as float32 .npy (layers, heads, tokens, tokens).")
+  var npy: String?
+
+  @Option(help: "Layers to draw, from 1: e.g. 1,6 or 2-4 (default: all).")
+  var layers: String?
+
+  @Option(help: "Heads to draw, from 1: e.g. 1-4 (default: all).")
+  var heads: String?
+
+  @Option(help: "Combine the chosen heads of each layer into one panel: mean or max (default for a decoder: mean).")
+  var aggregate: AttentionSelection.Aggregation?
+
+  @OptionGroup var figureOptions: FigureOptions
+
+  private var modelAndPrompt: (model: String, prompt: String) {
+    arguments.count == 1 ? (defaultDecoderPath(), arguments[0]) : (arguments[0], arguments[1])
+  }
+
+  func validate() throws {
+    guard (1...2).contains(arguments.count) else {
+      throw ValidationError("give MODEL and PROMPT, or just PROMPT, not \(arguments.count) arguments")
+    }
+    if arguments.count == 1, isModelPath(arguments[0]) {
+      throw ValidationError("give the PROMPT after the model \(arguments[0])")
+    }
+    guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+    guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more") }
+    if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
+    if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
+    if system != nil, !chat { throw ValidationError("--system goes with --chat") }
+  }
+
+  func run() throws {
+    let (path, prompt) = modelAndPrompt
+    let loaded = try ModelLoader.load(contentsOf: path)
+    guard let model = loaded as? any GenerativeModel else {
+      throw CommandError("\(path): a \(loaded.summary.architecture) model reads text but does not write it")
+    }
+    let selection = try attentionSelection(
+      layers: layers, heads: heads, aggregate: aggregate ?? (layers == nil && heads == nil ? .mean : nil),
+      layerCount: model.summary.layerCount, headCount: model.summary.headCount)
+    try checkWritable([out, npy].compactMap { $0 })
+    let text = chat ? try model.chatPrompt(user: prompt, system: system) : prompt
+    let encoding = try naming("prompt") { try model.tokenize(text) }
+    let options = GenerationOptions(
+      maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP, seed: seed)
+    let output = FileHandle.standardOutput
+    let run = try naming("prompt") {
+      try model.generate(prompt: encoding, options: options) { token in
+        output.write(Data(token.text.utf8))
+      }
+    }
+    output.write(Data("\n".utf8))
+    if let npy {
+      try TensorFile.write(run.attention.attentions, to: npy)
+    }
+    if let out {
+      var figure = try ModelFigure(
+        run.attention, selection: selection, colorScale: figureOptions.colorScale,
+        figsize: figureOptions.figureSize())
+      try figureOptions.restyle(&figure.heatmap)
+      let layout = try naming(out) { try renderFigure(figure.heatmap, to: out) }
+      reportNotes(layout.notes)
+    }
+  }
+}
