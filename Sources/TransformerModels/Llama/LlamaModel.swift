@@ -160,14 +160,15 @@ extension LlamaModel: GenerativeModel {
       let id = sampler.choose(from: logits)
       generated.append(id)
       labels.append(tokenizer.label(for: id))
-      let decoded = tokenizer.decode(generated)
+      let ends = id == endOfSequence
+      // The token that ends the run adds no text.
+      let decoded = tokenizer.decode(ends ? Array(generated.dropLast()) : generated)
       // A character whose bytes are not all written yet decodes as U+FFFD;
       // its text waits for the token that completes it.
       let settled = decoded.hasSuffix("\u{FFFD}") ? String(decoded.dropLast()) : decoded
       let addition = settled.hasPrefix(text) ? String(settled.dropFirst(text.count)) : ""
       if settled.hasPrefix(text) { text = settled }
       try onToken(GeneratedToken(id: id, label: labels.last!, text: addition, index: generated.count - 1))
-      let ends = id == endOfSequence
       let last = ends || generated.count == options.maxTokens || state.length + 1 >= config.contextLength
       // Every written token is read once more, so that its own row of
       // attention is recorded; the logits are needed only to write another.
@@ -181,7 +182,7 @@ extension LlamaModel: GenerativeModel {
     let attention = ModelAttention(tokens: labels, attentions: state.recordedAttention(), kind: .causal)
     return GenerationRun(
       attention: attention, promptTokenCount: prompt.ids.count, generatedIds: generated,
-      text: tokenizer.decode(generated), stop: stop)
+      text: tokenizer.decode(stop == .endOfSequence ? Array(generated.dropLast()) : generated), stop: stop)
   }
 
   /// The logits after every token of `ids`, read from the start: `[L, V]`,

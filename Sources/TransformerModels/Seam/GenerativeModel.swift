@@ -91,7 +91,8 @@ public struct GenerationRun: Sendable, Equatable {
   public var promptTokenCount: Int
   /// The `G` generated ids (the end-of-sequence token included, if one ended the run).
   public var generatedIds: [Int]
-  /// The generated text, decoded as a whole.
+  /// The generated text, decoded as a whole (without the end-of-sequence
+  /// token that ended the run, if one did).
   public var text: String
   /// Why writing stopped.
   public var stop: GenerationStop

@@ -60,6 +60,9 @@ struct Generate: ParsableCommand {
   @Option(help: "Combine the chosen heads of each layer into one panel: mean or max (default for a decoder: mean).")
   var aggregate: AttentionSelection.Aggregation?
 
+  @Flag(help: "Print to stderr how fast the prompt was read and the tokens written.")
+  var timings = false
+
   @OptionGroup var figureOptions: FigureOptions
 
   private var modelAndPrompt: (model: String, prompt: String) {
@@ -95,12 +98,26 @@ struct Generate: ParsableCommand {
     let options = GenerationOptions(
       maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP, seed: seed)
     let output = FileHandle.standardOutput
+    let start = DispatchTime.now().uptimeNanoseconds
+    var stamps: [UInt64] = []
     let run = try naming("prompt") {
       try model.generate(prompt: encoding, options: options) { token in
+        stamps.append(DispatchTime.now().uptimeNanoseconds)
         output.write(Data(token.text.utf8))
       }
     }
     output.write(Data("\n".utf8))
+    if timings, let first = stamps.first, let last = stamps.last {
+      let prompt = Double(first - start) / 1e9
+      let writing = Double(last - first) / 1e9
+      var line = "prompt: \(encoding.ids.count) tokens in \(String(format: "%.3f", prompt)) s "
+      line += "(\(String(format: "%.1f", Double(encoding.ids.count) / prompt)) tokens/s, the first token included)"
+      if stamps.count > 1 {
+        line += "; wrote \(stamps.count - 1) more in \(String(format: "%.3f", writing)) s "
+        line += "(\(String(format: "%.1f", Double(stamps.count - 1) / writing)) tokens/s)"
+      }
+      FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
     if let npy {
       try TensorFile.write(run.attention.attentions, to: npy)
     }
