@@ -49,7 +49,9 @@ let package = Package(
       name: "Heatmaps", dependencies: ["HeatmapLayout", "Tensors", "TensorIO", "CPangoCairo", "CZlib"],
       resources: [
         .embedInCode("Rendering/HTML/figure-page.css"), .embedInCode("Rendering/HTML/figure-page.html"),
-        .embedInCode("Rendering/HTML/figure-page.js"),
+        .embedInCode("Rendering/HTML/figure-page.js"), .embedInCode("Rendering/HTML/generation-page.css"),
+        .embedInCode("Rendering/HTML/generation-page.html"),
+        .embedInCode("Rendering/HTML/generation-page.js"),
       ]),
     .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO", "CAttentionKernels"]),
     .target(name: "AttentionFigures", dependencies: ["Heatmaps", "TransformerModels"]),
@@ -86,7 +88,7 @@ let package = Package(
     .testTarget(
       name: "TransformerModelsTests", dependencies: ["TransformerModels", "AttentionTestSupport"],
       exclude: ["TokenizerFixtures", "Fixtures"]),
-    .testTarget(name: "AttentionFiguresTests", dependencies: ["AttentionFigures"]),
+    .testTarget(name: "AttentionFiguresTests", dependencies: ["AttentionFigures", "AttentionTestSupport"]),
     .testTarget(
       name: "AttentionServerTests",
       dependencies: [

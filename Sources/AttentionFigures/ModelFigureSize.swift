@@ -8,20 +8,30 @@ import Heatmaps
 /// height follows from the panels, so no band of the figure stays empty; the
 /// layout still moves the grid in if a label sticks out.
 package func fitModelFigure(_ figure: inout HeatmapFigure, rows: Int, columns: Int, tokens: [String]) {
+  fitTokenFigure(&figure, rows: rows, columns: columns, keys: tokens, queries: tokens)
+}
+
+/// `fitModelFigure` for panels of `queries.count` rows and `keys.count`
+/// columns, whose cells stay square: the width follows the keys, the
+/// height the panels' aspect.
+package func fitTokenFigure(
+  _ figure: inout HeatmapFigure, rows: Int, columns: Int, keys: [String], queries: [String]
+) {
   // Tick labels at 10 points run about 0.08 inch a character in DejaVu Sans.
-  let labelLength = 0.15 + 0.08 * Double(min(24, tokens.map(\.count).max() ?? 1))
-  let margins = (left: 0.8 + labelLength, right: 0.7, top: 0.45, bottom: 0.5 + labelLength)
+  func labelLength(_ tokens: [String]) -> Double {
+    0.15 + 0.08 * Double(min(24, tokens.map(\.count).max() ?? 1))
+  }
+  let margins = (left: 0.8 + labelLength(queries), right: 0.7, top: 0.45, bottom: 0.5 + labelLength(keys))
   let colorbarPad: Double? = figure.colorScale == .shared ? 0.4 : nil
-  func width(panel: Double) -> Double {
+  let cellAspect = Double(queries.count) / Double(keys.count)
+  func fit(panel: Double) -> FigureFit {
     FigureSize.fitting(
-      rows: rows, columns: columns, panelWidth: panel, margins: margins, colorbarPad: colorbarPad
-    ).size.width
+      rows: rows, columns: columns, cellAspect: cellAspect, panelWidth: panel, margins: margins,
+      colorbarPad: colorbarPad)
   }
   // The width grows linearly with the panel, so two sizes give the largest.
-  let slope = width(panel: 2) - width(panel: 1)
-  let largestPanel = 1 + (48 - width(panel: 1)) / slope
-  let panel = min(max(2.5, 0.2 * Double(tokens.count)), largestPanel)
-  FigureSize.fitting(
-    rows: rows, columns: columns, panelWidth: panel, margins: margins, colorbarPad: colorbarPad
-  ).apply(to: &figure)
+  let slope = fit(panel: 2).size.width - fit(panel: 1).size.width
+  let largestPanel = 1 + (48 - fit(panel: 1).size.width) / slope
+  let panel = min(max(2.5, 0.2 * Double(keys.count)), largestPanel)
+  fit(panel: panel).apply(to: &figure)
 }

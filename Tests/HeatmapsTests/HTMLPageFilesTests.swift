@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import Testing
 
 @testable import HeatmapLayout
@@ -26,10 +27,28 @@ private func pageFile(_ name: String) throws -> String {
     #expect(text.contains("<script>\n" + script + "</script>\n"))
   }
 
+  @Test func theGenerationPageCarriesItsFilesVerbatim() throws {
+    let text = String(
+      decoding: renderGenerationPage(
+        GenerationText(
+          title: "", labels: ["a", "b", "c"], promptTokenCount: 2,
+          rows: Tensor(repeating: 0.5, shape: [1, 1, 2]))), as: UTF8.self)
+    let style = try pageFile("generation-page.css")
+    let body = try pageFile("generation-page.html")
+    let script = try pageFile("generation-page.js")
+    for file in [style, body, script] { #expect(!file.isEmpty) }
+    #expect(text.contains("<style>\n" + style + "</style>\n"))
+    #expect(text.contains("<body>\n" + body + #"<script type="application/json" id="generation-data">"#))
+    #expect(text.contains("<script>\n" + script + "</script>\n"))
+  }
+
   @Test func theFilesCannotEndTheirElements() throws {
     // Inline, the script ends at the first "</script" and the style at the
     // first "</style", whatever the JavaScript or CSS around them means.
-    for (name, closing) in [("figure-page.js", "</script"), ("figure-page.css", "</style")] {
+    for (name, closing) in [
+      ("figure-page.js", "</script"), ("figure-page.css", "</style"), ("generation-page.js", "</script"),
+      ("generation-page.css", "</style"),
+    ] {
       let text = try pageFile(name).lowercased()
       #expect(!text.contains(closing), "\(name)")
       #expect(!text.contains("<!--"), "\(name)")

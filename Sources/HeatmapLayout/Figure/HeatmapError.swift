@@ -8,6 +8,8 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
   case titleCount(titles: Int, columns: Int)
   /// The number of row titles differs from the number of rows.
   case rowTitleCount(titles: Int, rows: Int)
+  /// The number of panel titles differs from the number of panels.
+  case panelTitleCount(titles: Int, panels: Int)
   /// The number of x tick labels differs from the width of the matrices.
   case xTickLabelCount(labels: Int, width: Int)
   /// The number of y tick labels differs from the height of the matrices.
@@ -36,6 +38,8 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
       return "\(titles) \(plural(titles, "title")) for \(columns) \(plural(columns, "column"))"
     case .rowTitleCount(let titles, let rows):
       return "\(titles) row \(plural(titles, "title")) for \(rows) \(plural(rows, "row"))"
+    case .panelTitleCount(let titles, let panels):
+      return "\(titles) panel \(plural(titles, "title")) for \(panels) \(plural(panels, "panel"))"
     case .xTickLabelCount(let labels, let width):
       return "\(labels) x tick \(plural(labels, "label")) for matrices \(width) "
         + "\(plural(width, "column")) wide"

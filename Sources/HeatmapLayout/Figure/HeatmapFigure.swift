@@ -22,6 +22,11 @@ public struct HeatmapFigure: Sendable {
   public internal(set) var titles: [String]?
   /// One title per row, drawn left of the row: `[R]`, e.g. `Layer 1`.
   public internal(set) var rowTitles: [String]?
+  /// One title per panel, row by row: `[R · C]`. Over a panel it takes the
+  /// place of its column's title, for grids whose panels are not a row ×
+  /// column product (e.g. 30 layers wrapped into 5 rows of 6); an empty
+  /// string leaves the panel untitled.
+  public internal(set) var panelTitles: [String]?
   /// The size of the whole figure in inches.
   public internal(set) var figsize: FigureSize
   /// Pixels per inch of raster output; vector output is sized in points.
@@ -38,6 +43,11 @@ public struct HeatmapFigure: Sendable {
   public var colorScale: ColorScale
   /// Whether each cell shows its value as text.
   public var annotate: Bool
+  /// What a NaN or infinite cell stands for, as the HTML page's tooltip
+  /// names it: "missing" by default, "masked" where NaN marks a cell a
+  /// mask hid (the upper triangle of a causal map). Every renderer draws
+  /// such cells as a hatch.
+  public var missingCellName = "missing"
   /// One label per matrix column, e.g. key tokens: `[W]`.
   public internal(set) var xTickLabels: [String]?
   /// One label per matrix row, e.g. query tokens: `[H]`.
@@ -121,6 +131,13 @@ public struct HeatmapFigure: Sendable {
     try checkedChange { $0.rowTitles = rowTitles }
   }
 
+  /// Sets the panels' own titles, `[R · C]` row by row, or none.
+  ///
+  /// - Throws: `HeatmapError.panelTitleCount` when they are not one per panel.
+  public mutating func setPanelTitles(_ panelTitles: [String]?) throws(HeatmapError) {
+    try checkedChange { $0.panelTitles = panelTitles }
+  }
+
   /// Sets the labels of the matrices' columns, `[W]`, and rows, `[H]`.
   ///
   /// - Throws: `HeatmapError` when they are not one per column or row.
@@ -173,6 +190,9 @@ public struct HeatmapFigure: Sendable {
     }
     if let rowTitles, rowTitles.count != grid.rows {
       throw .rowTitleCount(titles: rowTitles.count, rows: grid.rows)
+    }
+    if let panelTitles, panelTitles.count != grid.rows * grid.columns {
+      throw .panelTitleCount(titles: panelTitles.count, panels: grid.rows * grid.columns)
     }
     if let xTickLabels, xTickLabels.count != grid.width {
       throw .xTickLabelCount(labels: xTickLabels.count, width: grid.width)

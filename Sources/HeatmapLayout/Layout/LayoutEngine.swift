@@ -103,9 +103,10 @@ struct LayoutEngine {
       hasMissingValues: panelsWithMissingValues[row * grid.columns + column],
       xTicks: xTicks, yTicks: yTicks, title: nil, xlabel: nil, ylabel: nil, rowTitle: nil,
       annotations: [])
-    if let titles = figure.titles, column < titles.count, !titles[column].isEmpty {
+    let title = figure.panelTitles.map { $0[row * grid.columns + column] } ?? figure.titles?[column]
+    if let title, !title.isEmpty {
       panel.title = placer.horizontal(
-        titles[column], fontSize: style.titleFontSize,
+        title, fontSize: style.titleFontSize,
         at: Point(x: frame.midX, y: frame.minY - style.titlePad), .center, .baseline)
     }
     if row == grid.rows - 1, let xlabel = figure.xlabel, !xlabel.isEmpty {

@@ -23,6 +23,7 @@ struct HTMLRenderer {
   func document() -> String {
     let words =
       [figure.ylabel, figure.xlabel].compactMap { $0 } + (figure.titles ?? []) + (figure.rowTitles ?? [])
+      + (figure.panelTitles ?? [])
     // A tab's title: the axis labels and the first few panel titles.
     var parts = words.filter { !$0.isEmpty }
     if parts.count > 6 { parts = parts.prefix(5) + ["…"] }
@@ -66,6 +67,8 @@ struct HTMLRenderer {
     json.number(layout.dpi)
     json.key("lineWidth")
     json.number(layout.lineWidth)
+    json.key("missingName")
+    json.string(figure.missingCellName)
     json.key("shared")
     json.raw(figure.colorScale == .shared ? "true" : "false")
     json.key("colormap")
@@ -75,7 +78,8 @@ struct HTMLRenderer {
         return Self.hexByte(red) + Self.hexByte(green) + Self.hexByte(blue)
       }.joined())
     for (name, list) in [
-      ("titles", figure.titles), ("rowTitles", figure.rowTitles), ("xTickLabels", figure.xTickLabels),
+      ("titles", figure.titles), ("rowTitles", figure.rowTitles), ("panelTitles", figure.panelTitles),
+      ("xTickLabels", figure.xTickLabels),
       ("yTickLabels", figure.yTickLabels),
     ] {
       json.key(name)

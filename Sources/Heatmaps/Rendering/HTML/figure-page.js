@@ -102,9 +102,10 @@ function valueAt(cell) {
   return figureData.decimals >= 0 ? (code + figureData.offset) / DECIMAL_POWER : (code + figureData.offset) * DECIMAL_POWER;
 }
 // The value's text: printf's "%.{decimals}f" of the float, its rounding
-// decided when the page was written; small figures show 4 digits.
+// decided when the page was written; small figures show 4 digits. A NaN
+// cell is named as the figure names it ("missing", or "masked").
 function valueText(cell) {
-  if (isMissing(cell)) return "missing";
+  if (isMissing(cell)) return figureData.missingName || "missing";
   if (values) return Number(values[cell].toPrecision(4)).toString();
   var number = fixedPointCode(cell) + figureData.offset;
   if (figureData.decimals >= 0) return (number / DECIMAL_POWER).toFixed(figureData.decimals);
@@ -411,8 +412,10 @@ function cellAt(slot, x, y, width, height) {
   return { query: query, key: key, index: (slot.panel * queryCount + query) * keyCount + key };
 }
 
-// "row · column" of a slot, where the figure has names for them.
+// "row · column" of a slot, where the figure has names for them, or the
+// panel's own title.
 function slotName(slot) {
+  if (figureData.panelTitles && figureData.panelTitles[slot.panel]) return figureData.panelTitles[slot.panel];
   var names = [];
   if (gridRows > 1 || figureData.rowTitles) names.push(rowName(slot.row));
   if (gridColumns > 1 || figureData.titles) names.push(columnName(slot.column));
