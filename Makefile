@@ -28,7 +28,8 @@ demo: build model
 	@echo "figures in $(OUT)/"
 
 # Tests that need a real model skip (and say so) if it could not be fetched.
-# Then attn serve and the exported HTML page are checked in headless Chromium,
+# Then attn serve, the exported HTML page and the generation page (written by
+# GenerationPageTests into out/test/generation) are checked in headless Chromium,
 # and the example package is built and run.
 test:
 	@scripts/install-deps --browser
@@ -37,6 +38,7 @@ test:
 	$(SWIFT) build --build-tests
 	ATTN_MODEL_DIR="$(MODEL_DIR)" ATTN_DECODER="$(DECODER)" $(SWIFT) test --skip-build
 	scripts/browser-test --attn "$$($(SWIFT) build --show-bin-path)/attn" --model "$(MODEL_DIR)" --out out/test/browser
+	scripts/check-generation-page --page out/test/generation
 	$(MAKE) example
 
 # A package outside Sources/ that uses AttentionKit as a dependency would,

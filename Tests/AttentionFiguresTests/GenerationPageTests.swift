@@ -88,6 +88,17 @@ import TransformerModels
     ]
     try JSONSerialization.data(withJSONObject: expected, options: [.sortedKeys])
       .write(to: folder.appendingPathComponent("expected.json"))
+    // The figures of a shorter run, to look at, and the model page whose
+    // masked cells the browser check hovers.
+    let short = randomCausalRun(
+      layerCount: layers, headCount: heads, promptTokenCount: 7, generatedCount: 6, seed: 9)
+    let model = try ModelFigure(short.attention).heatmap
+    _ = try renderFigure(model, to: folder.appendingPathComponent("model.png").path)
+    _ = try renderFigure(model, to: folder.appendingPathComponent("model.html").path)
+    let selection = try AttentionSelection(layerCount: layers, headCount: heads, aggregate: .mean)
+    _ = try renderFigure(
+      try GenerationFigure(short, selection: selection, layerAggregate: .mean).heatmap,
+      to: folder.appendingPathComponent("generation-figure.png").path)
     print(
       "generation page: \(page.count) bytes for \(layers) × \(heads) maps, \(written) tokens after \(promptCount)"
     )
