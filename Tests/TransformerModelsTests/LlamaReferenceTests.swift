@@ -31,7 +31,7 @@ struct IDLabelTokenizer: TextDecodingTokenizer {
 
 /// The exact path, loaded once.
 let smolLM2Exact: Result<LlamaModel, ModelLoadError> = Result { () throws(ModelLoadError) in
-  try LlamaModel(contentsOf: smolLM2Path, tokenizer: IDLabelTokenizer())
+  try LlamaModel(contentsOf: smolLM2Path, tokenizer: IDLabelTokenizer(), arithmetic: .exact)
 }
 
 /// What transformers computed (scripts/reference/llama_fixtures.py).
