@@ -14,10 +14,14 @@ struct Generate: ParsableCommand {
       stdout as it is written. --chat puts the prompt in the model's chat \
       template as the user's message (with --system as the system message, or \
       the template's default). Greedy at --temperature 0 (the default); above 0, \
-      sampled with --top-k, --top-p and --seed. --out draws the attention of \
-      every layer and head over prompt and written tokens; --npy writes it, \
-      float32 (layers, heads, tokens, tokens), causal: row i is token i's \
-      attention over tokens 0...i, zero to the right.
+      sampled with --top-k, --top-p and --seed. --out draws the generation \
+      view (a row per written token: what it attended to when it was written, \
+      over every token before it); as .html, the page where hovering a written \
+      token shades the tokens before it. --view model draws every layer and \
+      head over all tokens instead. With many heads the default is each \
+      layer's mean over its heads; --layers, --heads and --aggregate choose. \
+      --npy writes float32 (layers, heads, tokens, tokens), causal: row i is \
+      token i's attention over tokens 0...i, zero to the right.
       """
   )
 
@@ -57,8 +61,15 @@ struct Generate: ParsableCommand {
   @Option(help: "Heads to draw, from 1: e.g. 1-4 (default: all).")
   var heads: String?
 
-  @Option(help: "Combine the chosen heads of each layer into one panel: mean or max (default for a decoder: mean).")
+  @Option(help: "Combine the chosen heads of each layer into one panel: mean or max.")
   var aggregate: AttentionSelection.Aggregation?
+
+  @Option(help: "What --out draws: generation (a row per written token) or model (layers × heads).")
+  var view: View = .generation
+
+  enum View: String, ExpressibleByArgument, CaseIterable {
+    case generation, model
+  }
 
   @Flag(help: "Print to stderr how fast the prompt was read and the tokens written.")
   var timings = false
@@ -77,7 +88,9 @@ struct Generate: ParsableCommand {
       throw ValidationError("give the PROMPT after the model \(arguments[0])")
     }
     guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
-    guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more") }
+    guard temperature >= 0, temperature.isFinite else {
+      throw ValidationError("--temperature must be 0 or more")
+    }
     if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
     if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
     if system != nil, !chat { throw ValidationError("--system goes with --chat") }
@@ -89,9 +102,13 @@ struct Generate: ParsableCommand {
     guard let model = loaded as? any GenerativeModel else {
       throw CommandError("\(path): a \(loaded.summary.architecture) model reads text but does not write it")
     }
-    let selection = try attentionSelection(
-      layers: layers, heads: heads, aggregate: aggregate ?? (layers == nil && heads == nil ? .mean : nil),
-      layerCount: model.summary.layerCount, headCount: model.summary.headCount)
+    // Nothing chosen: the figures' own default for the model's size.
+    let selection =
+      layers == nil && heads == nil && aggregate == nil
+      ? nil
+      : try attentionSelection(
+        layers: layers, heads: heads, aggregate: aggregate, layerCount: model.summary.layerCount,
+        headCount: model.summary.headCount)
     try checkWritable([out, npy].compactMap { $0 })
     let text = chat ? try model.chatPrompt(user: prompt, system: system) : prompt
     let encoding = try naming("prompt") { try model.tokenize(text) }
@@ -111,7 +128,8 @@ struct Generate: ParsableCommand {
       let prompt = Double(first - start) / 1e9
       let writing = Double(last - first) / 1e9
       var line = "prompt: \(encoding.ids.count) tokens in \(String(format: "%.3f", prompt)) s "
-      line += "(\(String(format: "%.1f", Double(encoding.ids.count) / prompt)) tokens/s, the first token included)"
+      line +=
+        "(\(String(format: "%.1f", Double(encoding.ids.count) / prompt)) tokens/s, the first token included)"
       if stamps.count > 1 {
         line += "; wrote \(stamps.count - 1) more in \(String(format: "%.3f", writing)) s "
         line += "(\(String(format: "%.1f", Double(stamps.count - 1) / writing)) tokens/s)"
@@ -121,13 +139,31 @@ struct Generate: ParsableCommand {
     if let npy {
       try TensorFile.write(run.attention.attentions, to: npy)
     }
-    if let out {
-      var figure = try ModelFigure(
-        run.attention, selection: selection, colorScale: figureOptions.colorScale,
-        figsize: figureOptions.figureSize())
-      try figureOptions.restyle(&figure.heatmap)
-      let layout = try naming(out) { try renderFigure(figure.heatmap, to: out) }
-      reportNotes(layout.notes)
+    guard let out else { return }
+    if view == .generation, out.lowercased().hasSuffix(".html") {
+      let decoder = model.textTokenizer as? any TextDecodingTokenizer
+      let texts = decoder.map { decoder in (encoding.ids + run.generatedIds).map { decoder.decode([$0]) } }
+      let page = try renderGenerationPage(run, tokenTexts: texts, title: prompt)
+      try AtomicFileWriter.write(page, to: out)
+      return
     }
+    var heatmap: HeatmapFigure
+    switch view {
+    case .generation:
+      guard !run.generatedIds.isEmpty else {
+        throw CommandError("\(out): no token was written, nothing to draw")
+      }
+      heatmap = try GenerationFigure(
+        run, selection: selection, colorScale: figureOptions.colorScale, figsize: figureOptions.figureSize()
+      ).heatmap
+    case .model:
+      heatmap = try ModelFigure(
+        run.attention, selection: selection, colorScale: figureOptions.colorScale,
+        figsize: figureOptions.figureSize()
+      ).heatmap
+    }
+    try figureOptions.restyle(&heatmap)
+    let layout = try naming(out) { try renderFigure(heatmap, to: out) }
+    reportNotes(layout.notes)
   }
 }
