@@ -13,7 +13,9 @@ struct Bench: ParsableCommand {
       median_ms, min_ms, the work rate, the shape, runs, isa and threads. \
       AK_ISA=portable|avx2|avx512 lowers the instruction set the kernels use.
       """,
-    subcommands: [SoftmaxBench.self, SDPABench.self, ModelBench.self, ExpBench.self, CopyBench.self]
+    subcommands: [
+      SoftmaxBench.self, SDPABench.self, ModelBench.self, DecoderBench.self, ExpBench.self, CopyBench.self,
+    ]
   )
 }
 
@@ -354,7 +356,7 @@ func residentMiB() -> (current: Double, peak: Double) {
   #endif
 }
 
-private func format(_ value: Double, _ decimals: Int) -> String {
+func format(_ value: Double, _ decimals: Int) -> String {
   String(format: "%.\(decimals)f", value)
 }
 
