@@ -26,8 +26,9 @@ It writes:
   add_generation_prompt=True)` of several conversations, as text and ids.
 - Tests/TransformerModelsTests/Fixtures/smollm2-tokenizer/: the same
   tokenizer saved by `save_pretrained` (tokenizer.json,
-  tokenizer_config.json), for the tests of the tokenizer.json reader, which
-  run without the GGUF file.
+  tokenizer_config.json, and chat_template.jinja where transformers writes
+  one), for the tests of the tokenizer.json reader, which run without the
+  GGUF file. tokenizer.json is 1.8 MB written on one line.
 
 Python environment: scripts/make-venv --torch (transformers, gguf). The
 script re-runs itself with ${VENV:-.venv}/bin/python when the current
@@ -36,6 +37,7 @@ interpreter lacks them.
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import unicodedata
@@ -46,7 +48,7 @@ try:
     import transformers
     from tokenizers import pre_tokenizers
     from transformers import AutoTokenizer, PreTrainedTokenizerFast
-    from transformers.models.gpt2.tokenization_gpt2 import bytes_to_unicode
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
 except ImportError:
     venv = os.path.realpath(os.environ.get("VENV", os.path.join(ROOT, ".venv")))
     venv_python = os.path.join(venv, "bin", "python")
@@ -213,6 +215,55 @@ CONVERSATIONS = [
     ("empty_user", [{"role": "user", "content": ""}]),
 ]
 
+# Other spellings of chat templates, rendered by transformers' Jinja (which
+# sets trim_blocks and lstrip_blocks): the same template over several lines
+# with whitespace control, plain ChatML, and ones whose whitespace outside
+# the tags is printed. A test either refuses each or renders it as here.
+SMOL_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
+TEMPLATE_VARIANTS = [
+    ("smollm2_multiline", (
+        "{%- for message in messages %}\n"
+        "    {%- if loop.first and messages[0]['role'] != 'system' %}\n"
+        "        {{- '<|im_start|>system\\n" + SMOL_SYSTEM + "<|im_end|>\\n' }}\n"
+        "    {%- endif %}\n"
+        "    {{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}\n"
+        "{%- endfor %}\n"
+        "{%- if add_generation_prompt %}\n"
+        "    {{- '<|im_start|>assistant\\n' }}\n"
+        "{%- endif %}\n"
+    )),
+    ("smollm2_other_system", (
+        "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+        "{{ '<|im_start|>system\\nYou are terse.<|im_end|>\\n' }}{% endif %}"
+        "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )),
+    ("chatml", (
+        "{% for message in messages %}"
+        "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )),
+    ("chatml_block_newlines", (
+        "{% for message in messages %}\n"
+        "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
+        "{% endfor %}\n"
+        "{% if add_generation_prompt %}\n"
+        "{{ '<|im_start|>assistant\\n' }}"
+        "{% endif %}\n"
+    )),
+    ("chatml_printed_newlines", (
+        "{% for message in messages %}"
+        "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>'}}\n"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )),
+    ("chatml_printed_spaces", (
+        "{% for message in messages %}  "
+        "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )),
+]
+
 # SmolLM2's tokenizer.json pre-tokenizer, which transformers' GGUF converter
 # does not rebuild from `tokenizer.ggml.pre` = "smollm".
 SMOLLM2_PRE_TOKENIZER = pre_tokenizers.Sequence([
@@ -285,6 +336,14 @@ def main():
         assert ids == tokenizer(text, add_special_tokens=False)["input_ids"]
         chats.append({"name": name, "messages": messages, "text": text, "ids": list(ids)})
 
+    variants = []
+    for name, template in TEMPLATE_VARIANTS:
+        renders = []
+        for _, messages in CONVERSATIONS:
+            renders.append(tokenizer.apply_chat_template(
+                messages, chat_template=template, add_generation_prompt=True, tokenize=False))
+        variants.append({"name": name, "template": template, "renders": renders})
+
     fixture = {
         "source": "transformers " + transformers.__version__ + ", AutoTokenizer.from_pretrained(gguf_file="
         + os.path.basename(args.gguf) + ") with SmolLM2's Digits + ByteLevel pre-tokenizer",
@@ -295,6 +354,7 @@ def main():
         "cases": cases,
         "invalid_utf8": invalid,
         "chats": chats,
+        "template_variants": variants,
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as file:
@@ -304,12 +364,17 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         tokenizer.save_pretrained(scratch)
         os.makedirs(args.tokenizer_dir, exist_ok=True)
+        # tokenizer.json is written on one line, which halves its size.
         for name in ["tokenizer.json", "tokenizer_config.json"]:
             with open(os.path.join(scratch, name), encoding="utf-8") as source:
                 content = json.load(source)
             with open(os.path.join(args.tokenizer_dir, name), "w", encoding="utf-8") as target:
                 json.dump(content, target, ensure_ascii=False, indent=None if name == "tokenizer.json" else 2)
                 target.write("\n")
+        # transformers 5 writes the chat template beside the config rather than in it.
+        template_path = os.path.join(scratch, "chat_template.jinja")
+        if os.path.exists(template_path):
+            shutil.copyfile(template_path, os.path.join(args.tokenizer_dir, "chat_template.jinja"))
     print(f"wrote {args.out} ({len(cases)} texts, {len(invalid)} invalid, {len(chats)} chats) "
           f"and {args.tokenizer_dir}", file=sys.stderr)
 
