@@ -22,7 +22,8 @@ It writes:
 - Tests/TransformerModelsTests/Fixtures/smollm2_tokenizer.json: for every
   text, its ids and token strings (as `convert_ids_to_tokens` spells them,
   in GPT-2's byte alphabet); byte strings that are not UTF-8 with the
-  offset of the first bad byte; and `apply_chat_template(messages,
+  offset of the first bad byte; what the pre-tokenizer alone cuts each
+  text into; and `apply_chat_template(messages,
   add_generation_prompt=True)` of several conversations, as text and ids.
 - Tests/TransformerModelsTests/Fixtures/smollm2-tokenizer/: the same
   tokenizer saved by `save_pretrained` (tokenizer.json,
@@ -300,7 +301,10 @@ def token_bytes(tokenizer, ids):
 
 def encode(tokenizer, text):
     ids = tokenizer(text, add_special_tokens=True)["input_ids"]
+    pre_tokenizer = tokenizer.backend_tokenizer.pre_tokenizer
     return {
+        # What the pre-tokenizer alone cuts the text into, in GPT-2's byte alphabet.
+        "pieces": [piece for piece, _ in pre_tokenizer.pre_tokenize_str(text)],
         "ids": ids,
         "tokens": tokenizer.convert_ids_to_tokens(ids),
         "token_bytes": token_bytes(tokenizer, ids),
