@@ -3,7 +3,7 @@ import TensorIO
 import Testing
 
 /// The default decoder: `$ATTN_DECODER`, or where `scripts/fetch-model --decoder` puts it.
-private let decoderPath: String? = {
+let decoderPath: String? = {
   let environment = ProcessInfo.processInfo.environment
   let cache = environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
   let path = environment["ATTN_DECODER"] ?? cache + "/attentionkit/SmolLM2-135M-Instruct.Q4_1.gguf"

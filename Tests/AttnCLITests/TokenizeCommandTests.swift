@@ -1,3 +1,4 @@
+import AttentionTestSupport
 import Foundation
 import Testing
 
@@ -162,6 +163,46 @@ import Testing
       #expect(run.errorLines.count == 1 && run.stderr.hasPrefix("error: empty "), "\(run.stderr)")
       #expect(run.stdout.isEmpty)
     }
+  }
+
+  @Test(.enabled(if: decoderPath != nil, "the decoder is not fetched (scripts/fetch-model --decoder)"))
+  func printsSmolLM2sTokensReadably() throws {
+    let model = try #require(decoderPath)
+    // One text of each kind (the first word of its name), as every text is
+    // checked in the library's tests; a process argument cannot hold NUL,
+    // nor be empty here.
+    var kinds: Set<Substring> = []
+    let cases = SmolLM2TokenizerFixture.shared.cases.filter {
+      !$0.text.isEmpty && !$0.text.unicodeScalars.contains("\u{0}")
+        && kinds.insert($0.name.prefix { $0 != "_" }).inserted
+    }
+    #expect(cases.count > 20)
+    for reference in cases {
+      let line = try printed(try runAttn(["tokenize", model, reference.text], in: folder))
+      #expect(line.ids == reference.ids, "\(reference.name)")
+      #expect(line.typeIds == Array(repeating: 0, count: reference.ids.count), "\(reference.name)")
+      // Each label spells its token's bytes: `␣` a space, `↵` a newline,
+      // `⇥` a tab, `<0xE4>` a byte that is not a whole character.
+      let expectedBytes = reference.tokenBytes.map(SmolLM2TokenizerFixture.bytes(ofHex:))
+      #expect(
+        line.tokens.map(SmolLM2TokenizerFixture.bytes(ofLabel:)) == expectedBytes,
+        "\(reference.name): \(line.tokens)")
+      // None is in GPT-2's byte alphabet, where a space is `Ġ` and a newline `Ċ`.
+      for (label, token) in zip(line.tokens, reference.tokens)
+      where token.contains("Ġ") || token.contains("Ċ") {
+        #expect(!label.contains("Ġ") && !label.contains("Ċ"), "\(reference.name): \(label)")
+      }
+    }
+  }
+
+  @Test(.enabled(if: decoderPath != nil, "the decoder is not fetched (scripts/fetch-model --decoder)"))
+  func labelsOfSmolLM2sTokens() throws {
+    let model = try #require(decoderPath)
+    let text = "Hi there\n\tx 東"
+    let line = try printed(try runAttn(["tokenize", model, text], in: folder))
+    #expect(line.tokens.contains("␣there"), "\(line.tokens)")
+    #expect(line.tokens.contains { $0.contains("↵") } && line.tokens.contains { $0.contains("⇥") })
+    #expect(SmolLM2TokenizerFixture.bytes(ofLabel: line.tokens.joined()) == Array(text.utf8))
   }
 
   @Test func missingTextIsAUsageError() throws {

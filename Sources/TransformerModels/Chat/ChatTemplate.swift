@@ -16,9 +16,11 @@ public struct ChatMessage: Sendable, Equatable {
 /// add_generation_prompt=..., tokenize=False)` renders it.
 ///
 /// Templates are Jinja; rather than run Jinja, the template is recognised:
-/// compared with the supported ones after dropping the whitespace outside
-/// string literals, Jinja's `-` whitespace markers, and `+` between two
-/// literals. Supported:
+/// compared with the supported ones as what it prints and what it runs.
+/// Text between tags counts as printed unless Jinja's whitespace control
+/// drops it as transformers sets Jinja up (`trim_blocks`, `lstrip_blocks`,
+/// `-` markers); inside tags, whitespace outside string literals and `+`
+/// between two literals do not count. Supported:
 /// - ChatML with a default system message, as SmolLM2 ships it: when the
 ///   first message is not a system message, `<|im_start|>system\n…<|im_end|>\n`
 ///   with the template's text comes first.
@@ -120,34 +122,165 @@ private enum TemplatePiece: Equatable {
   case literal(String)
 }
 
-/// `template` without whitespace outside literals, without Jinja's `-`
-/// whitespace markers, with each literal's escapes decoded and adjacent
-/// literals joined by `+` made one.
+/// One tag of a template, `{{ … }}`, `{% … %}` or `{# … #}`, or the text between two.
+private enum TemplateToken {
+  case text([Unicode.Scalar])
+  /// `opening` is `{{`, `{%` or `{#`; `body` is what lies between the
+  /// delimiters and their `-` markers; `closed` is false for a tag cut off
+  /// by the end of the template.
+  case tag(
+    opening: String, body: ArraySlice<Unicode.Scalar>, trimsBefore: Bool, trimsAfter: Bool, closed: Bool)
+
+  /// A statement or a comment, whose whitespace `trim_blocks` and `lstrip_blocks` take.
+  var isBlock: Bool {
+    if case .tag(let opening, _, _, _, _) = self { return opening != "{{" }
+    return false
+  }
+}
+
+/// `template` as what it prints and what it runs, for comparison: the text
+/// between tags that Jinja prints, after its whitespace control as
+/// transformers sets it up (`trim_blocks`, `lstrip_blocks`, and `-`
+/// markers), as a literal printed by `{{ }}`; within tags, whitespace
+/// outside string literals dropped, each literal's escapes decoded and
+/// adjacent literals joined by `+` made one.
 private func canonicalPieces(_ template: String) -> [TemplatePiece] {
+  var tokens = templateTokens(Array(template.unicodeScalars))
+  for index in tokens.indices {
+    guard case .text(var text) = tokens[index] else { continue }
+    let previous = index > 0 ? tokens[index - 1] : nil
+    let next = index + 1 < tokens.count ? tokens[index + 1] : nil
+    var lineStarting = previous == nil
+    if case .tag(_, _, _, true, _)? = previous {
+      text = Array(text.drop { $0.properties.isWhitespace })
+    } else if previous?.isBlock == true, text.first == "\n" {
+      // trim_blocks: the newline after a statement is not printed.
+      text.removeFirst()
+      lineStarting = true
+    }
+    if case .tag(_, _, true, _, _)? = next {
+      text = Array(text.reversed().drop { $0.properties.isWhitespace }.reversed())
+    } else if next?.isBlock == true, case .tag(_, let body, _, _, _)? = next, body.first != "+" {
+      // lstrip_blocks: spaces and tabs from the start of a line to a statement are not printed.
+      let lineStart = text.lastIndex(of: "\n").map { $0 + 1 }
+      if lineStart != nil || lineStarting {
+        let start = lineStart ?? 0
+        if text[start...].allSatisfy({ $0 == " " || $0 == "\t" }) { text.removeSubrange(start...) }
+      }
+    }
+    tokens[index] = .text(text)
+  }
+
   var pieces: [TemplatePiece] = []
+  for token in tokens {
+    switch token {
+    case .text(let text):
+      if !text.isEmpty {
+        pieces += [.code("{{"), .literal(String(String.UnicodeScalarView(text))), .code("}}")]
+      }
+    case .tag(let opening, let body, _, _, let closed):
+      pieces.append(.code(opening))
+      appendCodePieces(of: body, to: &pieces)
+      if closed { pieces.append(.code(opening == "{{" ? "}}" : opening == "{%" ? "%}" : "#}")) }
+    }
+  }
+  // Join adjacent code, so that where a tag is cut makes no difference.
+  var joined: [TemplatePiece] = []
+  for piece in pieces {
+    if case .code(let code) = piece, case .code(let before)? = joined.last {
+      joined[joined.count - 1] = .code(before + code)
+    } else {
+      joined.append(piece)
+    }
+  }
+  return joined
+}
+
+/// The text and tags of a template. A quote inside a tag starts a string
+/// literal, in which a closing delimiter does not close the tag.
+private func templateTokens(_ scalars: [Unicode.Scalar]) -> [TemplateToken] {
+  var tokens: [TemplateToken] = []
+  var textStart = 0
+  var index = 0
+  while index + 1 < scalars.count {
+    let second = scalars[index + 1]
+    guard scalars[index] == "{", second == "{" || second == "%" || second == "#" else {
+      index += 1
+      continue
+    }
+    tokens.append(.text(Array(scalars[textStart..<index])))
+    let closing: Unicode.Scalar = second == "{" ? "}" : second
+    var bodyStart = index + 2
+    let trimsBefore = bodyStart < scalars.count && scalars[bodyStart] == "-"
+    if trimsBefore { bodyStart += 1 }
+    var end = bodyStart
+    var quote: Unicode.Scalar?
+    var closedAt: Int?
+    while end < scalars.count {
+      let scalar = scalars[end]
+      if let open = quote {
+        if scalar == "\\" {
+          end += 1
+        } else if scalar == open {
+          quote = nil
+        }
+      } else if (scalar == "'" || scalar == "\"") && second != "#" {
+        quote = scalar
+      } else if scalar == closing, end + 1 < scalars.count, scalars[end + 1] == "}" {
+        closedAt = end
+        break
+      }
+      end += 1
+    }
+    let opening = "{" + String(second)
+    guard let closedAt else {
+      tokens.append(
+        .tag(
+          opening: opening, body: scalars[bodyStart..<scalars.count], trimsBefore: trimsBefore,
+          trimsAfter: false,
+          closed: false))
+      return tokens
+    }
+    var bodyEnd = closedAt
+    let trimsAfter = bodyEnd > bodyStart && scalars[bodyEnd - 1] == "-"
+    if trimsAfter { bodyEnd -= 1 }
+    tokens.append(
+      .tag(
+        opening: opening, body: scalars[bodyStart..<bodyEnd], trimsBefore: trimsBefore,
+        trimsAfter: trimsAfter,
+        closed: true))
+    index = closedAt + 2
+    textStart = index
+  }
+  tokens.append(.text(Array(scalars[textStart...])))
+  return tokens
+}
+
+/// The code and literals of a tag's body: whitespace outside literals
+/// dropped, escapes decoded, and `'a' + 'b'` made one literal.
+private func appendCodePieces(of body: ArraySlice<Unicode.Scalar>, to pieces: inout [TemplatePiece]) {
   var code = ""
   func flushCode() {
     if !code.isEmpty { pieces.append(.code(code)) }
     code = ""
   }
-  let scalars = Array(template.unicodeScalars)
-  var index = 0
-  while index < scalars.count {
-    let scalar = scalars[index]
+  var index = body.startIndex
+  while index < body.endIndex {
+    let scalar = body[index]
     if scalar == "'" || scalar == "\"" {
       var literal = ""
       index += 1
-      while index < scalars.count && scalars[index] != scalar {
-        if scalars[index] == "\\" && index + 1 < scalars.count {
+      while index < body.endIndex && body[index] != scalar {
+        if body[index] == "\\" && index + 1 < body.endIndex {
           index += 1
-          switch scalars[index] {
+          switch body[index] {
           case "n": literal += "\n"
           case "t": literal += "\t"
           case "r": literal += "\r"
-          default: literal.unicodeScalars.append(scalars[index])
+          default: literal.unicodeScalars.append(body[index])
           }
         } else {
-          literal.unicodeScalars.append(scalars[index])
+          literal.unicodeScalars.append(body[index])
         }
         index += 1
       }
@@ -164,15 +297,7 @@ private func canonicalPieces(_ template: String) -> [TemplatePiece] {
       continue
     }
     index += 1
-    if scalar.properties.isWhitespace { continue }
-    if scalar == "-" {
-      let after = index < scalars.count ? scalars[index] : " "
-      let afterNext = index + 1 < scalars.count ? scalars[index + 1] : " "
-      if code.hasSuffix("{%") || code.hasSuffix("{{") { continue }
-      if (after == "%" || after == "}") && afterNext == "}" { continue }
-    }
-    code.unicodeScalars.append(scalar)
+    if !scalar.properties.isWhitespace { code.unicodeScalars.append(scalar) }
   }
   flushCode()
-  return pieces
 }
