@@ -72,7 +72,10 @@ async function draw() {
     // encodeURIComponent, not URLSearchParams: a space travels as %20, not "+".
     let query = "text=" + encodeURIComponent(text);
     if (pair.trim() !== "") query += "&pair=" + encodeURIComponent(pair);
-    if (models.length > 1) query += "&model=" + encodeURIComponent(modelSelect.value);
+    // The first model is the server's default; a link names any other.
+    if (models.length > 0 && modelSelect.value !== models[0].name) {
+      query += "&model=" + encodeURIComponent(modelSelect.value);
+    }
     const response = await fetch("/view?" + query);
     if (!response.ok) throw new Error(await errorOf(response));
     history.replaceState(null, "", "?" + query);
