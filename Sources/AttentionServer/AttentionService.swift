@@ -46,7 +46,8 @@ struct AttentionService: Sendable {
       let served = try model(named: name)
       guard let model = served.generative else {
         throw ServeError(
-          status: .unprocessableContent, "model \"\(name)\" does not write text (it is a \(served.model.summary.architecture) encoder)")
+          status: .unprocessableContent,
+          "model \"\(name)\" does not write text (it is a \(served.model.summary.architecture) encoder)")
       }
       return (name, model)
     }

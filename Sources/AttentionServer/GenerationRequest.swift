@@ -14,7 +14,9 @@ struct GenerationRequest {
   var model: String?
   var options: GenerationOptions
 
-  static let members = ["prompt", "chat", "system", "max_tokens", "temperature", "top_k", "top_p", "seed", "model"]
+  static let members = [
+    "prompt", "chat", "system", "max_tokens", "temperature", "top_k", "top_p", "seed", "model",
+  ]
   static let shape = "{\"prompt\": \"..\", \"chat\": false, \"max_tokens\": 64, ..}"
   /// The tokens written when the request does not say, as `attn generate` writes.
   static let defaultMaxTokens = 64
@@ -28,7 +30,9 @@ struct GenerationRequest {
     guard let prompt = try members.string("prompt") else {
       throw ServeError(status: .badRequest, "the body needs a \"prompt\" string")
     }
-    guard !prompt.allSatisfy(\.isWhitespace) else { throw ServeError(status: .badRequest, "\"prompt\" is empty") }
+    guard !prompt.allSatisfy(\.isWhitespace) else {
+      throw ServeError(status: .badRequest, "\"prompt\" is empty")
+    }
     self.prompt = prompt
     chat = try members.bool("chat") ?? false
     system = try members.string("system")

@@ -60,7 +60,8 @@ struct JSONMembers {
   func refuseOthers(than known: [String]) throws {
     if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
       throw ServeError(
-        status: .badRequest, "unknown member \"\(unknown)\"; the body may have: \(known.joined(separator: ", "))")
+        status: .badRequest,
+        "unknown member \"\(unknown)\"; the body may have: \(known.joined(separator: ", "))")
     }
   }
 

@@ -48,7 +48,9 @@ func makeServeRouter(
     let (name, model) = try service.generativeModel(named: generation.model)
     let text: String
     do {
-      text = generation.chat ? try model.chatPrompt(user: generation.prompt, system: generation.system) : generation.prompt
+      text =
+        generation.chat
+        ? try model.chatPrompt(user: generation.prompt, system: generation.system) : generation.prompt
     } catch {
       throw ServeError(status: .unprocessableContent, "\(error)")
     }
@@ -57,7 +59,8 @@ func makeServeRouter(
     guard prompt.ids.count < context else {
       throw ServeError(
         status: .unprocessableContent,
-        "the prompt has \(prompt.ids.count) tokens, which fill the model's context of \(context); none can be written")
+        "the prompt has \(prompt.ids.count) tokens, which fill the model's context of \(context); none can be written"
+      )
     }
     // The turn lasts until the model has stopped and the last line is written.
     let permit = await gate.enter()

@@ -17,7 +17,8 @@ import TransformerModels
 
   init() throws {
     encoder = try ModelLoader.load(contentsOf: try TinyBert(seed: 0x5E7E).writeFolder())
-    decoder = try #require(try ModelLoader.load(contentsOf: try TinyLlama().writeFile()) as? any GenerativeModel)
+    decoder = try #require(
+      try ModelLoader.load(contentsOf: try TinyLlama().writeFile()) as? any GenerativeModel)
   }
 
   /// Runs `body` against the routes of a server of both models, the encoder first.
@@ -32,7 +33,9 @@ import TransformerModels
     try await app.test(.router, body)
   }
 
-  private func post(_ client: any TestClientProtocol, _ uri: String, _ body: String) async throws -> TestResponse {
+  private func post(_ client: any TestClientProtocol, _ uri: String, _ body: String) async throws
+    -> TestResponse
+  {
     try await client.execute(uri: uri, method: .post, body: ByteBuffer(string: body))
   }
 
@@ -67,7 +70,9 @@ import TransformerModels
       #expect(shape == [2, 4, expected.tokens.count, expected.tokens.count])
       #expect(values.map { Float($0).bitPattern } == expected.attentions.scalars.map(\.bitPattern))
       let npy = try await post(client, "/api/attention?format=npy", body)
-      #expect(try TensorFile.decode(Array(npy.body.readableBytesView), format: .npy, name: "a.npy") == expected.attentions)
+      #expect(
+        try TensorFile.decode(Array(npy.body.readableBytesView), format: .npy, name: "a.npy")
+          == expected.attentions)
       // No model named: the first, the encoder.
       let first = try await post(client, "/api/attention", #"{"text": "the cat sat"}"#)
       #expect(try jsonObject(first.body)?["tokens"] as? [String] == encoder.tokenize("the cat sat").tokens)
@@ -88,7 +93,8 @@ import TransformerModels
   func streamsEachTokenWithTheAttentionItWasChosenFrom(body: String) async throws {
     let request = try GenerationRequest(
       try #require(JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]), cap: 32)
-    let text = request.chat ? try decoder.chatPrompt(user: request.prompt, system: request.system) : request.prompt
+    let text =
+      request.chat ? try decoder.chatPrompt(user: request.prompt, system: request.system) : request.prompt
     let prompt = try decoder.tokenize(text)
     var written: [GeneratedToken] = []
     let run = try decoder.generate(prompt: prompt, options: request.options) { written.append($0) }
@@ -100,7 +106,8 @@ import TransformerModels
       let row = promptCount + token.index - 1
       var recorded: [Float] = []
       for map in 0..<(2 * 4) {
-        recorded += attentions.scalars[((map * length + row) * length)..<((map * length + row) * length + row + 1)]
+        recorded +=
+          attentions.scalars[((map * length + row) * length)..<((map * length + row) * length + row + 1)]
       }
       #expect(token.attention.shape == [2, 4, row + 1])
       #expect(token.attention.scalars.map(\.bitPattern) == recorded.map(\.bitPattern))
@@ -220,6 +227,9 @@ import TransformerModels
       ServedModel.names(forPaths: [
         "/cache/all-MiniLM-L6-v2", "/cache/SmolLM2-135M-Instruct.Q4_1.gguf", "/other/all-MiniLM-L6-v2/",
         "x/SmolLM2-135M-Instruct.Q4_1.GGUF",
-      ]) == ["all-MiniLM-L6-v2", "SmolLM2-135M-Instruct.Q4_1", "all-MiniLM-L6-v2-2", "SmolLM2-135M-Instruct.Q4_1-2"])
+      ]) == [
+        "all-MiniLM-L6-v2", "SmolLM2-135M-Instruct.Q4_1", "all-MiniLM-L6-v2-2",
+        "SmolLM2-135M-Instruct.Q4_1-2",
+      ])
   }
 }

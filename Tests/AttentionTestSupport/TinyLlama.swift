@@ -82,18 +82,30 @@ public struct TinyLlama {
       file.metadata("tokenizer.ggml.eos_token_id", .uint32(tokens.firstIndex(of: "<|im_end|>")!))
     }
     file.metadata("tokenizer.chat_template", .string(Self.chatTemplate))
-    file.tensor("token_embd.weight", shape: [tokens.count, width], weights(tokens.count * width, deviation: 1))
+    file.tensor(
+      "token_embd.weight", shape: [tokens.count, width], weights(tokens.count * width, deviation: 1))
     for layer in 0..<layerCount {
       let prefix = "blk.\(layer)."
       file.tensor(prefix + "attn_norm.weight", shape: [width], weights(width, deviation: 0.2).map { 1 + $0 })
       file.tensor(prefix + "attn_q.weight", shape: [width, width], weights(width * width, deviation: 0.6))
-      file.tensor(prefix + "attn_k.weight", shape: [keyValueWidth, width], weights(keyValueWidth * width, deviation: 0.6))
-      file.tensor(prefix + "attn_v.weight", shape: [keyValueWidth, width], weights(keyValueWidth * width, deviation: 0.3))
-      file.tensor(prefix + "attn_output.weight", shape: [width, width], weights(width * width, deviation: 0.3))
+      file.tensor(
+        prefix + "attn_k.weight", shape: [keyValueWidth, width],
+        weights(keyValueWidth * width, deviation: 0.6))
+      file.tensor(
+        prefix + "attn_v.weight", shape: [keyValueWidth, width],
+        weights(keyValueWidth * width, deviation: 0.3))
+      file.tensor(
+        prefix + "attn_output.weight", shape: [width, width], weights(width * width, deviation: 0.3))
       file.tensor(prefix + "ffn_norm.weight", shape: [width], weights(width, deviation: 0.2).map { 1 + $0 })
-      file.tensor(prefix + "ffn_gate.weight", shape: [feedForwardSize, width], weights(feedForwardSize * width, deviation: 0.3))
-      file.tensor(prefix + "ffn_up.weight", shape: [feedForwardSize, width], weights(feedForwardSize * width, deviation: 0.3))
-      file.tensor(prefix + "ffn_down.weight", shape: [width, feedForwardSize], weights(feedForwardSize * width, deviation: 0.3))
+      file.tensor(
+        prefix + "ffn_gate.weight", shape: [feedForwardSize, width],
+        weights(feedForwardSize * width, deviation: 0.3))
+      file.tensor(
+        prefix + "ffn_up.weight", shape: [feedForwardSize, width],
+        weights(feedForwardSize * width, deviation: 0.3))
+      file.tensor(
+        prefix + "ffn_down.weight", shape: [width, feedForwardSize],
+        weights(feedForwardSize * width, deviation: 0.3))
     }
     file.tensor("output_norm.weight", shape: [width], weights(width, deviation: 0.2).map { 1 + $0 })
     try Data(file.bytes()).write(to: URL(fileURLWithPath: path))
@@ -103,7 +115,8 @@ public struct TinyLlama {
   static let byteSpellings: [String] = {
     var next: UInt32 = 256
     return (0..<256).map { byte in
-      let printable = (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte) || (0xAE...0xFF).contains(byte)
+      let printable =
+        (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte) || (0xAE...0xFF).contains(byte)
       if printable { return String(Unicode.Scalar(UInt8(byte))) }
       defer { next += 1 }
       return String(Unicode.Scalar(next)!)
@@ -147,7 +160,9 @@ public struct GGUFWriter {
       integer(UInt64(text.utf8.count))
       out += text.utf8
     }
-    func pad() { out += [UInt8](repeating: 0, count: (Self.alignment - out.count % Self.alignment) % Self.alignment) }
+    func pad() {
+      out += [UInt8](repeating: 0, count: (Self.alignment - out.count % Self.alignment) % Self.alignment)
+    }
     integer(UInt32(3))
     integer(UInt64(tensors.count))
     integer(UInt64(entries.count))

@@ -136,7 +136,8 @@ private let modelFolder: String? = {
       "POST", "/api/generate", body: Data(#"{"prompt": "the cat", "max_tokens": 9}"#.utf8))
     #expect(over.status == 422)
     #expect((try jsonObject(over.body)?["error"] as? String)?.contains("at most 8") == true)
-    let causal = try server.request("POST", "/api/attention", json: ["text": "the cat", "model": "tiny-llama"])
+    let causal = try server.request(
+      "POST", "/api/attention", json: ["text": "the cat", "model": "tiny-llama"])
     #expect(causal.status == 200)
     let bad = try runAttnWithTimeout(["serve", "--model", decoder, "--max-tokens", "0"], in: folder)
     #expect(bad.status == 64)

@@ -113,7 +113,9 @@ public struct GenerationRun: Sendable, Equatable {
   /// Why writing stopped.
   public var stop: GenerationStop
 
-  public init(attention: ModelAttention, promptTokenCount: Int, generatedIds: [Int], text: String, stop: GenerationStop) {
+  public init(
+    attention: ModelAttention, promptTokenCount: Int, generatedIds: [Int], text: String, stop: GenerationStop
+  ) {
     precondition(promptTokenCount >= 1 && promptTokenCount + generatedIds.count == attention.tokens.count)
     self.attention = attention
     self.promptTokenCount = promptTokenCount

@@ -89,7 +89,8 @@ private func defaultModelPaths() -> [String] {
   guard !present.isEmpty else { return [defaults[0]] }
   for (missing, fetch) in zip(defaults, ["scripts/fetch-model", "scripts/fetch-model --decoder"])
   where !present.contains(missing) {
-    FileHandle.standardError.write(Data("note: \(missing) is not fetched (\(fetch)); serving without it\n".utf8))
+    FileHandle.standardError.write(
+      Data("note: \(missing) is not fetched (\(fetch)); serving without it\n".utf8))
   }
   return present
 }
