@@ -14,7 +14,7 @@ struct GenerationRequest {
   var model: String?
   var options: GenerationOptions
 
-  static let members = [
+  static let memberNames = [
     "prompt", "chat", "system", "max_tokens", "temperature", "top_k", "top_p", "seed", "model",
   ]
   static let shape = "{\"prompt\": \"..\", \"chat\": false, \"max_tokens\": 64, ..}"
@@ -26,7 +26,7 @@ struct GenerationRequest {
   ///   422 for `max_tokens` over `cap`.
   init(_ fields: [String: Any], cap: Int) throws {
     let members = JSONMembers(fields: fields)
-    try members.refuseOthers(than: Self.members)
+    try members.refuseOthers(than: Self.memberNames)
     guard let prompt = try members.string("prompt") else {
       throw ServeError(status: .badRequest, "the body needs a \"prompt\" string")
     }
@@ -49,7 +49,7 @@ struct GenerationRequest {
       maxTokens: maxTokens,
       temperature: try members.number("temperature", in: 0...1e6, "a number from 0 (greedy) up") ?? 0,
       topK: try members.integer("top_k", in: 0...Int(Int32.max)),
-      topP: try members.number("top_p", in: .ulpOfOne...1, "a number above 0 and at most 1"),
+      topP: try members.number("top_p", in: Double.ulpOfOne...1, "a number above 0 and at most 1"),
       seed: try members.integer("seed", in: 0...UInt64.max) ?? 0)
   }
 }

@@ -108,7 +108,8 @@ struct JSONMembers {
   }
 
   /// JSONSerialization gives `true` and `1` alike as NSNumber; only the
-  /// booleans are of the boolean's own class.
-  private static let booleanType = type(of: NSNumber(value: true))
+  /// booleans are of the class it gives `true`.
+  private static let booleanType = type(
+    of: try! JSONSerialization.jsonObject(with: Data("true".utf8), options: .fragmentsAllowed))
   private static func isBool(_ value: Any) -> Bool { type(of: value) == booleanType }
 }

@@ -49,8 +49,8 @@ func makeServeRouter(
     let text: String
     do {
       text =
-        generation.chat
-        ? try model.chatPrompt(user: generation.prompt, system: generation.system) : generation.prompt
+        try generation.chat
+        ? model.chatPrompt(user: generation.prompt, system: generation.system) : generation.prompt
     } catch {
       throw ServeError(status: .unprocessableContent, "\(error)")
     }

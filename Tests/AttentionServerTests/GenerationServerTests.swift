@@ -94,7 +94,7 @@ import TransformerModels
     let request = try GenerationRequest(
       try #require(JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]), cap: 32)
     let text =
-      request.chat ? try decoder.chatPrompt(user: request.prompt, system: request.system) : request.prompt
+      try request.chat ? decoder.chatPrompt(user: request.prompt, system: request.system) : request.prompt
     let prompt = try decoder.tokenize(text)
     var written: [GeneratedToken] = []
     let run = try decoder.generate(prompt: prompt, options: request.options) { written.append($0) }
