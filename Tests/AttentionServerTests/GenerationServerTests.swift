@@ -96,8 +96,9 @@ import TransformerModels
     let text =
       try request.chat ? decoder.chatPrompt(user: request.prompt, system: request.system) : request.prompt
     let prompt = try decoder.tokenize(text)
-    var written: [GeneratedToken] = []
-    let run = try decoder.generate(prompt: prompt, options: request.options) { written.append($0) }
+    var tokens: [GeneratedToken] = []
+    let run = try decoder.generate(prompt: prompt, options: request.options) { tokens.append($0) }
+    let written = tokens
     let promptCount = prompt.ids.count
     let attentions = run.attention.attentions
     let length = attentions.shape[3]
@@ -106,8 +107,8 @@ import TransformerModels
       let row = promptCount + token.index - 1
       var recorded: [Float] = []
       for map in 0..<(2 * 4) {
-        recorded +=
-          attentions.scalars[((map * length + row) * length)..<((map * length + row) * length + row + 1)]
+        let start: Int = (map * length + row) * length
+        recorded += attentions.scalars[start...(start + row)]
       }
       #expect(token.attention.shape == [2, 4, row + 1])
       #expect(token.attention.scalars.map(\.bitPattern) == recorded.map(\.bitPattern))
