@@ -99,6 +99,7 @@ import TransformerModels
     var tokens: [GeneratedToken] = []
     let run = try decoder.generate(prompt: prompt, options: request.options) { tokens.append($0) }
     let written = tokens
+    #expect(!written.isEmpty)
     let promptCount = prompt.ids.count
     let attentions = run.attention.attentions
     let length = attentions.shape[3]
