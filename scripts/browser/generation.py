@@ -57,10 +57,14 @@ class GenerationChecks:
             fail(f"the written tokens did not arrive one by one (counts seen {counts})")
 
     def hover_written(self):
-        """The third written token shades every token before it by the mean
-        of its layers' means of heads, from the streamed row."""
+        """The last written token with visible text (a newline's box is
+        empty) shades every token before it by the mean of its layers' means
+        of heads, from the streamed row."""
         tokens = [line for line in self.stream if "attention" in line]
-        k = min(2, len(tokens) - 1)
+        visible = [k for k, line in enumerate(tokens) if line["text"].strip()]
+        if not visible:
+            fail(f"the decoder wrote no visible text: {[line['text'] for line in tokens]}")
+        k = visible[-1]
         prompt_count = len(self.stream[0]["tokens"])
         index = prompt_count + k
         self.tab.move(self.tab.point(f'document.querySelectorAll("#written .token")[{index}]', frame=False))
@@ -81,7 +85,8 @@ class GenerationChecks:
           .slice(0, %d).map(span => span.style.background)""" % index)
         if len(set(backgrounds)) < 2:
             fail(f"the tokens before the hovered one are not shaded apart: {backgrounds}")
-        later = self.tab.evaluate(
-            f'document.querySelectorAll("#written .token")[{index + 1}]?.classList.contains("later") ?? true')
+        later = self.tab.evaluate(f"""[...document.querySelectorAll("#written .token")].slice({index + 1})
+          .every(span => span.classList.contains("later"))""")
         if not later:
-            fail("the token after the hovered one is not dimmed")
+            fail("the tokens after the hovered one are not dimmed")
+        print(f"      hovered {tokens[k]['token']!r}: {index} tokens shaded as the streamed row's mean", flush=True)
