@@ -4,19 +4,22 @@ import Logging
 import NIOCore
 import TransformerModels
 
-/// An HTTP server of one model's attention: a page to draw it, the HTML
-/// figure, and the attentions as JSON or `.npy`.
+/// An HTTP server of models' attention: a page to draw it and to watch a
+/// decoder write, the HTML figure, the attentions as JSON or `.npy`, and
+/// generation streamed a token at a time with each token's attention.
 ///
-/// Routes: `GET /` (a form page), `GET /view?text=..&pair=..` (the HTML
-/// figure of `attn model`), `POST /api/attention` with `{"text", "pair"}`
-/// (`{"tokens", "attentions"}`, layers × heads × tokens × tokens; `?format=npy`
-/// or `Accept: application/x-npy` for float32 `.npy` with the tokens in the
-/// `Attention-Tokens` header) and `GET /healthz`. Bodies over 64 KiB are
-/// refused with 413, texts longer than the model reads with 422. No route
-/// reads a file.
+/// Routes: `GET /` (the page), `GET /view?text=..&pair=..&model=..` (the
+/// HTML figure of `attn model`), `POST /api/attention` with `{"text",
+/// "pair", "model"}` (`{"tokens", "attentions"}`, layers × heads × tokens ×
+/// tokens; `?format=npy` or `Accept: application/x-npy` for float32 `.npy`
+/// with the tokens in the `Attention-Tokens` header), `GET /api/models`,
+/// `POST /api/generate` (newline-delimited JSON, see `GenerationStream`) and
+/// `GET /healthz`. A request that names no model gets the first (for
+/// generation, the first that writes). Bodies over 64 KiB are refused with
+/// 413, texts longer than the model reads with 422. No route reads a file.
 ///
 /// ```swift
-/// let server = AttentionServer(model: try ModelLoader.load(contentsOf: folder))
+/// let server = AttentionServer(models: [ServedModel(name: "minilm", model: try ModelLoader.load(contentsOf: folder))])
 /// try await server.run { port in print("listening on \(port)") }
 /// ```
 public struct AttentionServer: Sendable {
@@ -28,20 +31,37 @@ public struct AttentionServer: Sendable {
     public var port: Int
     /// Whether every request gets a line on standard error, not only failures.
     public var logsRequests: Bool
+    /// The most tokens one `POST /api/generate` may ask for.
+    public var maxGeneratedTokens: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, logsRequests: Bool = false) {
+    /// The cap on tokens written for one request when none is given.
+    public static let defaultMaxGeneratedTokens = 256
+
+    public init(
+      host: String = "127.0.0.1", port: Int = 8080, logsRequests: Bool = false,
+      maxGeneratedTokens: Int = defaultMaxGeneratedTokens
+    ) {
       self.host = host
       self.port = port
       self.logsRequests = logsRequests
+      self.maxGeneratedTokens = maxGeneratedTokens
     }
   }
 
   let service: AttentionService
   public let configuration: Configuration
 
-  public init(model: any AttentionModel, configuration: Configuration = Configuration()) {
-    service = AttentionService(model: model)
+  /// - Parameter models: at least one, with names that differ; the first
+  ///   answers a request that names none.
+  public init(models: [ServedModel], configuration: Configuration = Configuration()) {
+    precondition(Set(models.map(\.name)).count == models.count, "two served models have one name")
+    service = AttentionService(models: models, maxGeneratedTokens: configuration.maxGeneratedTokens)
     self.configuration = configuration
+  }
+
+  /// A server of one model, named `model`.
+  public init(model: any AttentionModel, configuration: Configuration = Configuration()) {
+    self.init(models: [ServedModel(name: "model", model: model)], configuration: configuration)
   }
 
   /// The routes, for a server or an in-process test client.

@@ -3,26 +3,94 @@ import Dispatch
 import Heatmaps
 import TransformerModels
 
-/// The model a server holds for its whole life, loaded once and read by every
-/// request at the same time.
+/// The models a server holds for its whole life, loaded once and read by
+/// every request at the same time.
 struct AttentionService: Sendable {
-  let model: any AttentionModel
+  /// At least one; the first answers a request that names none.
+  let models: [ServedModel]
+  /// The most tokens one `POST /api/generate` may ask for.
+  let maxGeneratedTokens: Int
 
   /// Forward passes run here rather than on the server's event loops or the
   /// cooperative pool, which must stay free to accept and answer requests.
-  private static let computeQueue = DispatchQueue(
+  static let computeQueue = DispatchQueue(
     label: "attn.serve.forward", qos: .userInitiated, attributes: .concurrent)
   /// Pango's text measurement is not known to be safe on several threads at
   /// once, so pages are laid out one at a time.
   private static let renderQueue = DispatchQueue(label: "attn.serve.render", qos: .userInitiated)
 
+  init(models: [ServedModel], maxGeneratedTokens: Int) {
+    precondition(!models.isEmpty, "a server serves at least one model")
+    self.models = models
+    self.maxGeneratedTokens = maxGeneratedTokens
+  }
+
+  /// The model a request named, or the first when it named none.
+  ///
+  /// - Throws: `ServeError` (400) naming the models there are, for a name none has.
+  func model(named name: String?) throws -> ServedModel {
+    guard let name else { return models[0] }
+    guard let served = models.first(where: { $0.name == name }) else {
+      throw ServeError(
+        status: .badRequest,
+        "no model \"\(name)\"; this server has: \(models.map(\.name).joined(separator: ", "))")
+    }
+    return served
+  }
+
+  /// The model a generation request named, or the first that writes.
+  ///
+  /// - Throws: `ServeError`: 400 for an unknown name, 422 for a model that does not write.
+  func generativeModel(named name: String?) throws -> (name: String, model: any GenerativeModel) {
+    if let name {
+      let served = try model(named: name)
+      guard let model = served.generative else {
+        throw ServeError(
+          status: .unprocessableContent,
+          "model \"\(name)\" does not write text (it is a \(served.model.summary.architecture) encoder)")
+      }
+      return (name, model)
+    }
+    for served in models {
+      if let model = served.generative { return (served.name, model) }
+    }
+    throw ServeError(
+      status: .unprocessableContent,
+      "none of this server's models writes text (\(models.map(\.name).joined(separator: ", ")))")
+  }
+
   /// The tokens of `text` (and `pair`) and the attention of every layer and
-  /// head over them.
+  /// head over them, causal for a decoder.
   ///
   /// - Throws: `ServeError` with status 422 when the text is longer than the
   ///   model reads (it is refused, not truncated, so that the tokens answered
   ///   are always the whole text), or 400 when the model cannot take it.
-  func attention(text: String, pair: String?) async throws -> ModelAttention {
+  func attention(text: String, pair: String?, model name: String? = nil) async throws -> ModelAttention {
+    let model = try self.model(named: name).model
+    let encoding = try Self.encode(text, pair: pair, with: model, what: "text")
+    return try await Self.run(on: Self.computeQueue) { try model.attention(for: encoding) }
+  }
+
+  /// The self-contained HTML page of `attn model --out x.html` for `text`,
+  /// and the tokens it shows.
+  func page(text: String, pair: String?, model name: String? = nil) async throws -> (
+    tokens: [String], html: [UInt8]
+  ) {
+    let attention = try await self.attention(text: text, pair: pair, model: name)
+    let figure = try ModelFigure(attention)
+    let html = try await Self.run(on: Self.renderQueue) {
+      try renderFigureData(figure.heatmap, format: .html).bytes
+    }
+    return (attention.tokens, html)
+  }
+
+  /// The tokens `model` reads for `text`, refused rather than cut when they
+  /// are more than it reads.
+  ///
+  /// - Parameter what: how messages name the text: "text", "prompt".
+  static func encode(_ text: String, pair: String? = nil, with model: any AttentionModel, what: String) throws
+    -> Encoding
+  {
     let encoding: Encoding
     do {
       encoding = try model.tokenize(text, pair: pair)
@@ -32,22 +100,9 @@ struct AttentionService: Sendable {
     if encoding.truncated {
       throw ServeError(
         status: .unprocessableContent,
-        "the text has \(encoding.untruncatedLength) tokens; the model reads at most \(encoding.ids.count)")
+        "the \(what) has \(encoding.untruncatedLength) tokens; the model reads at most \(encoding.ids.count)")
     }
-    let model = self.model
-    return try await Self.run(on: Self.computeQueue) { try model.attention(for: encoding) }
-  }
-
-  /// The self-contained HTML page of `attn model --out x.html` for `text`,
-  /// and the tokens it shows.
-  func page(text: String, pair: String?) async throws -> (tokens: [String], html: [UInt8]) {
-    let attention = try await self.attention(text: text, pair: pair)
-    let figure = try ModelFigure(
-      attention, selection: .all(layerCount: attention.layerCount, headCount: attention.headCount))
-    let html = try await Self.run(on: Self.renderQueue) {
-      try renderFigureData(figure.heatmap, format: .html).bytes
-    }
-    return (attention.tokens, html)
+    return encoding
   }
 
   private static func run<T: Sendable>(

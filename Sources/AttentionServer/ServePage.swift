@@ -1,8 +1,12 @@
-/// The page `GET /` answers: a form that fetches `GET /view`, the interactive
-/// HTML figure of `attn model`, once, and shows it in a frame, or the error
-/// the server answered instead. `/?text=..&pair=..` draws that text at once.
-/// Its markup, style and script are the files in `Page/`, compiled in; the
-/// page loads nothing else.
+import Heatmaps
+
+/// The page `GET /` answers: a model selector; a form that fetches `GET
+/// /view`, the interactive HTML figure of `attn model`, once, and shows it
+/// in a frame, or the error the server answered instead (`/?text=..&pair=..`
+/// draws that text at once); and for a model that writes, a prompt whose
+/// generation is drawn as it streams, each written token shading the tokens
+/// before it by its attention on the figures' colormap. Its markup, style
+/// and script are the files in `Page/`, compiled in; the page loads nothing else.
 let servePage = """
   <!DOCTYPE html>
   <html lang="en">
@@ -13,7 +17,9 @@ let servePage = """
   \(String(decoding: PackageResources.serve_page_css, as: UTF8.self))</style>
   </head>
   <body>
-  \(String(decoding: PackageResources.serve_page_html, as: UTF8.self))<script>
+  \(String(decoding: PackageResources.serve_page_html, as: UTF8.self))\
+  <script type="application/json" id="colormap">"\(Colormap.reds.hexTable)"</script>
+  <script>
   \(String(decoding: PackageResources.serve_page_js, as: UTF8.self))</script>
   </body>
   </html>

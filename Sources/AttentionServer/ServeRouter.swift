@@ -1,11 +1,10 @@
 import Foundation
 import Hummingbird
-
-/// The largest request body `POST /api/attention` reads.
-let maximumRequestBytes = 64 * 1024
+import TensorIO
+import TransformerModels
 
 /// The routes of `attn serve`. No route reads a file: every answer is made
-/// from the model in memory or from text compiled into the program.
+/// from the models in memory or from text compiled into the program.
 func makeServeRouter(
   service: AttentionService, log: ServeLog, gate: AnswerGate = .perCore()
 ) -> Router<BasicRequestContext> {
@@ -25,74 +24,83 @@ func makeServeRouter(
       throw ServeError(status: .badRequest, "the query needs a non-empty \"text\"")
     }
     let pair = query["pair"].flatMap { isBlank($0) ? nil : $0 }
+    let model = try service.model(named: query["model"]).name
     let permit = await gate.enter()
-    let (tokens, page) = try await service.page(text: text, pair: pair)
+    let (tokens, page) = try await service.page(text: text, pair: pair, model: model)
     var response = Response.bytes(page, contentType: "text/html; charset=utf-8")
     response.headers[.attentionTokens] = asciiJSONArray(tokens)
     return response.afterBody { permit.release() }
   }
   router.post("/api/attention") { request, _ in
     let format = try AttentionFormat(request: request)
-    let (text, pair) = try await readAttentionRequest(request)
+    let (text, pair, model) = try await readAttentionRequest(request)
+    _ = try service.model(named: model)
     // The turn lasts until the answer's last byte is written.
     let permit = await gate.enter()
-    let attention = try await service.attention(text: text, pair: pair)
+    let attention = try await service.attention(text: text, pair: pair, model: model)
     return try Response.attention(tokens: attention.tokens, attentions: attention.attentions, format: format)
+      .afterBody { permit.release() }
+  }
+  router.get("/api/models") { _, _ in Response.json(modelsJSON(service)) }
+  router.post("/api/generate") { request, _ in
+    let generation = try GenerationRequest(
+      try await readJSONObject(request, shape: GenerationRequest.shape), cap: service.maxGeneratedTokens)
+    let (name, model) = try service.generativeModel(named: generation.model)
+    let text: String
+    do {
+      text =
+        try generation.chat
+        ? model.chatPrompt(user: generation.prompt, system: generation.system) : generation.prompt
+    } catch {
+      throw ServeError(status: .unprocessableContent, "\(error)")
+    }
+    let prompt = try AttentionService.encode(text, with: model, what: "prompt")
+    let context = model.summary.maxTokens
+    guard prompt.ids.count < context else {
+      throw ServeError(
+        status: .unprocessableContent,
+        "the prompt has \(prompt.ids.count) tokens, which fill the model's context of \(context); none can be written"
+      )
+    }
+    // The turn lasts until the model has stopped and the last line is written.
+    let permit = await gate.enter()
+    return GenerationStream.response(model: model, name: name, prompt: prompt, options: generation.options)
       .afterBody { permit.release() }
   }
   return router
 }
 
-/// The most of a body too long to use that is read and dropped before the
-/// 413 is sent: a client that writes its whole body before it reads
-/// (Python's http.client, urllib, requests) then reads the answer. A longer
-/// body is answered unread and its connection closed.
-let maximumDiscardedBytes = 8 * 1024 * 1024
+/// `GET /api/models`: `{"models": [{"name", "architecture", "layers",
+/// "heads", "max_tokens", "kind", "generative"}], "max_generated_tokens"}`,
+/// the first model first (the one a request that names none gets).
+private func modelsJSON(_ service: AttentionService) -> String {
+  var json = "{\"models\":["
+  for (index, served) in service.models.enumerated() {
+    let summary = served.model.summary
+    if index > 0 { json += "," }
+    json += "{\"name\":"
+    appendJSONString(served.name, to: &json)
+    json += ",\"architecture\":"
+    appendJSONString(summary.architecture, to: &json)
+    json += ",\"layers\":\(summary.layerCount),\"heads\":\(summary.headCount)"
+    json += ",\"max_tokens\":\(summary.maxTokens),\"kind\":\"\(summary.attentionKind.rawValue)\""
+    json += ",\"generative\":\(served.generative != nil)}"
+  }
+  return json + "],\"max_generated_tokens\":\(service.maxGeneratedTokens)}"
+}
 
-/// The `text` and optional `pair` of a `POST /api/attention` body.
-private func readAttentionRequest(_ request: Request) async throws -> (text: String, pair: String?) {
-  let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
-  let tooLarge = { (length: Int?) in
-    let measure = length.map { "the body has \($0) bytes; at most \(maximumRequestBytes) are read" }
-    return measure ?? "the body is longer than \(maximumRequestBytes) bytes"
-  }
-  if let declaredLength, declaredLength > maximumDiscardedBytes {
-    throw ServeError(status: .contentTooLarge, tooLarge(declaredLength), closesConnection: true)
-  }
-  var body = ByteBuffer()
-  var length = 0
-  for try await part in request.body {
-    length += part.readableBytes
-    if length <= maximumRequestBytes {
-      body.writeImmutableBuffer(part)
-    } else if length > maximumDiscardedBytes {
-      throw ServeError(status: .contentTooLarge, tooLarge(declaredLength), closesConnection: true)
-    }
-  }
-  guard length <= maximumRequestBytes else {
-    throw ServeError(status: .contentTooLarge, tooLarge(declaredLength))
-  }
-  let object: Any
-  do {
-    object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
-  } catch {
-    throw ServeError(status: .badRequest, "the body is not JSON")
-  }
-  guard let fields = object as? [String: Any] else {
-    throw ServeError(
-      status: .badRequest, "the body must be a JSON object {\"text\": \"..\", \"pair\": \"..\"}")
-  }
-  guard let text = fields["text"] as? String else {
+/// The `text`, optional `pair` and optional `model` of a `POST /api/attention` body.
+private func readAttentionRequest(_ request: Request) async throws -> (
+  text: String, pair: String?, model: String?
+) {
+  let members = JSONMembers(
+    fields: try await readJSONObject(request, shape: "{\"text\": \"..\", \"pair\": \"..\"}"))
+  guard let text = try members.string("text") else {
     throw ServeError(status: .badRequest, "\"text\" must be a string")
   }
   guard !isBlank(text) else { throw ServeError(status: .badRequest, "\"text\" is empty") }
-  var pair: String?
-  switch fields["pair"] {
-  case nil, is NSNull: pair = nil
-  case let value as String: pair = isBlank(value) ? nil : value
-  default: throw ServeError(status: .badRequest, "\"pair\" must be a string")
-  }
-  return (text, pair)
+  let pair = try members.string("pair").flatMap { isBlank($0) ? nil : $0 }
+  return (text, pair, try members.string("model"))
 }
 
 private func isBlank(_ text: String) -> Bool {

@@ -248,12 +248,12 @@ private final class LogLines: @unchecked Sendable {
   }
 }
 
-private func jsonObject(_ body: ByteBuffer) throws -> [String: Any]? {
+func jsonObject(_ body: ByteBuffer) throws -> [String: Any]? {
   try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
 }
 
 /// The shape and values of nested JSON arrays of numbers.
-private func flatten(_ value: Any) throws -> (shape: [Int], values: [Double]) {
+func flatten(_ value: Any) throws -> (shape: [Int], values: [Double]) {
   if let number = value as? NSNumber { return ([], [number.doubleValue]) }
   let items = try #require(value as? [Any])
   let parts = try items.map(flatten)

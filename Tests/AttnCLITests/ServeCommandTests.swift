@@ -107,6 +107,72 @@ private let modelFolder: String? = {
     #expect(try server.request("GET", "/healthz", timeout: 10).status == 200)
   }
 
+  /// `--model` twice serves both; generation streams newline-delimited JSON
+  /// a token a line, and a cap over the server's `--max-tokens` is refused.
+  @Test func servesAnEncoderAndADecoderAndStreamsGeneration() throws {
+    let encoder = try TinyBert(seed: 0x5E7E).writeFolder()
+    let decoder = try TinyLlama().writeFile(name: "tiny-llama")
+    defer {
+      try? FileManager.default.removeItem(atPath: encoder)
+      try? FileManager.default.removeItem(atPath: (decoder as NSString).deletingLastPathComponent)
+    }
+    let server = try RunningServer.start(
+      model: encoder, in: folder, arguments: ["--model", decoder, "--max-tokens", "8"])
+    defer { server.stop() }
+    let listed = try #require(try jsonObject(try server.request("GET", "/api/models").body))
+    let models = try #require(listed["models"] as? [[String: Any]])
+    #expect(models.map { $0["name"] as? String } == [(encoder as NSString).lastPathComponent, "tiny-llama"])
+    #expect(listed["max_generated_tokens"] as? Int == 8)
+    let answer = try server.request(
+      "POST", "/api/generate", body: Data(#"{"prompt": "the cat", "max_tokens": 8}"#.utf8))
+    #expect(answer.status == 200)
+    #expect(answer.headers["Content-Type"] == "application/x-ndjson")
+    let lines = String(decoding: answer.body, as: UTF8.self).split(separator: "\n")
+    #expect(lines.count >= 3)
+    #expect(try jsonObject(Data(lines[0].utf8))?["model"] as? String == "tiny-llama")
+    #expect(try jsonObject(Data(lines[1].utf8))?["attention"] is [Any])
+    #expect(try jsonObject(Data(lines.last!.utf8))?["stop"] is String)
+    let over = try server.request(
+      "POST", "/api/generate", body: Data(#"{"prompt": "the cat", "max_tokens": 9}"#.utf8))
+    #expect(over.status == 422)
+    #expect((try jsonObject(over.body)?["error"] as? String)?.contains("at most 8") == true)
+    let causal = try server.request(
+      "POST", "/api/attention", json: ["text": "the cat", "model": "tiny-llama"])
+    #expect(causal.status == 200)
+    let bad = try runAttnWithTimeout(["serve", "--model", decoder, "--max-tokens", "0"], in: folder)
+    #expect(bad.status == 64)
+    #expect(bad.stderr.hasPrefix("error:") && bad.stderr.contains("--max-tokens"), "\(bad.stderr)")
+  }
+
+  /// A client that leaves in the middle of a generation stops the model and
+  /// gives its turn back: otherwise, once the socket's buffers are full, the
+  /// model would wait for it forever, and after as many such clients as there
+  /// are turns the server would answer nobody.
+  @Test func abandonedGenerationsStopAndGiveTheirTurnBack() throws {
+    // No end-of-sequence token: every run asks for far more lines than the
+    // socket buffers hold (about 40 MB).
+    var tiny = TinyLlama()
+    tiny.contextLength = 1024
+    tiny.hasEndOfSequence = false
+    let decoder = try tiny.writeFile()
+    defer { try? FileManager.default.removeItem(atPath: (decoder as NSString).deletingLastPathComponent) }
+    let server = try RunningServer.start(model: decoder, in: folder, arguments: ["--max-tokens", "1000"])
+    defer { server.stop() }
+    let body = #"{"prompt": "the cat sat", "max_tokens": 1000}"#
+    let post =
+      "POST /api/generate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+    for client in 0..<(ProcessInfo.processInfo.activeProcessorCount + 2) {
+      let head = try server.rawRequest(post, readingAtMost: 4096, timeout: 15)
+      #expect(head.hasPrefix("HTTP/1.1 200"), "client \(client): \(head.prefix(100))")
+      #expect(head.contains("{\"model\":"), "client \(client): \(head.prefix(300))")
+    }
+    let answer = try server.request(
+      "POST", "/api/generate", body: Data(#"{"prompt": "the cat", "max_tokens": 3}"#.utf8), timeout: 20)
+    #expect(answer.status == 200)
+    #expect(String(decoding: answer.body, as: UTF8.self).split(separator: "\n").count == 5)
+  }
+
   /// Python's http.client, urllib and requests write the whole body before
   /// they read: a 413 must reach them promptly, not after their own timeout,
   /// whether the server reads the refused body to its end or, past a bound,

@@ -6,6 +6,7 @@ import shutil
 import time
 
 from .figure import FigureChecks
+from .generation import GenerationChecks
 from .head_view import HeadViewChecks
 from .offline_file import OfflineFileChecks
 from .page_scripts import PageScriptChecks
@@ -13,7 +14,7 @@ from .served_page import ServedPageChecks
 from .settings import HEADS, LAYERS
 
 
-class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, HeadViewChecks):
+class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, HeadViewChecks, GenerationChecks):
     def __init__(self, options):
         self.options = options
         self.out = options.out
@@ -48,6 +49,15 @@ class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, H
         self.step("blank and 602-token texts are refused in #status", self.errors)
         self.step("a typed second sentence draws [CLS] text [SEP] pair [SEP], labels at their tokens", self.pair)
         self.step("the address holds the drawn text; a link /?text=..&pair=.. draws at once", self.link)
+        skipped = self.generation_skipped()
+        if skipped:
+            print(f"skip  the decoder's generation on the served page: {skipped}", flush=True)
+        else:
+            self.step("choosing the decoder, a typed prompt and Generate stream the API's tokens one by one",
+                      self.generate)
+            self.step("hovering a written token shades the tokens before it by its streamed attention",
+                      self.hover_written)
+            self.shot("generation.png")
         self.step("the served page asked only its server and threw nothing", self.no_stray_requests)
         self.step("attn model --out fig.html opens from disk offline, hover works", self.export)
         self.step("the head view follows its selects; a hovered query shows only its lines, strongest most opaque",

@@ -21,7 +21,9 @@ from .tab import Browser
 
 class ServedPageChecks:
     def start(self):
-        self.server = Server(self.options.attn, self.options.model, os.path.join(self.out, "server.log"))
+        decoder = self.options.decoder if os.path.isfile(self.options.decoder) else None
+        self.server = Server(self.options.attn, self.options.model, os.path.join(self.out, "server.log"),
+                             decoder=decoder)
         with urllib.request.urlopen(self.server.url + "/healthz", timeout=10) as response:
             if json.load(response) != {"status": "ok"}:
                 fail("GET /healthz did not answer {\"status\":\"ok\"}")

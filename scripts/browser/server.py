@@ -14,11 +14,14 @@ from chromium_pipe import fail, stop_group, tail
 class Server:
     """`attn serve` on port 0, its output in a log file."""
 
-    def __init__(self, attn, model, log_path, timeout=60.0):
+    def __init__(self, attn, model, log_path, timeout=60.0, decoder=None):
         self.log_path = log_path
         self.log = open(log_path, "wb")
+        # The encoder first: the page and the API answer it when no model is named.
+        self.decoder = decoder
+        models = ["--model", model] + (["--model", decoder] if decoder else [])
         self.process = subprocess.Popen(
-            [attn, "serve", "--model", model, "--port", "0"],
+            [attn, "serve", *models, "--port", "0"],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
@@ -42,6 +45,17 @@ class Server:
                 return response.status, json.load(response)
         except urllib.error.HTTPError as error:
             return error.code, json.load(error)
+
+    def get(self, path, timeout=30.0):
+        with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
+            return json.load(response)
+
+    def post_lines(self, path, body, timeout=30.0):
+        """A newline-delimited JSON answer, each line parsed."""
+        request = urllib.request.Request(
+            self.url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return [json.loads(line) for line in response.read().decode().splitlines() if line]
 
     def close(self):
         stop_group(self.process)

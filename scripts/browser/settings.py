@@ -8,4 +8,4 @@ PAIR = "Small boats drift past green hills"
 LAYERS, HEADS = 6, 12
 WINDOW = (1400, 1100)
 SCREENSHOTS = ("served.png", "hover.png", "enlarged.png", "dark.png", "pair.png", "file.png", "headview.png",
-               "headview-words.png")
+               "headview-words.png", "generation.png")

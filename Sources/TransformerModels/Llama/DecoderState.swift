@@ -37,6 +37,18 @@ struct DecoderState {
     length += count
   }
 
+  /// `[N, H, L]`: the recorded row of the last token read, over all `L`.
+  func lastRecordedRow() -> Tensor {
+    let count = length
+    precondition(recordsAttention && count > 0, "no row is recorded")
+    var scalars = [Float](repeating: 0, count: layerCount * headCount * count)
+    for map in 0..<(layerCount * headCount) {
+      let source = (map * capacity + count - 1) * capacity
+      for column in 0..<count { scalars[map * count + column] = attention[source + column] }
+    }
+    return Tensor(shape: [layerCount, headCount, count], scalars: scalars)
+  }
+
   /// `[N, H, L, L]`: the recorded rows of the `L` tokens read.
   func recordedAttention() -> Tensor {
     let count = length

@@ -168,7 +168,10 @@ extension LlamaModel: GenerativeModel {
       let settled = decoded.hasSuffix("\u{FFFD}") ? String(decoded.dropLast()) : decoded
       let addition = settled.hasPrefix(text) ? String(settled.dropFirst(text.count)) : ""
       if settled.hasPrefix(text) { text = settled }
-      try onToken(GeneratedToken(id: id, label: labels.last!, text: addition, index: generated.count - 1))
+      try onToken(
+        GeneratedToken(
+          id: id, label: labels.last!, text: addition, index: generated.count - 1,
+          attention: state.lastRecordedRow()))
       let last = ends || generated.count == options.maxTokens || state.length + 1 >= config.contextLength
       // Every written token is read once more, so that its own row of
       // attention is recorded; the logits are needed only to write another.

@@ -5,8 +5,8 @@
 /// tokens, `L = P + G`.
 public protocol GenerativeModel: AttentionModel {
   /// Runs the prompt, then writes up to `options.maxTokens` tokens, calling
-  /// `onToken` with each one as soon as it is chosen (so that its text can
-  /// be shown while the next is computed).
+  /// `onToken` with each one as soon as it is chosen, with the attention it
+  /// was chosen from (so that both can be shown while the next is computed).
   ///
   /// - Parameter prompt: `P ≥ 1` tokens its tokenizer made.
   /// - Returns: the whole run: every token and the causal attention of all
@@ -56,7 +56,9 @@ public struct GenerationOptions: Sendable, Equatable {
   }
 }
 
-/// One token as it is written.
+/// One token as it is written, with the attention it was chosen from.
+///
+/// Legend: `N` layers, `H` query heads, `P` prompt tokens.
 public struct GeneratedToken: Sendable, Equatable {
   /// Its vocabulary index.
   public var id: Int
@@ -67,6 +69,20 @@ public struct GeneratedToken: Sendable, Equatable {
   public var text: String
   /// 0 for the first token written.
   public var index: Int
+  /// `[N, H, P + index]`: what it attended to when it was written, the
+  /// attention of the token before it over every token before it. These are
+  /// the first `P + index` weights of row `P + index - 1` of every map of the
+  /// run's `attention`, the same floats, so a caller can show them as the
+  /// token arrives.
+  public var attention: Tensor
+
+  public init(id: Int, label: String, text: String, index: Int, attention: Tensor) {
+    self.id = id
+    self.label = label
+    self.text = text
+    self.index = index
+    self.attention = attention
+  }
 }
 
 /// Why writing stopped.
@@ -97,7 +113,9 @@ public struct GenerationRun: Sendable, Equatable {
   /// Why writing stopped.
   public var stop: GenerationStop
 
-  public init(attention: ModelAttention, promptTokenCount: Int, generatedIds: [Int], text: String, stop: GenerationStop) {
+  public init(
+    attention: ModelAttention, promptTokenCount: Int, generatedIds: [Int], text: String, stop: GenerationStop
+  ) {
     precondition(promptTokenCount >= 1 && promptTokenCount + generatedIds.count == attention.tokens.count)
     self.attention = attention
     self.promptTokenCount = promptTokenCount

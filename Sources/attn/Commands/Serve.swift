@@ -6,24 +6,35 @@ import TransformerModels
 
 struct Serve: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Serve a model's attention over HTTP, with a page to draw it.",
+    abstract: "Serve models' attention over HTTP, with a page to draw it and to watch a decoder write.",
     discussion: """
-      Loads the model once, then answers GET / (a page with a form), \
-      GET /view?text=..&pair=.. (the HTML figure of attn model), \
-      POST /api/attention with {"text": "..", "pair": ".."} (the tokens and the \
-      attentions, layers × heads × tokens × tokens, as JSON) and GET /healthz. \
+      Loads the models once, then answers GET / (a page with a form), \
+      GET /view?text=..&pair=..&model=.. (the HTML figure of attn model), \
+      POST /api/attention with {"text": "..", "pair": "..", "model": ".."} (the \
+      tokens and the attentions, layers × heads × tokens × tokens, as JSON), \
+      GET /api/models, POST /api/generate with {"prompt": "..", "chat": false, \
+      "max_tokens": 64, ..} (each token as it is written, with what it attended \
+      to, as newline-delimited JSON) and GET /healthz. A model is named by its \
+      file or folder name (without .gguf); a request that names none gets the \
+      first (for generation, the first that writes). \
       POST /api/attention?format=npy, or with "Accept: application/x-npy", \
       answers the attentions as a float32 .npy file instead, the tokens in \
       the Attention-Tokens header as a JSON array in ASCII. Bodies over \
       64 KiB are refused (413), texts longer than the model reads too \
-      (422). A request that fails inside the server (500) is written to \
-      standard error as one line; --log writes a line for every request. \
-      Stops on SIGINT or SIGTERM.
+      (422), and generations of more than --max-tokens tokens. A request \
+      that fails inside the server (500) is written to standard error as one \
+      line; --log writes a line for every request. Stops on SIGINT or SIGTERM.
       """
   )
 
-  @Option(help: "A model folder (default: the fetched all-MiniLM-L6-v2).")
-  var model: String?
+  @Option(
+    help: ArgumentHelp(
+      "A model folder or GGUF file; give it again for more models (default: the fetched all-MiniLM-L6-v2 and SmolLM2-135M-Instruct, those there are).",
+      valueName: "model"))
+  var model: [String] = []
+
+  @Option(help: "The most tokens one generation request may ask for.")
+  var maxTokens = AttentionServer.Configuration.defaultMaxGeneratedTokens
 
   @Option(help: "The address to listen on.")
   var host = "127.0.0.1"
@@ -38,12 +49,17 @@ struct Serve: ParsableCommand {
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port \(port): must be 0...65535") }
+    guard maxTokens >= 1 else { throw ValidationError("--max-tokens \(maxTokens): must be at least 1") }
   }
 
   func run() throws {
-    let loaded = try ModelLoader.load(contentsOf: model ?? defaultModelFolder())
+    let paths = model.isEmpty ? defaultModelPaths() : model
+    let models = try zip(ServedModel.names(forPaths: paths), paths).map { name, path in
+      ServedModel(name: name, model: try ModelLoader.load(contentsOf: path))
+    }
     let server = AttentionServer(
-      model: loaded, configuration: .init(host: host, port: port, logsRequests: log))
+      models: models,
+      configuration: .init(host: host, port: port, logsRequests: log, maxGeneratedTokens: maxTokens))
     let host = self.host
     let outcome = Outcome()
     let done = DispatchSemaphore(value: 0)
@@ -62,6 +78,21 @@ struct Serve: ParsableCommand {
     done.wait()
     if let error = outcome.error { throw CommandError("\(error)") }
   }
+}
+
+/// The default encoder and decoder, those of them that are fetched, each
+/// missing one said in a note on standard error; the encoder alone when
+/// neither is, so that its loading error says what to fetch.
+private func defaultModelPaths() -> [String] {
+  let defaults = [defaultModelFolder(), defaultDecoderPath()]
+  let present = defaults.filter { FileManager.default.fileExists(atPath: $0) }
+  guard !present.isEmpty else { return [defaults[0]] }
+  for (missing, fetch) in zip(defaults, ["scripts/fetch-model", "scripts/fetch-model --decoder"])
+  where !present.contains(missing) {
+    FileHandle.standardError.write(
+      Data("note: \(missing) is not fetched (\(fetch)); serving without it\n".utf8))
+  }
+  return present
 }
 
 /// What the server's task ended with, read after it has signalled.

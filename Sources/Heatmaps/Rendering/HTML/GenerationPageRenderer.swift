@@ -69,10 +69,7 @@ struct GenerationPageRenderer {
       case .max: return "\"max\""
       }
     }
-    let colormap = text.colormap.table.map { color in
-      let (red, green, blue) = color.bytes
-      return HTMLRenderer.hexByte(red) + HTMLRenderer.hexByte(green) + HTMLRenderer.hexByte(blue)
-    }.joined()
+    let colormap = text.colormap.hexTable
     let codes = HTMLRenderer.base64(HTMLRenderer.deflated(Self.codes(text.rows.scalars)))
     return "{"
       + [
