@@ -4,9 +4,11 @@ OUT ?= out/demo
 MODEL_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/attentionkit/all-MiniLM-L6-v2
 DECODER ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/attentionkit/SmolLM2-135M-Instruct.Q4_1.gguf
 DEMO_TEXT ?= The cat sat on the mat because it was tired.
+FUZZ_SECONDS ?= 300
+TEST_FUZZ_SECONDS ?= 15
 ATTN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/attn
 
-.PHONY: all deps model build demo test example bench reference clean format
+.PHONY: all deps model build demo test example fuzz bench reference clean format
 
 all: build
 
@@ -30,7 +32,8 @@ demo: build model
 # Tests that need a real model skip (and say so) if it could not be fetched.
 # Then attn serve, the exported HTML page and the generation page (written by
 # GenerationPageTests into out/test/generation) are checked in headless Chromium,
-# and the example package is built and run.
+# the example package is built and run, and each binary parser is fuzzed
+# for $(TEST_FUZZ_SECONDS) s.
 test:
 	@scripts/install-deps --browser
 	@scripts/fetch-model "$(MODEL_DIR)" >/dev/null || echo "warning: the model could not be fetched; its tests will skip"
@@ -40,6 +43,7 @@ test:
 	scripts/browser-test --attn "$$($(SWIFT) build --show-bin-path)/attn" --model "$(MODEL_DIR)" --out out/test/browser
 	scripts/check-generation-page --page out/test/generation
 	$(MAKE) example
+	scripts/fuzz --seconds $(TEST_FUZZ_SECONDS)
 
 # A package outside Sources/ that uses AttentionKit as a dependency would,
 # through its public API: a .npy, attention, a PNG, the model.
@@ -48,6 +52,10 @@ example:
 	cd Examples/QuickStart && $(SWIFT) run QuickStart "$(CURDIR)/out/test/quickstart" \
 	  $$(test -f "$(MODEL_DIR)/model.safetensors" && echo "$(MODEL_DIR)")
 	test -s out/test/quickstart/weights.png
+
+# libFuzzer on the GGUF, safetensors and .npy/.npz readers, FUZZ_SECONDS each.
+fuzz:
+	scripts/fuzz --seconds $(FUZZ_SECONDS)
 
 bench: build
 	bench/heatmap-vs-matplotlib
@@ -60,4 +68,4 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build Examples/QuickStart/.build out
+	rm -rf .build Examples/QuickStart/.build Fuzz/.build out
