@@ -109,7 +109,8 @@ INLINE void q4_K_scales_mins(const uint8_t packed[AK_K_SCALE_SIZE], uint8_t scal
 /* Q4_K: per super-block, each weight row's minima enter once as
  * dmin · (m_0..m_7) against the 8 activation sums s, one FMA per row pair;
  * each 32 bytes of nibbles give the weights of blocks 2p (low) and 2p + 1
- * (high), scaled in float by d · sc_j · dx. */
+ * (high), scaled in float by d · sc_j · dx (a table per super-block, so
+ * that each block's scale is one broadcast from memory). */
 INLINE AVX2 void q4_K_strip(
     int weight_rows, int activation_rows, const quant_tile *tile, const uint8_t *weights, const int8_t *qs,
     const float *d, const float *s, float *output) {
@@ -121,19 +122,22 @@ INLINE AVX2 void q4_K_strip(
   const long blocks = tile->blocks, activation_row = blocks * AK_QK;
   for (long k = 0; k < blocks / K_BLOCKS; k++) {
     const ak_block_q4_K *block[WEIGHT_ROWS];
-    float scale[WEIGHT_ROWS][K_BLOCKS];
+    /* d · sc_j · dx_j of each weight row, activation row and block j. */
+    float scale[WEIGHT_ROWS][ACTIVATION_ROWS][K_BLOCKS];
     for (int r = 0; r < weight_rows; r++) {
       block[r] = (const ak_block_q4_K *)(weights + r * tile->row_bytes) + k;
       uint8_t scales[8], mins[8];
       q4_K_scales_mins(block[r]->scales, scales, mins);
-      float wd = half_to_float(block[r]->d);
-      for (int j = 0; j < K_BLOCKS; j++) scale[r][j] = wd * (float)scales[j];
+      __m256 weight_scale = _mm256_mul_ps(
+          _mm256_set1_ps(half_to_float(block[r]->d)),
+          _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)scales))));
       __m256 minimum = _mm256_mul_ps(
           _mm256_set1_ps(half_to_float(block[r]->dmin)),
           _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mins))));
       for (int a = 0; a < activation_rows; a++) {
-        __m256 sums = _mm256_loadu_ps(s + a * blocks + k * K_BLOCKS);
-        acc[r][a] = _mm256_fnmadd_ps(minimum, sums, acc[r][a]);
+        const long first = a * blocks + k * K_BLOCKS;
+        _mm256_storeu_ps(scale[r][a], _mm256_mul_ps(weight_scale, _mm256_loadu_ps(d + first)));
+        acc[r][a] = _mm256_fnmadd_ps(minimum, _mm256_loadu_ps(s + first), acc[r][a]);
       }
     }
     for (int p = 0; p < K_BLOCKS / 2; p++) {
@@ -148,12 +152,11 @@ INLINE AVX2 void q4_K_strip(
         const int8_t *x = qs + a * activation_row + b * AK_QK;
         __m256i x_low = _mm256_loadu_si256((const __m256i *)x);
         __m256i x_high = _mm256_loadu_si256((const __m256i *)(x + AK_QK));
-        float xd_low = d[a * blocks + b], xd_high = d[a * blocks + b + 1];
         for (int r = 0; r < weight_rows; r++) {
           __m256 dot_low = _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(low[r], x_low), ones));
           __m256 dot_high = _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(high[r], x_high), ones));
-          acc[r][a] = _mm256_fmadd_ps(_mm256_set1_ps(scale[r][2 * p] * xd_low), dot_low, acc[r][a]);
-          acc[r][a] = _mm256_fmadd_ps(_mm256_set1_ps(scale[r][2 * p + 1] * xd_high), dot_high, acc[r][a]);
+          acc[r][a] = _mm256_fmadd_ps(_mm256_broadcast_ss(&scale[r][a][2 * p]), dot_low, acc[r][a]);
+          acc[r][a] = _mm256_fmadd_ps(_mm256_broadcast_ss(&scale[r][a][2 * p + 1]), dot_high, acc[r][a]);
         }
       }
     }
@@ -182,16 +185,20 @@ INLINE AVX2 void q6_K_strip(
   const long blocks = tile->blocks, activation_row = blocks * AK_QK;
   for (long k = 0; k < blocks / K_BLOCKS; k++) {
     const ak_block_q6_K *block[WEIGHT_ROWS];
-    float wd[WEIGHT_ROWS];
     __m128i scales[WEIGHT_ROWS];
+    /* d · dx_j of each weight row, activation row and block j. */
+    float scale[WEIGHT_ROWS][ACTIVATION_ROWS][K_BLOCKS];
     for (int r = 0; r < weight_rows; r++) {
       block[r] = (const ak_block_q6_K *)(weights + r * tile->row_bytes) + k;
-      wd[r] = half_to_float(block[r]->d);
       scales[r] = _mm_loadu_si128((const __m128i *)block[r]->scales);
+      __m256 wd = _mm256_set1_ps(half_to_float(block[r]->d));
+      for (int a = 0; a < activation_rows; a++) {
+        _mm256_storeu_ps(scale[r][a], _mm256_mul_ps(wd, _mm256_loadu_ps(d + a * blocks + k * K_BLOCKS)));
+      }
     }
     for (int j = 0; j < K_BLOCKS; j++) {
       const int half = j / 4, group = j % 4;
-      __m256i w[WEIGHT_ROWS], scale[WEIGHT_ROWS];
+      __m256i w[WEIGHT_ROWS], sub_scale[WEIGHT_ROWS];
       const __m128i pick = _mm_add_epi8(halves, _mm_set1_epi8((char)(2 * j)));
       for (int r = 0; r < weight_rows; r++) {
         __m256i ql = _mm256_loadu_si256((const __m256i *)(block[r]->ql + 64 * half + AK_QK * (group % 2)));
@@ -199,17 +206,16 @@ INLINE AVX2 void q6_K_strip(
         __m256i low = _mm256_and_si256(_mm256_srli_epi16(ql, 4 * (group / 2)), low_nibbles);
         __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * group), two_bits);
         w[r] = _mm256_or_si256(low, _mm256_slli_epi16(high, 4));
-        scale[r] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales[r], pick));
+        sub_scale[r] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales[r], pick));
       }
       const long b = k * K_BLOCKS + j;
       for (int a = 0; a < activation_rows; a++) {
         __m256i x = _mm256_loadu_si256((const __m256i *)(qs + a * activation_row + b * AK_QK));
         __m256i offset = _mm256_maddubs_epi16(thirty_two, x);
-        float xd = d[a * blocks + b];
         for (int r = 0; r < weight_rows; r++) {
           __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(w[r], x), offset);
-          __m256 dot = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, scale[r]));
-          acc[r][a] = _mm256_fmadd_ps(_mm256_set1_ps(wd[r] * xd), dot, acc[r][a]);
+          __m256 dot = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, sub_scale[r]));
+          acc[r][a] = _mm256_fmadd_ps(_mm256_broadcast_ss(&scale[r][a][j]), dot, acc[r][a]);
         }
       }
     }
