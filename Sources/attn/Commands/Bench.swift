@@ -13,7 +13,9 @@ struct Bench: ParsableCommand {
       median_ms, min_ms, the work rate, the shape, runs, isa and threads. \
       AK_ISA=portable|avx2|avx512 lowers the instruction set the kernels use.
       """,
-    subcommands: [SoftmaxBench.self, SDPABench.self, ModelBench.self, ExpBench.self, CopyBench.self]
+    subcommands: [
+      SoftmaxBench.self, SDPABench.self, ModelBench.self, ExpBench.self, CopyBench.self, QuantBench.self,
+    ]
   )
 }
 
@@ -291,7 +293,7 @@ struct CopyBench: ParsableCommand {
 
 /// `--shape`: positive whole numbers joined by `separator`, `axes` of them
 /// if given.
-private func parseShape(_ text: String, separator: Character, axes: Int?, example: String) throws -> [Int] {
+func parseShape(_ text: String, separator: Character, axes: Int?, example: String) throws -> [Int] {
   let parts = text.split(separator: separator, omittingEmptySubsequences: false)
   let dimensions = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
   let expected =
@@ -314,7 +316,7 @@ private func parseShape(_ text: String, separator: Character, axes: Int?, exampl
 }
 
 /// `--threads`, or one per core.
-private func benchThreads(_ threads: Int?) throws -> Int {
+func benchThreads(_ threads: Int?) throws -> Int {
   guard let threads else { return ProcessInfo.processInfo.activeProcessorCount }
   guard threads >= 1 else { throw ValidationError("--threads \(threads): must be at least 1") }
   return threads
@@ -322,7 +324,7 @@ private func benchThreads(_ threads: Int?) throws -> Int {
 
 /// Refuses a benchmark that would not fit in this machine's memory, rather
 /// than let the allocation kill the process.
-private func checkMemory(bytes: Int, for argument: String) throws {
+func checkMemory(bytes: Int, for argument: String) throws {
   let available = ProcessInfo.processInfo.physicalMemory
   guard UInt64(bytes) < available else {
     throw ValidationError(
@@ -354,7 +356,7 @@ func residentMiB() -> (current: Double, peak: Double) {
   #endif
 }
 
-private func format(_ value: Double, _ decimals: Int) -> String {
+func format(_ value: Double, _ decimals: Int) -> String {
   String(format: "%.\(decimals)f", value)
 }
 
