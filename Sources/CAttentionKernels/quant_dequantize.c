@@ -191,27 +191,14 @@ static void dequantize_q3_K(const ak_block_q3_K *block, float *y) {
   }
 }
 
-/* Scale and minimum j (0..7) of Q4_K and Q5_K: six bits each, j < 4 in the
- * low six bits of bytes j and j + 4, j >= 4 split between the nibbles of
- * byte j + 4 and the top two bits of bytes j - 4 and j. */
-static inline void k4_scale_min(int j, const uint8_t *packed, int *scale, int *min) {
-  if (j < 4) {
-    *scale = packed[j] & 63;
-    *min = packed[j + 4] & 63;
-  } else {
-    *scale = (packed[j + 4] & 0xF) | ((packed[j - 4] >> 6) << 4);
-    *min = (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
-  }
-}
-
 static void dequantize_q4_K(const ak_block_q4_K *block, float *y) {
   float d = ak_f16_to_f32(block->d), min = ak_f16_to_f32(block->dmin);
   const uint8_t *q = block->qs;
   for (int j = 0; j < AK_QK_K / 64; j++, q += 32) {
     int scale, minimum;
-    k4_scale_min(2 * j, block->scales, &scale, &minimum);
+    ak_k4_scale_min(2 * j, block->scales, &scale, &minimum);
     float d1 = d * scale, m1 = min * minimum;
-    k4_scale_min(2 * j + 1, block->scales, &scale, &minimum);
+    ak_k4_scale_min(2 * j + 1, block->scales, &scale, &minimum);
     float d2 = d * scale, m2 = min * minimum;
     for (int l = 0; l < 32; l++) *y++ = d1 * (q[l] & 0xF) - m1;
     for (int l = 0; l < 32; l++) *y++ = d2 * (q[l] >> 4) - m2;
@@ -224,9 +211,9 @@ static void dequantize_q5_K(const ak_block_q5_K *block, float *y) {
   uint8_t bit_low = 1, bit_high = 2;
   for (int j = 0; j < AK_QK_K / 64; j++, ql += 32, bit_low <<= 2, bit_high <<= 2) {
     int scale, minimum;
-    k4_scale_min(2 * j, block->scales, &scale, &minimum);
+    ak_k4_scale_min(2 * j, block->scales, &scale, &minimum);
     float d1 = d * scale, m1 = min * minimum;
-    k4_scale_min(2 * j + 1, block->scales, &scale, &minimum);
+    ak_k4_scale_min(2 * j + 1, block->scales, &scale, &minimum);
     float d2 = d * scale, m2 = min * minimum;
     for (int l = 0; l < 32; l++) *y++ = d1 * ((ql[l] & 0xF) + (qh[l] & bit_low ? 16 : 0)) - m1;
     for (int l = 0; l < 32; l++) *y++ = d2 * ((ql[l] >> 4) + (qh[l] & bit_high ? 16 : 0)) - m2;

@@ -33,6 +33,8 @@ static const struct {
 } integer_products[] = {
     {AK_QTYPE_Q8_0, ak_q8_0_tile_portable, ak_q8_0_tile_avx2},
     {AK_QTYPE_Q4_1, ak_q4_1_tile_portable, ak_q4_1_tile_avx2},
+    {AK_QTYPE_Q4_K, ak_q4_K_tile_portable, ak_q4_K_tile_avx2},
+    {AK_QTYPE_Q6_K, ak_q6_K_tile_portable, ak_q6_K_tile_avx2},
 };
 
 static int integer_product(int type) {
@@ -285,6 +287,74 @@ void ak_q4_1_tile_portable(const quant_tile *tile) {
   }
 }
 
+/* Activation blocks of 32 per super-block of the k-quants. */
+#define K_BLOCKS (AK_QK_K / AK_QK)
+
+/* Q4_K: activation block j of a super-block meets the 32 weights of
+ * sub-block j, d · sc_j · q − dmin · m_j with q the nibbles of 32 bytes
+ * (low for even j, high for odd j), so that its product is
+ *   d · sc_j · dx · (q · qx) − dmin · m_j · (dx · sum qx). */
+void ak_q4_K_tile_portable(const quant_tile *tile) {
+  const long super_blocks = tile->blocks / K_BLOCKS;
+  for (long o = 0; o < tile->outputs; o++) {
+    const ak_block_q4_K *w = (const ak_block_q4_K *)(tile->weights + o * tile->row_bytes);
+    for (long n = 0; n < tile->rows; n++) {
+      const int8_t *x = tile->qs + n * tile->blocks * AK_QK;
+      const float *d = tile->d + n * tile->blocks, *s = tile->s + n * tile->blocks;
+      float sum = 0.0f;
+      for (long k = 0; k < super_blocks; k++) {
+        float wd = ak_f16_to_f32(w[k].d), wmin = ak_f16_to_f32(w[k].dmin);
+        for (int j = 0; j < K_BLOCKS; j++) {
+          int scale, minimum;
+          ak_k4_scale_min(j, w[k].scales, &scale, &minimum);
+          const uint8_t *q = w[k].qs + AK_QK * (j / 2);
+          const int shift = 4 * (j % 2);
+          const long b = k * K_BLOCKS + j;
+          const int8_t *xb = x + b * AK_QK;
+          int dot = 0;
+          for (int l = 0; l < AK_QK; l++) dot += ((q[l] >> shift) & 0x0F) * xb[l];
+          sum += wd * (float)scale * d[b] * (float)dot - wmin * (float)minimum * s[b];
+        }
+      }
+      tile->output[n * tile->output_stride + o] = sum;
+    }
+  }
+}
+
+/* Q6_K: activation block j of a super-block (half h = j / 4 of it, group
+ * g = j % 4 of the half) meets 32 six-bit weights: the low nibbles (g < 2)
+ * or high nibbles of ql[64h + 32(g % 2) ..], bits 2g of qh[32h ..], minus
+ * 32. Its first 16 weights have scale sc_2j, the next 16 sc_2j+1:
+ *   d · dx · (sc_2j · (q · qx)_first16 + sc_2j+1 · (q · qx)_second16). */
+void ak_q6_K_tile_portable(const quant_tile *tile) {
+  const long super_blocks = tile->blocks / K_BLOCKS;
+  for (long o = 0; o < tile->outputs; o++) {
+    const ak_block_q6_K *w = (const ak_block_q6_K *)(tile->weights + o * tile->row_bytes);
+    for (long n = 0; n < tile->rows; n++) {
+      const int8_t *x = tile->qs + n * tile->blocks * AK_QK;
+      const float *d = tile->d + n * tile->blocks;
+      float sum = 0.0f;
+      for (long k = 0; k < super_blocks; k++) {
+        float wd = ak_f16_to_f32(w[k].d);
+        for (int j = 0; j < K_BLOCKS; j++) {
+          const int half = j / 4, group = j % 4;
+          const uint8_t *ql = w[k].ql + 64 * half + AK_QK * (group % 2), *qh = w[k].qh + AK_QK * half;
+          const int low_shift = 4 * (group / 2), high_shift = 2 * group;
+          const long b = k * K_BLOCKS + j;
+          const int8_t *xb = x + b * AK_QK;
+          int dots[2] = {0, 0};
+          for (int l = 0; l < AK_QK; l++) {
+            int q = (((ql[l] >> low_shift) & 0x0F) | (((qh[l] >> high_shift) & 3) << 4)) - 32;
+            dots[l / 16] += q * xb[l];
+          }
+          sum += wd * d[b] * (float)(w[k].scales[2 * j] * dots[0] + w[k].scales[2 * j + 1] * dots[1]);
+        }
+      }
+      tile->output[n * tile->output_stride + o] = sum;
+    }
+  }
+}
+
 void ak_float_rows_portable(const quant_tile *tile, const float *rows_f32, int count) {
   for (long n = 0; n < tile->rows; n++) {
     const float *x = tile->input + n * tile->inputs;
@@ -301,6 +371,8 @@ void ak_float_rows_portable(const quant_tile *tile, const float *rows_f32, int c
 /* Never chosen off x86 (use_avx2 is 0); defined so that the table links. */
 void ak_q8_0_tile_avx2(const quant_tile *tile) { ak_q8_0_tile_portable(tile); }
 void ak_q4_1_tile_avx2(const quant_tile *tile) { ak_q4_1_tile_portable(tile); }
+void ak_q4_K_tile_avx2(const quant_tile *tile) { ak_q4_K_tile_portable(tile); }
+void ak_q6_K_tile_avx2(const quant_tile *tile) { ak_q6_K_tile_portable(tile); }
 void ak_float_rows_avx2(const quant_tile *tile, const float *rows_f32, int count) {
   ak_float_rows_portable(tile, rows_f32, count);
 }

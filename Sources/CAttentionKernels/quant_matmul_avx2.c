@@ -7,11 +7,18 @@
  * the activation's sign flipped where w < 0) and _mm256_madd_epi16 with
  * ones (to 8 int32), converted to float and accumulated with
  * the block's scale product dw · dx by one FMA. No sum saturates: |w| <=
- * 128 and |x| <= 127 give at most 2 · 128 · 127 < 32767 per int16. */
+ * 128 and |x| <= 127 give at most 2 · 128 · 127 < 32767 per int16.
+ * The k-quants (Q4_K, Q6_K) read the same 32-element activation blocks,
+ * 8 to a weight super-block of 256, with the sub-block scales folded into
+ * the float scale (Q4_K) or the int16 pair sums (Q6_K).
+ *
+ * There are no AVX-VNNI or AVX-512 VNNI kernels (vpdpbusd would fuse the
+ * maddubs and madd): AVX-512 machines run these. */
 
 #if defined(__x86_64__) || defined(__i386__)
 
 #include <immintrin.h>
+#include <string.h>
 
 #include "quant_blocks.h"
 #include "quant_tiles.h"
@@ -82,8 +89,156 @@ INLINE AVX2 void integer_strip(
   }
 }
 
+/* Activation blocks of 32 per super-block of the k-quants. */
+#define K_BLOCKS (AK_QK_K / AK_QK)
+
+/* The 8 six-bit scales and 8 minima of a Q4_K super-block, unpacked with
+ * ggml's word masks (the same values as ak_k4_scale_min, all at once). */
+INLINE void q4_K_scales_mins(const uint8_t packed[AK_K_SCALE_SIZE], uint8_t scales[8], uint8_t mins[8]) {
+  const uint32_t six_bits = 0x3F3F3F3F, low_nibbles = 0x0F0F0F0F, two_bits = 0x03030303;
+  uint32_t words[3], unpacked[4];
+  memcpy(words, packed, sizeof words);
+  unpacked[0] = words[0] & six_bits;
+  unpacked[1] = (words[2] & low_nibbles) | (((words[0] >> 6) & two_bits) << 4);
+  unpacked[2] = words[1] & six_bits;
+  unpacked[3] = ((words[2] >> 4) & low_nibbles) | (((words[1] >> 6) & two_bits) << 4);
+  memcpy(scales, unpacked, 8);
+  memcpy(mins, unpacked + 2, 8);
+}
+
+/* Q4_K: per super-block, each weight row's minima enter once as
+ * dmin · (m_0..m_7) against the 8 activation sums s, one FMA per row pair;
+ * each 32 bytes of nibbles give the weights of blocks 2p (low) and 2p + 1
+ * (high), scaled in float by d · sc_j · dx (a table per super-block, so
+ * that each block's scale is one broadcast from memory). */
+INLINE AVX2 void q4_K_strip(
+    int weight_rows, int activation_rows, const quant_tile *tile, const uint8_t *weights, const int8_t *qs,
+    const float *d, const float *s, float *output) {
+  __m256 acc[WEIGHT_ROWS][ACTIVATION_ROWS];
+  for (int r = 0; r < weight_rows; r++) {
+    for (int a = 0; a < activation_rows; a++) acc[r][a] = _mm256_setzero_ps();
+  }
+  const __m256i ones = _mm256_set1_epi16(1), low_nibbles = _mm256_set1_epi8(0x0F);
+  const long blocks = tile->blocks, activation_row = blocks * AK_QK;
+  for (long k = 0; k < blocks / K_BLOCKS; k++) {
+    const ak_block_q4_K *block[WEIGHT_ROWS];
+    /* d · sc_j · dx_j of each weight row, activation row and block j. */
+    float scale[WEIGHT_ROWS][ACTIVATION_ROWS][K_BLOCKS];
+    for (int r = 0; r < weight_rows; r++) {
+      block[r] = (const ak_block_q4_K *)(weights + r * tile->row_bytes) + k;
+      uint8_t scales[8], mins[8];
+      q4_K_scales_mins(block[r]->scales, scales, mins);
+      __m256 weight_scale = _mm256_mul_ps(
+          _mm256_set1_ps(half_to_float(block[r]->d)),
+          _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)scales))));
+      __m256 minimum = _mm256_mul_ps(
+          _mm256_set1_ps(half_to_float(block[r]->dmin)),
+          _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mins))));
+      for (int a = 0; a < activation_rows; a++) {
+        const long first = a * blocks + k * K_BLOCKS;
+        _mm256_storeu_ps(scale[r][a], _mm256_mul_ps(weight_scale, _mm256_loadu_ps(d + first)));
+        acc[r][a] = _mm256_fnmadd_ps(minimum, _mm256_loadu_ps(s + first), acc[r][a]);
+      }
+    }
+    for (int p = 0; p < K_BLOCKS / 2; p++) {
+      __m256i low[WEIGHT_ROWS], high[WEIGHT_ROWS];
+      for (int r = 0; r < weight_rows; r++) {
+        __m256i packed = _mm256_loadu_si256((const __m256i *)(block[r]->qs + AK_QK * p));
+        low[r] = _mm256_and_si256(packed, low_nibbles);
+        high[r] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_nibbles);
+      }
+      const long b = k * K_BLOCKS + 2 * p;
+      for (int a = 0; a < activation_rows; a++) {
+        const int8_t *x = qs + a * activation_row + b * AK_QK;
+        __m256i x_low = _mm256_loadu_si256((const __m256i *)x);
+        __m256i x_high = _mm256_loadu_si256((const __m256i *)(x + AK_QK));
+        for (int r = 0; r < weight_rows; r++) {
+          __m256 dot_low = _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(low[r], x_low), ones));
+          __m256 dot_high = _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(high[r], x_high), ones));
+          acc[r][a] = _mm256_fmadd_ps(_mm256_broadcast_ss(&scale[r][a][2 * p]), dot_low, acc[r][a]);
+          acc[r][a] = _mm256_fmadd_ps(_mm256_broadcast_ss(&scale[r][a][2 * p + 1]), dot_high, acc[r][a]);
+        }
+      }
+    }
+  }
+  for (int a = 0; a < activation_rows; a++) {
+    for (int r = 0; r < weight_rows; r++) output[a * tile->output_stride + r] = horizontal_sum(acc[r][a]);
+  }
+}
+
+/* Q6_K: the 6-bit weights q + 32 (0..63) go into maddubs unsigned, and
+ * 32 · qx (maddubs of 32 with the activations, once per activation block)
+ * is taken off; the int16 pairs then meet the scales of the block's two
+ * halves (sc_2j in the low 128-bit lane, sc_2j+1 in the high one, as ggml
+ * shuffles them) in madd. |pairs| <= 2 · 63 · 127, |madd| <= 2 · 8128 · 128. */
+INLINE AVX2 void q6_K_strip(
+    int weight_rows, int activation_rows, const quant_tile *tile, const uint8_t *weights, const int8_t *qs,
+    const float *d, float *output) {
+  __m256 acc[WEIGHT_ROWS][ACTIVATION_ROWS];
+  for (int r = 0; r < weight_rows; r++) {
+    for (int a = 0; a < activation_rows; a++) acc[r][a] = _mm256_setzero_ps();
+  }
+  const __m256i low_nibbles = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
+  const __m256i thirty_two = _mm256_set1_epi8(32);
+  /* Bytes 0..7 pick scale 2j, bytes 8..15 scale 2j + 1, once j is added twice. */
+  const __m128i halves = _mm_set_epi64x(0x0101010101010101, 0);
+  const long blocks = tile->blocks, activation_row = blocks * AK_QK;
+  for (long k = 0; k < blocks / K_BLOCKS; k++) {
+    const ak_block_q6_K *block[WEIGHT_ROWS];
+    __m128i scales[WEIGHT_ROWS];
+    /* d · dx_j of each weight row, activation row and block j. */
+    float scale[WEIGHT_ROWS][ACTIVATION_ROWS][K_BLOCKS];
+    for (int r = 0; r < weight_rows; r++) {
+      block[r] = (const ak_block_q6_K *)(weights + r * tile->row_bytes) + k;
+      scales[r] = _mm_loadu_si128((const __m128i *)block[r]->scales);
+      __m256 wd = _mm256_set1_ps(half_to_float(block[r]->d));
+      for (int a = 0; a < activation_rows; a++) {
+        _mm256_storeu_ps(scale[r][a], _mm256_mul_ps(wd, _mm256_loadu_ps(d + a * blocks + k * K_BLOCKS)));
+      }
+    }
+    for (int j = 0; j < K_BLOCKS; j++) {
+      const int half = j / 4, group = j % 4;
+      __m256i w[WEIGHT_ROWS], sub_scale[WEIGHT_ROWS];
+      const __m128i pick = _mm_add_epi8(halves, _mm_set1_epi8((char)(2 * j)));
+      for (int r = 0; r < weight_rows; r++) {
+        __m256i ql = _mm256_loadu_si256((const __m256i *)(block[r]->ql + 64 * half + AK_QK * (group % 2)));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(block[r]->qh + AK_QK * half));
+        __m256i low = _mm256_and_si256(_mm256_srli_epi16(ql, 4 * (group / 2)), low_nibbles);
+        __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * group), two_bits);
+        w[r] = _mm256_or_si256(low, _mm256_slli_epi16(high, 4));
+        sub_scale[r] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales[r], pick));
+      }
+      const long b = k * K_BLOCKS + j;
+      for (int a = 0; a < activation_rows; a++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(qs + a * activation_row + b * AK_QK));
+        __m256i offset = _mm256_maddubs_epi16(thirty_two, x);
+        for (int r = 0; r < weight_rows; r++) {
+          __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(w[r], x), offset);
+          __m256 dot = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, sub_scale[r]));
+          acc[r][a] = _mm256_fmadd_ps(_mm256_broadcast_ss(&scale[r][a][j]), dot, acc[r][a]);
+        }
+      }
+    }
+  }
+  for (int a = 0; a < activation_rows; a++) {
+    for (int r = 0; r < weight_rows; r++) output[a * tile->output_stride + r] = horizontal_sum(acc[r][a]);
+  }
+}
+
+enum { KIND_Q8_0, KIND_Q4_1, KIND_Q4_K, KIND_Q6_K };
+
+INLINE AVX2 void strip(
+    int kind, int weight_rows, int activation_rows, const quant_tile *tile, const uint8_t *weights,
+    const int8_t *qs, const float *d, const float *s, float *output) {
+  switch (kind) {
+    case KIND_Q4_K: q4_K_strip(weight_rows, activation_rows, tile, weights, qs, d, s, output); break;
+    case KIND_Q6_K: q6_K_strip(weight_rows, activation_rows, tile, weights, qs, d, output); break;
+    default: integer_strip(kind == KIND_Q4_1, weight_rows, activation_rows, tile, weights, qs, d, s, output);
+  }
+}
+
 /* A constant strip shape lets the compiler keep the accumulators in registers. */
-INLINE AVX2 void integer_tile(int q4, const quant_tile *tile) {
+INLINE AVX2 void integer_tile(int kind, const quant_tile *tile) {
   for (long o = 0; o < tile->outputs; o += WEIGHT_ROWS) {
     int weight_rows = tile->outputs - o < WEIGHT_ROWS ? 1 : WEIGHT_ROWS;
     const uint8_t *weights = tile->weights + o * tile->row_bytes;
@@ -93,7 +248,7 @@ INLINE AVX2 void integer_tile(int q4, const quant_tile *tile) {
       const int8_t *qs = tile->qs + n * tile->blocks * AK_QK;
       const float *d = tile->d + n * tile->blocks, *s = tile->s + n * tile->blocks;
       float *output = tile->output + n * tile->output_stride + o;
-#define STRIP(w, a) integer_strip(q4, w, a, tile, weights, qs, d, s, output)
+#define STRIP(w, a) strip(kind, w, a, tile, weights, qs, d, s, output)
       if (weight_rows == 2) {
         switch (activation_rows) {
           case 4: STRIP(2, 4); break;
@@ -114,9 +269,13 @@ INLINE AVX2 void integer_tile(int q4, const quant_tile *tile) {
   }
 }
 
-AVX2 void ak_q8_0_tile_avx2(const quant_tile *tile) { integer_tile(0, tile); }
+AVX2 void ak_q8_0_tile_avx2(const quant_tile *tile) { integer_tile(KIND_Q8_0, tile); }
 
-AVX2 void ak_q4_1_tile_avx2(const quant_tile *tile) { integer_tile(1, tile); }
+AVX2 void ak_q4_1_tile_avx2(const quant_tile *tile) { integer_tile(KIND_Q4_1, tile); }
+
+AVX2 void ak_q4_K_tile_avx2(const quant_tile *tile) { integer_tile(KIND_Q4_K, tile); }
+
+AVX2 void ak_q6_K_tile_avx2(const quant_tile *tile) { integer_tile(KIND_Q6_K, tile); }
 
 AVX2 void ak_float_rows_avx2(const quant_tile *tile, const float *rows_f32, int count) {
   const long inputs = tile->inputs;

@@ -30,8 +30,12 @@ typedef void (*quant_tile_fn)(const quant_tile *tile);
 
 void ak_q8_0_tile_portable(const quant_tile *tile);
 void ak_q4_1_tile_portable(const quant_tile *tile);
+void ak_q4_K_tile_portable(const quant_tile *tile);
+void ak_q6_K_tile_portable(const quant_tile *tile);
 void ak_q8_0_tile_avx2(const quant_tile *tile);
 void ak_q4_1_tile_avx2(const quant_tile *tile);
+void ak_q4_K_tile_avx2(const quant_tile *tile);
+void ak_q6_K_tile_avx2(const quant_tile *tile);
 
 /* The float product of `count` (<= 4) dequantized weight rows, `inputs`
  * floats apart in `rows_f32`, with every input row of the tile, written to
@@ -41,5 +45,19 @@ void ak_float_rows_avx2(const quant_tile *tile, const float *rows_f32, int count
 
 /* IEEE half to single, exact (quant_dequantize.c). */
 float ak_f16_to_f32(uint16_t half);
+
+/* Scale and minimum j (0..7) of Q4_K and Q5_K, ggml's get_scale_min_k4:
+ * six bits each, j < 4 in the low six bits of bytes j and j + 4, j >= 4
+ * split between the nibbles of byte j + 4 and the top two bits of bytes
+ * j - 4 and j. */
+static inline void ak_k4_scale_min(int j, const uint8_t *packed, int *scale, int *min) {
+  if (j < 4) {
+    *scale = packed[j] & 63;
+    *min = packed[j + 4] & 63;
+  } else {
+    *scale = (packed[j + 4] & 0xF) | ((packed[j - 4] >> 6) << 4);
+    *min = (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
+  }
+}
 
 #endif

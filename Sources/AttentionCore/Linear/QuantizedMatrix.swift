@@ -12,10 +12,10 @@ import Foundation
 /// `owner` keeps their memory alive (for a memory-mapped GGUF file, the
 /// file object), and nothing may write them while the matrix exists.
 ///
-/// `multiply` runs `ak_quant_matmul`: Q8_0 and Q4_1 through integer block
-/// products on activations quantized to 8 bits (as llama.cpp does), every
-/// other type through a float product on weight rows dequantized a few at a
-/// time.
+/// `multiply` runs `ak_quant_matmul`: Q8_0, Q4_1, Q4_K and Q6_K through
+/// integer block products on activations quantized to 8 bits per block of
+/// 32 (as llama.cpp does), every other type through a float product on
+/// weight rows dequantized a few at a time.
 public struct QuantizedMatrix: @unchecked Sendable {
   /// A tensor type of GGUF files, by ggml's number.
   public enum BlockType: UInt32, Sendable, CaseIterable, CustomStringConvertible {

@@ -5,16 +5,22 @@
  * stores a [outputs, inputs] matrix: `outputs` rows of `inputs` elements,
  * each row a run of whole blocks (quant_blocks.h).
  *
- * Q8_0 and Q4_1 weights have integer products, as llama.cpp computes them:
- * every activation row is quantized once to 8 bits per block of 32 (a
- * float scale d = max|x| / 127 and q = round-to-nearest-even(x / d); with
- * d · sum(q) kept too for Q4_1, whose minimum m multiplies it), then each
- * block pair gives an exact integer dot product scaled in float:
+ * Q8_0, Q4_1, Q4_K and Q6_K weights have integer products, as llama.cpp
+ * computes them: every activation row is quantized once to 8 bits per block
+ * of 32 (a float scale d = max|x| / 127 and q = round-to-nearest-even(x / d),
+ * with d · sum(q) kept too for the types with a minimum), then each block
+ * pair gives an exact integer dot product scaled in float:
  *   Q8_0: sum_b dw_b · dx_b · (qw · qx)_b
- *   Q4_1: sum_b dw_b · dx_b · (qw · qx)_b + mw_b · (dx · sum qx)_b.
- * ggml keeps the activation scales as f16; here they stay float32, which
- * only removes a rounding. Every other type is dequantized a few weight rows
- * at a time (ak_dequantize) and multiplied in float32 with the float inputs.
+ *   Q4_1: sum_b dw_b · dx_b · (qw · qx)_b + mw_b · (dx · sum qx)_b
+ *   Q4_K: sum_b d · sc_b · dx_b · (qw · qx)_b − dmin · m_b · (dx · sum qx)_b
+ *   Q6_K: sum_b d · dx_b · (sc_2b · (qw · qx)_b,first 16 + sc_2b+1 · (qw · qx)_b,last 16)
+ * where the k-quants' b runs over the 8 blocks of 32 in each super-block of
+ * 256 (d, dmin per super-block; sc, m per sub-block of 32, Q6_K's sc per 16).
+ * ggml quantizes the k-quants' activations per 256 (Q8_K); the blocks of 32
+ * here are finer, which only lowers the rounding. ggml keeps the activation
+ * scales as f16; here they stay float32, which only removes a rounding.
+ * Every other type is dequantized a few weight rows at a time
+ * (ak_dequantize) and multiplied in float32 with the float inputs.
  *
  * Legend: N rows of the input, I inputs, O outputs. Floats are row-major,
  * contiguous; inputs are finite. */

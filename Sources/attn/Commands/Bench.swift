@@ -14,7 +14,8 @@ struct Bench: ParsableCommand {
       AK_ISA=portable|avx2|avx512 lowers the instruction set the kernels use.
       """,
     subcommands: [
-      SoftmaxBench.self, SDPABench.self, ModelBench.self, DecoderBench.self, ExpBench.self, CopyBench.self,
+      SoftmaxBench.self, SDPABench.self, ModelBench.self, DecoderBench.self, QuantBench.self, ExpBench.self,
+      CopyBench.self,
     ]
   )
 }
@@ -293,7 +294,7 @@ struct CopyBench: ParsableCommand {
 
 /// `--shape`: positive whole numbers joined by `separator`, `axes` of them
 /// if given.
-private func parseShape(_ text: String, separator: Character, axes: Int?, example: String) throws -> [Int] {
+func parseShape(_ text: String, separator: Character, axes: Int?, example: String) throws -> [Int] {
   let parts = text.split(separator: separator, omittingEmptySubsequences: false)
   let dimensions = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
   let expected =
@@ -316,7 +317,7 @@ private func parseShape(_ text: String, separator: Character, axes: Int?, exampl
 }
 
 /// `--threads`, or one per core.
-private func benchThreads(_ threads: Int?) throws -> Int {
+func benchThreads(_ threads: Int?) throws -> Int {
   guard let threads else { return ProcessInfo.processInfo.activeProcessorCount }
   guard threads >= 1 else { throw ValidationError("--threads \(threads): must be at least 1") }
   return threads
@@ -324,7 +325,7 @@ private func benchThreads(_ threads: Int?) throws -> Int {
 
 /// Refuses a benchmark that would not fit in this machine's memory, rather
 /// than let the allocation kill the process.
-private func checkMemory(bytes: Int, for argument: String) throws {
+func checkMemory(bytes: Int, for argument: String) throws {
   let available = ProcessInfo.processInfo.physicalMemory
   guard UInt64(bytes) < available else {
     throw ValidationError(
