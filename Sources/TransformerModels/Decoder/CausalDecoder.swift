@@ -132,7 +132,9 @@ func outputLogits(
   normalize(Array(hidden[(first * width)...]), outputRows, &finalInput)
   var logits = [Float](repeating: .nan, count: outputRows * output.outputs)
   finalInput.withUnsafeBufferPointer { input in
-    logits.withUnsafeMutableBufferPointer { output.multiply(input.baseAddress!, rows: outputRows, into: $0.baseAddress!) }
+    logits.withUnsafeMutableBufferPointer {
+      output.multiply(input.baseAddress!, rows: outputRows, into: $0.baseAddress!)
+    }
   }
   return logits
 }

@@ -71,14 +71,21 @@ struct AttentionPass {
   /// appends the new keys and values to `state` (and the attention rows,
   /// when it records), and writes the sublayer's output `[T, D]` to `output`.
   mutating func run(
-    _ block: DecoderAttention, layer: Int, input: [Float], state: inout DecoderState, into output: inout [Float]
+    _ block: DecoderAttention, layer: Int, input: [Float], state: inout DecoderState,
+    into output: inout [Float]
   ) {
     let (heads, kvHeads, headSize) = (sizes.headCount, sizes.keyValueHeadCount, sizes.headSize)
     let (width, kvWidth) = (sizes.queryWidth, sizes.keyValueWidth)
     input.withUnsafeBufferPointer { input in
-      queries.withUnsafeMutableBufferPointer { block.query.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!) }
-      newKeys.withUnsafeMutableBufferPointer { block.key.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!) }
-      newValues.withUnsafeMutableBufferPointer { block.value.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!) }
+      queries.withUnsafeMutableBufferPointer {
+        block.query.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+      }
+      newKeys.withUnsafeMutableBufferPointer {
+        block.key.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+      }
+      newValues.withUnsafeMutableBufferPointer {
+        block.value.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+      }
     }
     // Queries to [H, T, d], rotated; keys and values rotated into the cache at [K, C, d].
     for token in 0..<count {

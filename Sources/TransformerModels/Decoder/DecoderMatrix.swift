@@ -34,14 +34,16 @@ struct DecoderMatrix: @unchecked Sendable {
   ) throws(ModelLoadError) {
     guard tensor.shape == [outputs, inputs] else {
       throw ModelLoadError(
-        path: file.path, reason: "tensor \(tensor.name) is \(tensor.shape), the metadata needs [\(outputs), \(inputs)]")
+        path: file.path,
+        reason: "tensor \(tensor.name) is \(tensor.shape), the metadata needs [\(outputs), \(inputs)]")
     }
     if arithmetic == .quantized, let type = QuantizedMatrix.BlockType(rawValue: tensor.type.rawValue) {
       let bytes = file.bytes(of: tensor)
       let quantized: QuantizedMatrix
       do {
         quantized = try QuantizedMatrix(
-          type: type, rows: outputs, columns: inputs, blocks: bytes.baseAddress!, byteCount: bytes.count, owner: file)
+          type: type, rows: outputs, columns: inputs, blocks: bytes.baseAddress!, byteCount: bytes.count,
+          owner: file)
       } catch {
         throw ModelLoadError(path: file.path, reason: "tensor \(tensor.name): \(error)")
       }
@@ -49,7 +51,9 @@ struct DecoderMatrix: @unchecked Sendable {
       return
     }
     let weight: Tensor
-    do { weight = try file.dequantize(tensor) } catch { throw ModelLoadError(path: file.path, reason: error.reason) }
+    do { weight = try file.dequantize(tensor) } catch {
+      throw ModelLoadError(path: file.path, reason: error.reason)
+    }
     self.init(weights: weight.scalars, outputs: outputs, inputs: inputs, bias: bias)
   }
 

@@ -59,7 +59,8 @@ enum DecoderWeights {
     case .gguf(let file):
       try check(name, shape: [outputs, inputs])
       return try DecoderMatrix(
-        file.tensor(named: name)!, of: file, outputs: outputs, inputs: inputs, bias: bias, arithmetic: arithmetic)
+        file.tensor(named: name)!, of: file, outputs: outputs, inputs: inputs, bias: bias,
+        arithmetic: arithmetic)
     case .safetensors:
       return DecoderMatrix(
         weights: try floats(name, shape: [outputs, inputs]), outputs: outputs, inputs: inputs, bias: bias)
@@ -78,7 +79,9 @@ enum DecoderWeights {
   }
 
   private func check(_ name: String, shape: [Int]) throws(ModelLoadError) {
-    guard let found = self.shape(of: name) else { throw ModelLoadError(path: path, reason: "no tensor \(name)") }
+    guard let found = self.shape(of: name) else {
+      throw ModelLoadError(path: path, reason: "no tensor \(name)")
+    }
     guard found == shape else {
       throw ModelLoadError(path: path, reason: "tensor \(name) is \(found), \(sizesSource) needs \(shape)")
     }
@@ -119,7 +122,8 @@ struct DecoderEmbedding: @unchecked Sendable {
       rows.withUnsafeMutableBufferPointer { rows in
         for (token, id) in ids.enumerated() {
           _ = ak_dequantize(
-            Int32(tensor.type.rawValue), bytes.baseAddress! + id * rowBytes, rows.baseAddress! + token * width, width)
+            Int32(tensor.type.rawValue), bytes.baseAddress! + id * rowBytes,
+            rows.baseAddress! + token * width, width)
         }
       }
       return rows

@@ -26,7 +26,9 @@ struct HuggingFaceConfig {
   }
 
   /// A whole number in `range`; `value` when the key is absent or null, an error when there is no default.
-  func integer(_ key: String, default value: Int? = nil, in range: ClosedRange<Int>) throws(ModelLoadError) -> Int {
+  func integer(_ key: String, default value: Int? = nil, in range: ClosedRange<Int>) throws(ModelLoadError)
+    -> Int
+  {
     guard !isMissing(key) else {
       if let value { return value }
       throw fail("no \"\(key)\"")
@@ -42,7 +44,9 @@ struct HuggingFaceConfig {
   }
 
   /// A finite number in `range`, or `value` when the key is absent or null.
-  func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ModelLoadError) -> Double {
+  func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ModelLoadError)
+    -> Double
+  {
     guard !isMissing(key) else { return value }
     let raw = fields[key]!
     guard let number = (raw as? NSNumber)?.doubleValue, number.isFinite, range.contains(number) else {
@@ -54,14 +58,18 @@ struct HuggingFaceConfig {
   /// A string, or `value` when the key is absent or null.
   func string(_ key: String, default value: String) throws(ModelLoadError) -> String {
     guard !isMissing(key) else { return value }
-    guard let text = fields[key] as? String else { throw fail("\(key) is \(Self.show(fields[key]!)), not a string") }
+    guard let text = fields[key] as? String else {
+      throw fail("\(key) is \(Self.show(fields[key]!)), not a string")
+    }
     return text
   }
 
   /// `true` or `false`, or `value` when the key is absent or null.
   func bool(_ key: String, default value: Bool) throws(ModelLoadError) -> Bool {
     guard !isMissing(key) else { return value }
-    guard let flag = fields[key] as? Bool else { throw fail("\(key) is \(Self.show(fields[key]!)), not true or false") }
+    guard let flag = fields[key] as? Bool else {
+      throw fail("\(key) is \(Self.show(fields[key]!)), not true or false")
+    }
     return flag
   }
 

@@ -80,10 +80,12 @@ struct HuggingFaceDecoderFolder {
       let handle = FileHandle(forReadingAtPath: jinjaPath)
       defer { try? handle?.close() }
       let limit = ByteLevelBPETokenizer.maximumTokenizerConfigSize
-      guard let data = try? handle?.read(upToCount: limit + 1), let template = String(data: data, encoding: .utf8)
+      guard let data = try? handle?.read(upToCount: limit + 1),
+        let template = String(data: data, encoding: .utf8)
       else { throw ModelLoadError(path: jinjaPath, reason: "could not be read as UTF-8") }
       guard data.count <= limit else {
-        throw ModelLoadError(path: jinjaPath, reason: "more than \(limit) bytes, too large for a chat template")
+        throw ModelLoadError(
+          path: jinjaPath, reason: "more than \(limit) bytes, too large for a chat template")
       }
       return ChatTemplateSource(template: template, path: jinjaPath, key: "template")
     }

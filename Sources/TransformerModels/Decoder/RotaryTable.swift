@@ -40,7 +40,8 @@ struct RotaryTable {
     for pair in 0..<half {
       let (c, s) = (cosines[token * half + pair], sines[token * half + pair])
       let (first, second) =
-        layout == .interleavedPairs ? (offset + 2 * pair, offset + 2 * pair + 1) : (offset + pair, offset + pair + half)
+        layout == .interleavedPairs
+        ? (offset + 2 * pair, offset + 2 * pair + 1) : (offset + pair, offset + pair + half)
       let (x, y) = (vector[first], vector[second])
       vector[first] = x * c - y * s
       vector[second] = y * c + x * s

@@ -32,7 +32,9 @@ extension GPT2Model {
       // c_proj(gelu(c_fc(x))), then the residual.
       normed = layer.feedForwardNorm(Tensor(shape: [count, width], scalars: hidden)).scalars
       normed.withUnsafeBufferPointer { input in
-        inner.withUnsafeMutableBufferPointer { layer.up.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!) }
+        inner.withUnsafeMutableBufferPointer {
+          layer.up.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+        }
       }
       for element in inner.indices { inner[element] = Self.gelu(inner[element]) }
       inner.withUnsafeBufferPointer { input in
@@ -43,7 +45,8 @@ extension GPT2Model {
       for element in 0..<(count * width) { hidden[element] += projected[element] }
     }
 
-    return outputLogits(hidden, count: count, width: width, rows: rows, through: output) { input, outputRows, normed in
+    return outputLogits(hidden, count: count, width: width, rows: rows, through: output) {
+      input, outputRows, normed in
       normed = outputNorm(Tensor(shape: [outputRows, width], scalars: input)).scalars
     }
   }

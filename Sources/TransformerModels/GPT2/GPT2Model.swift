@@ -55,7 +55,8 @@ public final class GPT2Model: @unchecked Sendable {
     let files = try HuggingFaceDecoderFolder(folder)
     let config = try GPT2Config(huggingFace: files.config)
     let tokenizer = try Self.tokenizer(files, config: config)
-    try self.init(config: config, weights: files.weights(), tokenizer: tokenizer, chatTemplate: files.chatTemplate())
+    try self.init(
+      config: config, weights: files.weights(), tokenizer: tokenizer, chatTemplate: files.chatTemplate())
   }
 
   /// The tokenizer of a Hugging Face folder of model type `gpt2`, cutting texts at the model's context.
@@ -71,7 +72,9 @@ public final class GPT2Model: @unchecked Sendable {
     guard tokenizer.vocabularySize <= config.vocabularySize else {
       throw ModelLoadError(
         path: files.file("tokenizer.json"),
-        reason: "\(tokenizer.vocabularySize) tokens, more than the \(config.vocabularySize) of config.json's vocab_size")
+        reason:
+          "\(tokenizer.vocabularySize) tokens, more than the \(config.vocabularySize) of config.json's vocab_size"
+      )
     }
     return tokenizer
   }
@@ -84,7 +87,8 @@ public final class GPT2Model: @unchecked Sendable {
     let prefix = weights.shape(of: "transformer.wte.weight") != nil ? "transformer." : ""
     func norm(_ name: String) throws(ModelLoadError) -> LayerNormalization {
       LayerNormalization(
-        weight: Tensor(shape: [width], scalars: try weights.floats(prefix + name + ".weight", shape: [width])),
+        weight: Tensor(
+          shape: [width], scalars: try weights.floats(prefix + name + ".weight", shape: [width])),
         bias: Tensor(shape: [width], scalars: try weights.floats(prefix + name + ".bias", shape: [width])),
         epsilon: config.normEpsilon)
     }
@@ -148,7 +152,9 @@ extension GPT2Model: CausalDecoder {
 
   public var textTokenizer: any TextTokenizer { tokenizer }
 
-  public func attention(for encoding: Encoding) throws -> ModelAttention { try decoderAttention(for: encoding) }
+  public func attention(for encoding: Encoding) throws -> ModelAttention {
+    try decoderAttention(for: encoding)
+  }
 
   public func generate(
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void

@@ -23,7 +23,9 @@ extension LlamaConfig {
     let isQwen2 = architecture == "qwen2"
     self.architecture = architecture
     let activation = try config.string("hidden_act", default: "silu")
-    guard activation == "silu" else { throw config.fail("hidden_act \"\(activation)\" is not run here; supported: silu") }
+    guard activation == "silu" else {
+      throw config.fail("hidden_act \"\(activation)\" is not run here; supported: silu")
+    }
     layerCount = try config.integer("num_hidden_layers", in: 1...4096)
     hiddenSize = try config.integer("hidden_size", in: 1...1 << 16)
     feedForwardSize = try config.integer("intermediate_size", in: 1...1 << 18)
@@ -41,13 +43,16 @@ extension LlamaConfig {
     }
     let headDim = try config.integer("head_dim", default: hiddenSize / headCount, in: 1...1 << 16)
     guard headDim == hiddenSize / headCount else {
-      throw config.fail("head_dim is \(headDim); only heads of hidden_size / num_attention_heads are run here")
+      throw config.fail(
+        "head_dim is \(headDim); only heads of hidden_size / num_attention_heads are run here")
     }
     // transformers 4 writes rope_theta and rope_scaling; 5 writes both in rope_parameters.
     var ropeBase = try config.number("rope_theta", default: 10_000, in: 1...1e12)
     if let parameters = config.fields["rope_parameters"] as? [String: Any] {
       let type = parameters["rope_type"] as? String ?? "default"
-      guard type == "default" else { throw config.fail("rope_parameters' rope_type \"\(type)\" is not run here") }
+      guard type == "default" else {
+        throw config.fail("rope_parameters' rope_type \"\(type)\" is not run here")
+      }
       if let theta = (parameters["rope_theta"] as? NSNumber)?.doubleValue { ropeBase = theta }
     }
     if !config.isMissing("rope_scaling") {

@@ -33,8 +33,12 @@ extension LlamaModel {
       // SwiGLU: down(silu(gate(x)) · up(x)), then the residual.
       rmsNorm(hidden, weight: layer.feedForwardNorm, rows: count, into: &normed)
       normed.withUnsafeBufferPointer { input in
-        gate.withUnsafeMutableBufferPointer { layer.gate.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!) }
-        up.withUnsafeMutableBufferPointer { layer.up.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!) }
+        gate.withUnsafeMutableBufferPointer {
+          layer.gate.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+        }
+        up.withUnsafeMutableBufferPointer {
+          layer.up.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+        }
       }
       for element in gate.indices {
         let g = gate[element]
@@ -48,7 +52,8 @@ extension LlamaModel {
       for element in 0..<(count * width) { hidden[element] += projected[element] }
     }
 
-    return outputLogits(hidden, count: count, width: width, rows: rows, through: output) { input, outputRows, normed in
+    return outputLogits(hidden, count: count, width: width, rows: rows, through: output) {
+      input, outputRows, normed in
       rmsNorm(input, weight: outputNorm, rows: outputRows, into: &normed)
     }
   }

@@ -33,7 +33,9 @@ extension LlamaModel {
     guard tokenizer.vocabularySize <= config.vocabularySize else {
       throw ModelLoadError(
         path: files.file("tokenizer.json"),
-        reason: "\(tokenizer.vocabularySize) tokens, more than the \(config.vocabularySize) of config.json's vocab_size")
+        reason:
+          "\(tokenizer.vocabularySize) tokens, more than the \(config.vocabularySize) of config.json's vocab_size"
+      )
     }
   }
 }

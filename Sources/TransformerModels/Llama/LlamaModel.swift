@@ -63,7 +63,9 @@ public final class LlamaModel: @unchecked Sendable {
     contentsOf path: String, tokenizer: any TextDecodingTokenizer, arithmetic: Arithmetic = .quantized
   ) throws(ModelLoadError) {
     let file: GGUFFile
-    do { file = try GGUFFile(contentsOf: path) } catch { throw ModelLoadError(path: path, reason: error.reason) }
+    do { file = try GGUFFile(contentsOf: path) } catch {
+      throw ModelLoadError(path: path, reason: error.reason)
+    }
     try self.init(file: file, tokenizer: tokenizer, arithmetic: arithmetic)
   }
 
@@ -84,10 +86,13 @@ public final class LlamaModel: @unchecked Sendable {
   /// Reads every weight `config` calls for from `weights`, under `names`,
   /// checking each shape.
   init(
-    config: LlamaConfig, weights: DecoderWeights, names: LlamaTensorNames, tokenizer: any TextDecodingTokenizer,
+    config: LlamaConfig, weights: DecoderWeights, names: LlamaTensorNames,
+    tokenizer: any TextDecodingTokenizer,
     chatTemplate: ChatTemplateSource, arithmetic: Arithmetic
   ) throws(ModelLoadError) {
-    let (width, ffn, kvWidth) = (config.hiddenSize, config.feedForwardSize, config.keyValueHeadCount * config.headSize)
+    let (width, ffn, kvWidth) = (
+      config.hiddenSize, config.feedForwardSize, config.keyValueHeadCount * config.headSize
+    )
     func matrix(_ name: String, _ outputs: Int, _ inputs: Int, bias: Bool = false) throws(ModelLoadError)
       -> DecoderMatrix
     {
@@ -116,7 +121,8 @@ public final class LlamaModel: @unchecked Sendable {
     }
     outputNorm = try weights.floats(names.outputNorm, shape: [width])
     output = try weights.matrix(
-      config.tiesOutputToEmbedding ? names.embedding : names.output, outputs: config.vocabularySize, inputs: width,
+      config.tiesOutputToEmbedding ? names.embedding : names.output, outputs: config.vocabularySize,
+      inputs: width,
       arithmetic: arithmetic)
     self.arithmetic = arithmetic
     self.config = config
@@ -139,7 +145,8 @@ struct LlamaTensorNames: Sendable {
   let feedForwardNorm, gate, up, down: String
 
   static let gguf = LlamaTensorNames(
-    embedding: "token_embd.weight", outputNorm: "output_norm.weight", output: "output.weight", layerPrefix: "blk.",
+    embedding: "token_embd.weight", outputNorm: "output_norm.weight", output: "output.weight",
+    layerPrefix: "blk.",
     attentionNorm: "attn_norm.weight", query: "attn_q", key: "attn_k", value: "attn_v",
     attentionOutput: "attn_output", feedForwardNorm: "ffn_norm.weight", gate: "ffn_gate", up: "ffn_up",
     down: "ffn_down")
@@ -164,7 +171,9 @@ extension LlamaModel: CausalDecoder {
 
   public var textTokenizer: any TextTokenizer { tokenizer }
 
-  public func attention(for encoding: Encoding) throws -> ModelAttention { try decoderAttention(for: encoding) }
+  public func attention(for encoding: Encoding) throws -> ModelAttention {
+    try decoderAttention(for: encoding)
+  }
 
   public func generate(
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void

@@ -82,7 +82,8 @@ public enum ModelLoader {
     }
     guard isFolder.boolValue else {
       if isGGUF(path) { return .gguf }
-      throw ModelLoadError(path: path, reason: "not a model folder (a Hugging Face folder with config.json) or GGUF file")
+      throw ModelLoadError(
+        path: path, reason: "not a model folder (a Hugging Face folder with config.json) or GGUF file")
     }
     let configPath = (path as NSString).appendingPathComponent("config.json")
     guard FileManager.default.fileExists(atPath: configPath) else { return .wordPieceVocabulary }
