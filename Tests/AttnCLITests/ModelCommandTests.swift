@@ -110,7 +110,7 @@ private let modelFolder: String? = {
       to: folder.appendingPathComponent("m/vocab.txt"))
     let run = try runAttn(["model", "m", "hello", "--npy", "x.npy"], in: folder)
     expectOneLineError(run, naming: "config.json")
-    try Data(#"{"model_type": "gpt2", "hidden_size": 8}"#.utf8).write(
+    try Data(#"{"model_type": "t5", "hidden_size": 8}"#.utf8).write(
       to: folder.appendingPathComponent("m/config.json"))
     let gpt = try runAttn(["model", "m", "hello", "--npy", "x.npy"], in: folder)
     expectOneLineError(gpt, naming: "config.json", mentioning: "bert")

@@ -57,12 +57,12 @@ import Testing
       failure { try ModelLoader.load(contentsOf: folder + "/vocab.txt") }
         == "\(folder)/vocab.txt: not a model folder (a Hugging Face folder with config.json) or GGUF file")
     var fields = model.configJSON
-    fields["model_type"] = "gpt2"
+    fields["model_type"] = "t5"
     try JSONSerialization.data(withJSONObject: fields).write(
       to: URL(fileURLWithPath: folder + "/config.json"))
-    let gpt2 = #"\#(folder)/config.json: model_type "gpt2" is not run here; we run: bert"#
-    #expect(failure { try ModelLoader.load(contentsOf: folder) } == gpt2)
-    #expect(failure { try ModelLoader.loadTokenizer(contentsOf: folder) } == gpt2)
+    let t5 = #"\#(folder)/config.json: model_type "t5" is not run here; we run: bert, llama, qwen2, gpt2"#
+    #expect(failure { try ModelLoader.load(contentsOf: folder) } == t5)
+    #expect(failure { try ModelLoader.loadTokenizer(contentsOf: folder) } == t5)
     try Data("{".utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
     #expect(failure { try ModelLoader.load(contentsOf: folder) } == "\(folder)/config.json: not valid JSON")
     fields["model_type"] = nil
@@ -70,7 +70,7 @@ import Testing
       to: URL(fileURLWithPath: folder + "/config.json"))
     #expect(
       failure { try ModelLoader.load(contentsOf: folder) }
-        == #"\#(folder)/config.json: no "model_type"; we run: bert"#)
+        == #"\#(folder)/config.json: no "model_type"; we run: bert, llama, qwen2, gpt2"#)
     // Without config.json, a vocabulary alone is a tokenizer but not a model.
     try FileManager.default.removeItem(atPath: folder + "/config.json")
     #expect(failure { try ModelLoader.load(contentsOf: folder) } == "\(folder): no config.json in the model folder")

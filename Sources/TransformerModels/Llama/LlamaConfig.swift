@@ -1,7 +1,8 @@
 import TensorIO
 
 /// The sizes of a Llama-family decoder, as a GGUF file's metadata gives them
-/// under its architecture's prefix (`llama.block_count`, …).
+/// under its architecture's prefix (`llama.block_count`, …) or a Hugging
+/// Face `config.json` of model type `llama` or `qwen2`.
 ///
 /// Legend: `D` hidden width, `H` query heads, `K` key/value heads, `d`
 /// head width (`D / H`), `F` feed-forward width, `V` vocabulary.
@@ -37,11 +38,23 @@ public struct LlamaConfig: Sendable, Equatable {
   public var normEpsilon: Float
   /// The rotary pairing of Q and K features.
   public var rotaryLayout: RotaryLayout
+  /// Whether the query, key and value projections add a bias (Qwen2's do).
+  public var hasQueryKeyValueBias = false
+  /// Whether the attention's output projection adds a bias.
+  public var hasOutputBias = false
+  /// Whether the output layer is the token embedding, rather than its own matrix.
+  public var tiesOutputToEmbedding = false
 
   /// `d`.
   public var headSize: Int { hiddenSize / headCount }
   /// `H / K`: query heads per key/value head.
   public var groupSize: Int { headCount / keyValueHeadCount }
+
+  var sizes: DecoderSizes {
+    DecoderSizes(
+      layerCount: layerCount, headCount: headCount, keyValueHeadCount: keyValueHeadCount, headSize: headSize,
+      vocabularySize: vocabularySize, contextLength: contextLength)
+  }
 
   /// The architectures read from GGUF files.
   public static let supportedArchitectures = ["llama"]
@@ -105,5 +118,6 @@ public struct LlamaConfig: Sendable, Equatable {
       throw fail("\(architecture).vocab_size is \(vocabularySize), but tokenizer.ggml.tokens has \(tokens.count)")
     }
     rotaryLayout = .interleavedPairs
+    tiesOutputToEmbedding = file.tensor(named: "output.weight") == nil
   }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TensorIO
 
 extension ByteLevelBPETokenizer: TextDecodingTokenizer {
@@ -38,28 +39,17 @@ extension ByteLevelBPETokenizer {
 }
 
 extension LlamaModel {
-  /// Loads the model and its tokenizer from one GGUF file.
+  /// Loads the model and its tokenizer from one GGUF file, or from a
+  /// Hugging Face folder of model type `llama` or `qwen2` (see
+  /// `init(huggingFaceFolder:)`).
   public convenience init(contentsOf path: String, arithmetic: Arithmetic = .quantized) throws(ModelLoadError) {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+      try self.init(huggingFaceFolder: path)
+      return
+    }
     let file: GGUFFile
     do { file = try GGUFFile(contentsOf: path) } catch { throw ModelLoadError(path: path, reason: error.reason) }
     try self.init(file: file, tokenizer: ByteLevelBPETokenizer(gguf: file), arithmetic: arithmetic)
-  }
-
-  public func chatPrompt(user: String, system: String?) throws -> String {
-    let source: String?
-    do { source = try file.string("tokenizer.chat_template") } catch {
-      throw ModelLoadError(path: file.path, reason: error.reason)
-    }
-    guard let source else {
-      throw ModelLoadError(path: file.path, reason: "no tokenizer.chat_template, so --chat cannot be applied")
-    }
-    let template: ChatTemplate
-    do { template = try ChatTemplate(template: source, source: file.path) } catch {
-      throw ModelLoadError(path: file.path, reason: error.reason)
-    }
-    var messages: [ChatMessage] = []
-    if let system { messages.append(ChatMessage(role: "system", content: system)) }
-    messages.append(ChatMessage(role: "user", content: user))
-    return template.render(messages, addGenerationPrompt: true)
   }
 }

@@ -2,10 +2,11 @@ import AttentionCore
 import Foundation
 import TensorIO
 
-/// A Llama-family decoder (Llama, SmolLM, …) read from a GGUF file: RMSNorm,
-/// rotary position embedding, grouped-query attention on the flash kernel,
-/// a SwiGLU feed-forward block, and an output layer tied to the embedding or
-/// its own.
+/// A Llama-family decoder (Llama, SmolLM, Qwen2, …) read from a GGUF file
+/// or a Hugging Face folder: RMSNorm, rotary position embedding,
+/// grouped-query attention on the flash kernel (with Qwen2's biases on Q,
+/// K and V), a SwiGLU feed-forward block, and an output layer tied to the
+/// embedding or its own.
 ///
 /// Legend: `N` layers, `H` query heads, `K` key/value heads, `D` hidden
 /// width, `d` head width, `F` feed-forward width, `V` vocabulary, `L` tokens.
@@ -19,28 +20,40 @@ import TensorIO
 public final class LlamaModel: @unchecked Sendable {
   /// The sizes.
   public let config: LlamaConfig
-  /// The file the weights are mapped from; kept open as long as the model lives.
-  let file: GGUFFile
   let tokenizer: any TextDecodingTokenizer
-  /// `token_embd.weight`, `[V, D]`, read a row at a time.
-  let embedding: GGUFTensorInfo
+  /// `[V, D]`, read a row at a time.
+  let embedding: DecoderEmbedding
   let layers: [Layer]
   /// `[D]`.
   let outputNorm: [Float]
-  /// `[V, D]`: `output.weight`, or the embedding when the two are tied.
+  /// `[V, D]`: its own matrix, or the embedding when the two are tied.
   let output: DecoderMatrix
+  let chatTemplate: ChatTemplateSource
 
   struct Layer: Sendable {
+    /// `[D]` each.
     let attentionNorm: [Float]
-    let query: DecoderMatrix
-    let key: DecoderMatrix
-    let value: DecoderMatrix
-    let attentionOutput: DecoderMatrix
+    let attention: DecoderAttention
     let feedForwardNorm: [Float]
+    /// `[F, D]`, `[F, D]`, `[D, F]`.
     let gate: DecoderMatrix
     let up: DecoderMatrix
     let down: DecoderMatrix
   }
+
+  /// How the weight matrices are multiplied.
+  public enum Arithmetic: String, Sendable, Equatable {
+    /// The weights stay in their quantized blocks, mapped from the file, and
+    /// meet activations quantized to 8 bits (llama.cpp's scheme): the fast path.
+    case quantized
+    /// The weights are dequantized once to Float32 and multiplied in Float32,
+    /// as transformers does with a GGUF file: the reference. A Hugging Face
+    /// folder's weights are always multiplied so.
+    case exact
+  }
+
+  /// The arithmetic of the weight products.
+  public let arithmetic: Arithmetic
 
   /// Maps the GGUF file at `path` and reads its weights.
   ///
@@ -50,79 +63,106 @@ public final class LlamaModel: @unchecked Sendable {
     contentsOf path: String, tokenizer: any TextDecodingTokenizer, arithmetic: Arithmetic = .quantized
   ) throws(ModelLoadError) {
     let file: GGUFFile
-    do { file = try GGUFFile(contentsOf: path) } catch { throw ModelLoadError(path: path, reason: error.reason) }
+    do { file = try GGUFFile(contentsOf: path) } catch {
+      throw ModelLoadError(path: path, reason: error.reason)
+    }
     try self.init(file: file, tokenizer: tokenizer, arithmetic: arithmetic)
   }
 
-  /// How the weight matrices are multiplied.
-  public enum Arithmetic: String, Sendable, Equatable {
-    /// The weights stay in their quantized blocks, mapped from the file, and
-    /// meet activations quantized to 8 bits (llama.cpp's scheme): the fast path.
-    case quantized
-    /// The weights are dequantized once to Float32 and multiplied in Float32,
-    /// as transformers does with a GGUF file: the reference.
-    case exact
+  /// Reads the weights of an opened GGUF file.
+  public convenience init(
+    file: GGUFFile, tokenizer: any TextDecodingTokenizer, arithmetic: Arithmetic = .quantized
+  ) throws(ModelLoadError) {
+    let template: String?
+    do { template = try file.string("tokenizer.chat_template") } catch {
+      throw ModelLoadError(path: file.path, reason: error.reason)
+    }
+    try self.init(
+      config: LlamaConfig(gguf: file), weights: .gguf(file), names: .gguf, tokenizer: tokenizer,
+      chatTemplate: ChatTemplateSource(template: template, path: file.path, key: "tokenizer.chat_template"),
+      arithmetic: arithmetic)
   }
 
-  /// The arithmetic of the weight products.
-  public let arithmetic: Arithmetic
-
-  /// Reads the weights of an opened GGUF file.
-  public init(file: GGUFFile, tokenizer: any TextDecodingTokenizer, arithmetic: Arithmetic = .quantized) throws(ModelLoadError) {
-    let config = try LlamaConfig(gguf: file)
-    func tensor(_ name: String) throws(ModelLoadError) -> GGUFTensorInfo {
-      guard let info = file.tensor(named: name) else {
-        throw ModelLoadError(path: file.path, reason: "no tensor \(name)")
-      }
-      return info
+  /// Reads every weight `config` calls for from `weights`, under `names`,
+  /// checking each shape.
+  init(
+    config: LlamaConfig, weights: DecoderWeights, names: LlamaTensorNames,
+    tokenizer: any TextDecodingTokenizer,
+    chatTemplate: ChatTemplateSource, arithmetic: Arithmetic
+  ) throws(ModelLoadError) {
+    let (width, ffn, kvWidth) = (
+      config.hiddenSize, config.feedForwardSize, config.keyValueHeadCount * config.headSize
+    )
+    func matrix(_ name: String, _ outputs: Int, _ inputs: Int, bias: Bool = false) throws(ModelLoadError)
+      -> DecoderMatrix
+    {
+      var biasValues: [Float]?
+      if bias { biasValues = try weights.floats(name + ".bias", shape: [outputs]) }
+      return try weights.matrix(
+        name + ".weight", outputs: outputs, inputs: inputs, bias: biasValues, arithmetic: arithmetic)
     }
-    func vector(_ name: String, count: Int) throws(ModelLoadError) -> [Float] {
-      let info = try tensor(name)
-      guard info.shape == [count] else {
-        throw ModelLoadError(path: file.path, reason: "tensor \(name) is \(info.shape), the metadata needs [\(count)]")
-      }
-      do { return try file.dequantize(info).scalars } catch {
-        throw ModelLoadError(path: file.path, reason: error.reason)
-      }
-    }
-    func matrix(_ name: String, _ outputs: Int, _ inputs: Int) throws(ModelLoadError) -> DecoderMatrix {
-      try DecoderMatrix(tensor(name), of: file, outputs: outputs, inputs: inputs, arithmetic: arithmetic)
-    }
-    let (width, ffn, kvWidth) = (config.hiddenSize, config.feedForwardSize, config.keyValueHeadCount * config.headSize)
-    embedding = try tensor("token_embd.weight")
-    guard embedding.shape == [config.vocabularySize, width] else {
-      throw ModelLoadError(
-        path: file.path,
-        reason: "tensor token_embd.weight is \(embedding.shape), the metadata needs [\(config.vocabularySize), \(width)]")
-    }
+    embedding = try weights.embedding(names.embedding, rows: config.vocabularySize, width: width)
     var layers: [Layer] = []
     for index in 0..<config.layerCount {
-      let prefix = "blk.\(index)."
+      let prefix = names.layerPrefix + "\(index)."
+      let qkvBias = config.hasQueryKeyValueBias
       layers.append(
         Layer(
-          attentionNorm: try vector(prefix + "attn_norm.weight", count: width),
-          query: try matrix(prefix + "attn_q.weight", width, width),
-          key: try matrix(prefix + "attn_k.weight", kvWidth, width),
-          value: try matrix(prefix + "attn_v.weight", kvWidth, width),
-          attentionOutput: try matrix(prefix + "attn_output.weight", width, width),
-          feedForwardNorm: try vector(prefix + "ffn_norm.weight", count: width),
-          gate: try matrix(prefix + "ffn_gate.weight", ffn, width),
-          up: try matrix(prefix + "ffn_up.weight", ffn, width),
-          down: try matrix(prefix + "ffn_down.weight", width, ffn)))
+          attentionNorm: try weights.floats(prefix + names.attentionNorm, shape: [width]),
+          attention: DecoderAttention(
+            query: try matrix(prefix + names.query, width, width, bias: qkvBias),
+            key: try matrix(prefix + names.key, kvWidth, width, bias: qkvBias),
+            value: try matrix(prefix + names.value, kvWidth, width, bias: qkvBias),
+            output: try matrix(prefix + names.attentionOutput, width, width, bias: config.hasOutputBias)),
+          feedForwardNorm: try weights.floats(prefix + names.feedForwardNorm, shape: [width]),
+          gate: try matrix(prefix + names.gate, ffn, width),
+          up: try matrix(prefix + names.up, ffn, width),
+          down: try matrix(prefix + names.down, width, ffn)))
     }
-    outputNorm = try vector("output_norm.weight", count: width)
-    let outputTensor = file.tensor(named: "output.weight") ?? embedding
-    output = try DecoderMatrix(
-      outputTensor, of: file, outputs: config.vocabularySize, inputs: width, arithmetic: arithmetic)
+    outputNorm = try weights.floats(names.outputNorm, shape: [width])
+    output = try weights.matrix(
+      config.tiesOutputToEmbedding ? names.embedding : names.output, outputs: config.vocabularySize,
+      inputs: width,
+      arithmetic: arithmetic)
     self.arithmetic = arithmetic
     self.config = config
-    self.file = file
     self.tokenizer = tokenizer
     self.layers = layers
+    self.chatTemplate = chatTemplate
   }
 }
 
-extension LlamaModel: GenerativeModel {
+/// Where a Llama-family decoder's tensors are in its files: GGUF's names
+/// (`blk.N.attn_q.weight`) or transformers' (`model.layers.N.self_attn.q_proj.weight`).
+/// Projections and norms are named without their `.weight` or `.bias`.
+struct LlamaTensorNames: Sendable {
+  let embedding: String
+  let outputNorm: String
+  let output: String
+  /// Before each layer's number.
+  let layerPrefix: String
+  let attentionNorm, query, key, value, attentionOutput: String
+  let feedForwardNorm, gate, up, down: String
+
+  static let gguf = LlamaTensorNames(
+    embedding: "token_embd.weight", outputNorm: "output_norm.weight", output: "output.weight",
+    layerPrefix: "blk.",
+    attentionNorm: "attn_norm.weight", query: "attn_q", key: "attn_k", value: "attn_v",
+    attentionOutput: "attn_output", feedForwardNorm: "ffn_norm.weight", gate: "ffn_gate", up: "ffn_up",
+    down: "ffn_down")
+
+  static let huggingFace = LlamaTensorNames(
+    embedding: "model.embed_tokens.weight", outputNorm: "model.norm.weight", output: "lm_head.weight",
+    layerPrefix: "model.layers.", attentionNorm: "input_layernorm.weight", query: "self_attn.q_proj",
+    key: "self_attn.k_proj", value: "self_attn.v_proj", attentionOutput: "self_attn.o_proj",
+    feedForwardNorm: "post_attention_layernorm.weight", gate: "mlp.gate_proj", up: "mlp.up_proj",
+    down: "mlp.down_proj")
+}
+
+extension LlamaModel: CausalDecoder {
+  var sizes: DecoderSizes { config.sizes }
+  var decodingTokenizer: any TextDecodingTokenizer { tokenizer }
+
   public var summary: ModelSummary {
     ModelSummary(
       architecture: config.architecture, layerCount: config.layerCount, headCount: config.headCount,
@@ -132,87 +172,20 @@ extension LlamaModel: GenerativeModel {
   public var textTokenizer: any TextTokenizer { tokenizer }
 
   public func attention(for encoding: Encoding) throws -> ModelAttention {
-    try checkPrompt(encoding.ids)
-    var state = DecoderState(config: config, capacity: encoding.ids.count, recordsAttention: true)
-    _ = run(encoding.ids, state: &state, logits: .none)
-    return ModelAttention(tokens: encoding.tokens, attentions: state.recordedAttention(), kind: .causal)
+    try decoderAttention(for: encoding)
   }
 
   public func generate(
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
   ) throws -> GenerationRun {
-    try checkPrompt(prompt.ids)
-    guard options.maxTokens >= 0 else { throw LlamaModelError("max tokens is \(options.maxTokens)") }
-    let capacity = min(config.contextLength, prompt.ids.count + options.maxTokens)
-    var state = DecoderState(config: config, capacity: capacity, recordsAttention: true)
-    var sampler = TokenSampler(options: options)
-    var logits = run(prompt.ids, state: &state, logits: .last)
-    var generated: [Int] = []
-    var labels = prompt.tokens
-    var text = ""
-    var stop = GenerationStop.maxTokens
-    let endOfSequence = options.stopAtEndOfSequence ? tokenizer.endOfSequenceID : nil
-    while generated.count < options.maxTokens {
-      guard state.length < config.contextLength else {
-        stop = .contextFull
-        break
-      }
-      let id = sampler.choose(from: logits)
-      generated.append(id)
-      labels.append(tokenizer.label(for: id))
-      let ends = id == endOfSequence
-      // The token that ends the run adds no text.
-      let decoded = tokenizer.decode(ends ? Array(generated.dropLast()) : generated)
-      // A character whose bytes are not all written yet decodes as U+FFFD;
-      // its text waits for the token that completes it.
-      let settled = decoded.hasSuffix("\u{FFFD}") ? String(decoded.dropLast()) : decoded
-      let addition = settled.hasPrefix(text) ? String(settled.dropFirst(text.count)) : ""
-      if settled.hasPrefix(text) { text = settled }
-      try onToken(
-        GeneratedToken(
-          id: id, label: labels.last!, text: addition, index: generated.count - 1,
-          attention: state.lastRecordedRow()))
-      let last = ends || generated.count == options.maxTokens || state.length + 1 >= config.contextLength
-      // Every written token is read once more, so that its own row of
-      // attention is recorded; the logits are needed only to write another.
-      logits = run([id], state: &state, logits: last ? .none : .last)
-      if ends {
-        stop = .endOfSequence
-        break
-      }
-    }
-    if stop == .maxTokens, generated.count < options.maxTokens { stop = .contextFull }
-    let attention = ModelAttention(tokens: labels, attentions: state.recordedAttention(), kind: .causal)
-    return GenerationRun(
-      attention: attention, promptTokenCount: prompt.ids.count, generatedIds: generated,
-      text: tokenizer.decode(stop == .endOfSequence ? Array(generated.dropLast()) : generated), stop: stop)
+    try decoderGenerate(prompt: prompt, options: options, onToken: onToken)
   }
 
   /// The logits after every token of `ids`, read from the start: `[L, V]`,
   /// row `i` predicting token `i + 1` (a teacher-forced run).
-  public func logits(forTokens ids: [Int]) throws -> Tensor {
-    try checkPrompt(ids)
-    var state = DecoderState(config: config, capacity: ids.count, recordsAttention: false)
-    let rows = run(ids, state: &state, logits: .all)
-    return Tensor(shape: [ids.count, config.vocabularySize], scalars: rows)
-  }
+  public func logits(forTokens ids: [Int]) throws -> Tensor { try decoderLogits(forTokens: ids) }
 
-  func checkPrompt(_ ids: [Int]) throws(LlamaModelError) {
-    guard !ids.isEmpty else { throw LlamaModelError("no tokens to read") }
-    guard ids.count <= config.contextLength else {
-      throw LlamaModelError("\(ids.count) tokens, but the model reads at most \(config.contextLength)")
-    }
-    if let position = ids.firstIndex(where: { $0 < 0 || $0 >= config.vocabularySize }) {
-      throw LlamaModelError(
-        "id \(ids[position]) at token \(position) is outside the vocabulary 0..<\(config.vocabularySize)")
-    }
+  public func chatPrompt(user: String, system: String?) throws -> String {
+    try chatTemplate.prompt(user: user, system: system)
   }
-}
-
-/// An input a decoder cannot read, or options it cannot follow.
-public struct LlamaModelError: Error, CustomStringConvertible, Equatable, Sendable {
-  /// What is wrong.
-  public var reason: String
-  public init(_ reason: String) { self.reason = reason }
-  public var description: String { reason }
 }

@@ -1,7 +1,7 @@
 /// A file or folder that no model family here can load, and why.
 ///
 /// The description is one line that names the file and the problem, e.g.
-/// `model/config.json: model_type "gpt2" is not run here; we run: bert`.
+/// `model/config.json: model_type "t5" is not run here; we run: bert, llama, qwen2, gpt2`.
 public struct ModelLoadError: Error, CustomStringConvertible, Equatable, Sendable {
   /// The file or folder at fault, as the caller gave it.
   public var path: String

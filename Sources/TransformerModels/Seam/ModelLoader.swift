@@ -10,11 +10,11 @@ import TensorIO
 /// `ModelLoadError` that names the file and the reason.
 public enum ModelLoader {
   /// The `model_type`s of the families that load, in the order messages list them.
-  public static let supportedModelTypes = ["bert"]
+  public static let supportedModelTypes = ["bert", "llama", "qwen2", "gpt2"]
 
   /// Loads the model at `path`: its tokenizer and its weights.
   ///
-  /// - Parameter path: a Hugging Face model folder.
+  /// - Parameter path: a Hugging Face model folder or a GGUF file.
   /// - Throws: `ModelLoadError` for a path that does not exist, a file or
   ///   folder of a kind no family reads, or files a family refuses.
   public static func load(contentsOf path: String) throws(ModelLoadError) -> any AttentionModel {
@@ -25,6 +25,10 @@ public enum ModelLoader {
       } catch {
         throw ModelLoadError(path: error.path ?? path, reason: error.reason)
       }
+    case .huggingFace(modelType: "llama"), .huggingFace(modelType: "qwen2"):
+      return try LlamaModel(huggingFaceFolder: path)
+    case .huggingFace(modelType: "gpt2"):
+      return try GPT2Model(huggingFaceFolder: path)
     case .huggingFace(let modelType):
       throw unsupported(modelType, path: path)
     case .gguf:
@@ -33,7 +37,7 @@ public enum ModelLoader {
   }
 
   /// Loads only the tokenizer at `path`: a folder with a `config.json` of a
-  /// family that loads, or a BERT folder with just `vocab.txt`.
+  /// family that loads, a BERT folder with just `vocab.txt`, or a GGUF file.
   ///
   /// - Throws: `ModelLoadError` naming the file at fault.
   public static func loadTokenizer(contentsOf path: String) throws(ModelLoadError) -> any TextTokenizer {
@@ -44,6 +48,10 @@ public enum ModelLoader {
       } catch {
         throw ModelLoadError(path: error.path ?? path, reason: error.reason)
       }
+    case .huggingFace(modelType: "llama"), .huggingFace(modelType: "qwen2"):
+      return try LlamaModel.tokenizer(huggingFaceFolder: path)
+    case .huggingFace(modelType: "gpt2"):
+      return try GPT2Model.tokenizer(huggingFaceFolder: path)
     case .huggingFace(let modelType):
       throw unsupported(modelType, path: path)
     case .gguf:
@@ -74,7 +82,8 @@ public enum ModelLoader {
     }
     guard isFolder.boolValue else {
       if isGGUF(path) { return .gguf }
-      throw ModelLoadError(path: path, reason: "not a model folder (a Hugging Face folder with config.json) or GGUF file")
+      throw ModelLoadError(
+        path: path, reason: "not a model folder (a Hugging Face folder with config.json) or GGUF file")
     }
     let configPath = (path as NSString).appendingPathComponent("config.json")
     guard FileManager.default.fileExists(atPath: configPath) else { return .wordPieceVocabulary }

@@ -9,7 +9,7 @@ struct Generate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Let a decoder write after a prompt, and draw what each written token attended to.",
     discussion: """
-      MODEL is a GGUF file of a Llama-family model; left out, the fetched \
+      MODEL is a decoder: a GGUF file or a Hugging Face folder; left out, the fetched \
       SmolLM2-135M-Instruct (scripts/fetch-model --decoder). The text streams to \
       stdout as it is written. --chat puts the prompt in the model's chat \
       template as the user's message (with --system as the system message, or \
@@ -25,7 +25,7 @@ struct Generate: ParsableCommand {
       """
   )
 
-  @Argument(help: "A GGUF file, then the prompt; with one argument, the prompt for the default model.")
+  @Argument(help: "A GGUF file or model folder, then the prompt; with one argument, the prompt for the default model.")
   var arguments: [String] = []
 
   @Flag(help: "Put the prompt in the model's chat template, as the user's message.")

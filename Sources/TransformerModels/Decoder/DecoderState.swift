@@ -20,16 +20,16 @@ struct DecoderState {
   private let layerCount: Int
   private let headCount: Int
 
-  init(config: LlamaConfig, capacity: Int, recordsAttention: Bool) {
+  init(sizes: DecoderSizes, capacity: Int, recordsAttention: Bool) {
     self.capacity = capacity
-    let cache = config.keyValueHeadCount * capacity * config.headSize
-    keys = Array(repeating: [Float](repeating: 0, count: cache), count: config.layerCount)
+    let cache = sizes.keyValueHeadCount * capacity * sizes.headSize
+    keys = Array(repeating: [Float](repeating: 0, count: cache), count: sizes.layerCount)
     values = keys
-    layerCount = config.layerCount
-    headCount = config.headCount
+    layerCount = sizes.layerCount
+    headCount = sizes.headCount
     self.recordsAttention = recordsAttention
     attention =
-      recordsAttention ? [Float](repeating: 0, count: config.layerCount * config.headCount * capacity * capacity) : []
+      recordsAttention ? [Float](repeating: 0, count: sizes.layerCount * sizes.headCount * capacity * capacity) : []
   }
 
   mutating func advance(by count: Int) {

@@ -1,0 +1,143 @@
+import AttentionCore
+
+/// Which logits a pass computes: the output layer is the largest matrix,
+/// and a prompt needs it only for its last token.
+enum LogitRows { case none, last, all }
+
+/// What a decoder family provides so that the one generation loop, the
+/// attention of a prompt and teacher-forced logits work for it: its sizes,
+/// its tokenizer and one forward pass over new tokens.
+///
+/// Legend: `N` layers, `H` query heads, `T` new tokens, `L` tokens, `V` vocabulary.
+protocol CausalDecoder: GenerativeModel {
+  var sizes: DecoderSizes { get }
+  var decodingTokenizer: any TextDecodingTokenizer { get }
+
+  /// Reads `ids` at the positions after what `state` holds, appends their
+  /// keys and values to it (and their attention rows, when it records),
+  /// and returns the logits asked for: `[V]` for `.last`, `[T, V]` for
+  /// `.all`, empty for `.none`.
+  func run(_ ids: [Int], state: inout DecoderState, logits rows: LogitRows) -> [Float]
+}
+
+extension CausalDecoder {
+  /// The attention of every layer and head over the prompt: `[N, H, L, L]`, causal.
+  func decoderAttention(for encoding: Encoding) throws -> ModelAttention {
+    try checkPrompt(encoding.ids)
+    var state = DecoderState(sizes: sizes, capacity: encoding.ids.count, recordsAttention: true)
+    _ = run(encoding.ids, state: &state, logits: .none)
+    return ModelAttention(tokens: encoding.tokens, attentions: state.recordedAttention(), kind: .causal)
+  }
+
+  /// The logits after every token of `ids`, read from the start: `[L, V]`.
+  func decoderLogits(forTokens ids: [Int]) throws -> Tensor {
+    try checkPrompt(ids)
+    var state = DecoderState(sizes: sizes, capacity: ids.count, recordsAttention: false)
+    let rows = run(ids, state: &state, logits: .all)
+    return Tensor(shape: [ids.count, sizes.vocabularySize], scalars: rows)
+  }
+
+  /// The generation loop: reads the prompt, then chooses, streams and reads
+  /// one token at a time until `options` or the context stop it.
+  func decoderGenerate(
+    prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
+  ) throws -> GenerationRun {
+    try checkPrompt(prompt.ids)
+    guard options.maxTokens >= 0 else { throw DecoderError("max tokens is \(options.maxTokens)") }
+    let contextLength = sizes.contextLength
+    let tokenizer = decodingTokenizer
+    let capacity = min(contextLength, prompt.ids.count + options.maxTokens)
+    var state = DecoderState(sizes: sizes, capacity: capacity, recordsAttention: true)
+    var sampler = TokenSampler(options: options)
+    var logits = run(prompt.ids, state: &state, logits: .last)
+    var generated: [Int] = []
+    var labels = prompt.tokens
+    var text = ""
+    var stop = GenerationStop.maxTokens
+    let endOfSequence = options.stopAtEndOfSequence ? tokenizer.endOfSequenceID : nil
+    while generated.count < options.maxTokens {
+      guard state.length < contextLength else {
+        stop = .contextFull
+        break
+      }
+      let id = sampler.choose(from: logits)
+      generated.append(id)
+      labels.append(tokenizer.label(for: id))
+      let ends = id == endOfSequence
+      // The token that ends the run adds no text.
+      let decoded = tokenizer.decode(ends ? Array(generated.dropLast()) : generated)
+      // A character whose bytes are not all written yet decodes as U+FFFD;
+      // its text waits for the token that completes it.
+      let settled = decoded.hasSuffix("\u{FFFD}") ? String(decoded.dropLast()) : decoded
+      let addition = settled.hasPrefix(text) ? String(settled.dropFirst(text.count)) : ""
+      if settled.hasPrefix(text) { text = settled }
+      try onToken(
+        GeneratedToken(
+          id: id, label: labels.last!, text: addition, index: generated.count - 1,
+          attention: state.lastRecordedRow()))
+      let last = ends || generated.count == options.maxTokens || state.length + 1 >= contextLength
+      // Every written token is read once more, so that its own row of
+      // attention is recorded; the logits are needed only to write another.
+      logits = run([id], state: &state, logits: last ? .none : .last)
+      if ends {
+        stop = .endOfSequence
+        break
+      }
+    }
+    if stop == .maxTokens, generated.count < options.maxTokens { stop = .contextFull }
+    let attention = ModelAttention(tokens: labels, attentions: state.recordedAttention(), kind: .causal)
+    return GenerationRun(
+      attention: attention, promptTokenCount: prompt.ids.count, generatedIds: generated,
+      text: tokenizer.decode(stop == .endOfSequence ? Array(generated.dropLast()) : generated), stop: stop)
+  }
+
+  func checkPrompt(_ ids: [Int]) throws(DecoderError) {
+    guard !ids.isEmpty else { throw DecoderError("no tokens to read") }
+    guard ids.count <= sizes.contextLength else {
+      throw DecoderError("\(ids.count) tokens, but the model reads at most \(sizes.contextLength)")
+    }
+    if let position = ids.firstIndex(where: { $0 < 0 || $0 >= sizes.vocabularySize }) {
+      throw DecoderError(
+        "id \(ids[position]) at token \(position) is outside the vocabulary 0..<\(sizes.vocabularySize)")
+    }
+  }
+}
+
+/// The name this error had when the Llama family was the only decoder.
+public typealias LlamaModelError = DecoderError
+
+/// An input a decoder cannot read, or options it cannot follow.
+public struct DecoderError: Error, CustomStringConvertible, Equatable, Sendable {
+  /// What is wrong.
+  public var reason: String
+  public init(_ reason: String) { self.reason = reason }
+  public var description: String { reason }
+}
+
+/// The logits of a pass: the final norm and the output layer, `[V, D]`,
+/// on the rows asked for of `hidden`, `[T, D]`; `[V]` for `.last`, `[T, V]`
+/// for `.all`, empty for `.none`.
+///
+/// - Parameter normalize: the family's final norm, from `input` of `rows`
+///   rows into `output`.
+func outputLogits(
+  _ hidden: [Float], count: Int, width: Int, rows: LogitRows, through output: DecoderMatrix,
+  normalize: (_ input: [Float], _ rows: Int, _ output: inout [Float]) -> Void
+) -> [Float] {
+  let first: Int
+  switch rows {
+  case .none: return []
+  case .last: first = count - 1
+  case .all: first = 0
+  }
+  let outputRows = count - first
+  var finalInput = [Float](repeating: 0, count: outputRows * width)
+  normalize(Array(hidden[(first * width)...]), outputRows, &finalInput)
+  var logits = [Float](repeating: .nan, count: outputRows * output.outputs)
+  finalInput.withUnsafeBufferPointer { input in
+    logits.withUnsafeMutableBufferPointer {
+      output.multiply(input.baseAddress!, rows: outputRows, into: $0.baseAddress!)
+    }
+  }
+  return logits
+}

@@ -1,0 +1,176 @@
+import AttentionCore
+import CAttentionKernels
+import Foundation
+
+/// The attention sublayer of one decoder layer: the query, key and value
+/// projections (with biases where the family has them), causal attention
+/// over the KV cache on the flash kernel, and the output projection.
+///
+/// Legend: `D` hidden width, `H` query heads, `K` key/value heads, `d` head width.
+struct DecoderAttention: Sendable {
+  /// `[H·d, D]`.
+  let query: DecoderMatrix
+  /// `[K·d, D]`.
+  let key: DecoderMatrix
+  /// `[K·d, D]`.
+  let value: DecoderMatrix
+  /// `[D, H·d]`.
+  let output: DecoderMatrix
+}
+
+/// One pass of `T` new tokens through the attention sublayers of a decoder:
+/// the buffers every layer reuses, and the positions the tokens take.
+///
+/// Legend: `T` new tokens, `L` tokens read once they are in, `H` query
+/// heads, `K` key/value heads, `G = H / K`, `d` head width, `C` the cache's
+/// capacity.
+struct AttentionPass {
+  let sizes: DecoderSizes
+  /// `T`.
+  let count: Int
+  /// The position of the first new token: the tokens the cache held before.
+  let start: Int
+  /// The rotary embedding of the new positions, for a family that rotates Q and K.
+  let rotation: RotaryTable?
+  /// `[T, H·d]`, `[T, K·d]`, `[T, K·d]`: the projections, token-major.
+  private var queries: [Float]
+  private var newKeys: [Float]
+  private var newValues: [Float]
+  /// `[H, T, d]`: the queries head-major, rotated.
+  private var headQueries: [Float]
+  /// `[H, T, d]`, then `[T, H·d]` in `mixed`.
+  private var headOutput: [Float]
+  private var mixed: [Float]
+  /// `[G, T, L]`: the weights of one key/value head's query heads, when recording.
+  private var weights: [Float]
+  /// `[G, T]`: each query row sees the keys up to its own position.
+  private let keyLimits: [Int32]
+
+  /// - Parameter state: the state the tokens were just added to (`advance(by: count)`).
+  init(sizes: DecoderSizes, count: Int, state: DecoderState, rotation: RotaryTable?) {
+    self.sizes = sizes
+    self.count = count
+    start = state.length - count
+    self.rotation = rotation
+    queries = [Float](repeating: 0, count: count * sizes.queryWidth)
+    newKeys = [Float](repeating: 0, count: count * sizes.keyValueWidth)
+    newValues = newKeys
+    headQueries = queries
+    headOutput = queries
+    mixed = queries
+    let group = sizes.groupSize
+    weights = [Float](repeating: 0, count: state.recordsAttention ? group * count * state.length : 0)
+    var keyLimits = [Int32](repeating: 0, count: group * count)
+    for member in 0..<group {
+      for token in 0..<count { keyLimits[member * count + token] = Int32(start + token + 1) }
+    }
+    self.keyLimits = keyLimits
+  }
+
+  /// Runs `block` of layer `layer` on `input` (`[T, D]`, normalized),
+  /// appends the new keys and values to `state` (and the attention rows,
+  /// when it records), and writes the sublayer's output `[T, D]` to `output`.
+  mutating func run(
+    _ block: DecoderAttention, layer: Int, input: [Float], state: inout DecoderState,
+    into output: inout [Float]
+  ) {
+    let (heads, kvHeads, headSize) = (sizes.headCount, sizes.keyValueHeadCount, sizes.headSize)
+    let (width, kvWidth) = (sizes.queryWidth, sizes.keyValueWidth)
+    input.withUnsafeBufferPointer { input in
+      queries.withUnsafeMutableBufferPointer {
+        block.query.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+      }
+      newKeys.withUnsafeMutableBufferPointer {
+        block.key.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+      }
+      newValues.withUnsafeMutableBufferPointer {
+        block.value.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+      }
+    }
+    // Queries to [H, T, d], rotated; keys and values rotated into the cache at [K, C, d].
+    for token in 0..<count {
+      for head in 0..<heads {
+        let source = token * width + head * headSize
+        let target = (head * count + token) * headSize
+        for feature in 0..<headSize { headQueries[target + feature] = queries[source + feature] }
+        rotation?.rotate(&headQueries, at: target, token: token)
+      }
+      for head in 0..<kvHeads {
+        let source = token * kvWidth + head * headSize
+        let target = (head * state.capacity + start + token) * headSize
+        for feature in 0..<headSize {
+          state.keys[layer][target + feature] = newKeys[source + feature]
+          state.values[layer][target + feature] = newValues[source + feature]
+        }
+        rotation?.rotate(&state.keys[layer], at: target, token: token)
+      }
+    }
+    // Each key/value head with the query heads that share it: their
+    // queries are one block of `G · T` rows, each row limited to the keys
+    // up to its own position.
+    for kvHead in 0..<kvHeads { attend(kvHead: kvHead, layer: layer, state: &state) }
+    for token in 0..<count {
+      for head in 0..<heads {
+        let source = (head * count + token) * headSize
+        let target = token * width + head * headSize
+        for feature in 0..<headSize { mixed[target + feature] = headOutput[source + feature] }
+      }
+    }
+    mixed.withUnsafeBufferPointer { input in
+      output.withUnsafeMutableBufferPointer {
+        block.output.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+      }
+    }
+  }
+
+  /// Scaled dot-product attention of the query heads of `kvHead` over the
+  /// cached keys, on the flash kernel; records the weights when the state does.
+  private mutating func attend(kvHead: Int, layer: Int, state: inout DecoderState) {
+    let headSize = sizes.headSize
+    let group = sizes.groupSize
+    let length = state.length
+    let records = state.recordsAttention
+    let queryOffset = kvHead * group * count * headSize
+    let cacheOffset = kvHead * state.capacity * headSize
+    headQueries.withUnsafeBufferPointer { queries in
+      state.keys[layer].withUnsafeBufferPointer { keys in
+        state.values[layer].withUnsafeBufferPointer { values in
+          headOutput.withUnsafeMutableBufferPointer { output in
+            weights.withUnsafeMutableBufferPointer { weights in
+              keyLimits.withUnsafeBufferPointer { limits in
+                var problem = ak_sdpa_problem()
+                problem.queries = queries.baseAddress! + queryOffset
+                problem.keys = keys.baseAddress! + cacheOffset
+                problem.values = values.baseAddress! + cacheOffset
+                problem.output = output.baseAddress! + queryOffset
+                problem.weights = records ? weights.baseAddress : nil
+                problem.batch = 1
+                problem.heads = 1
+                problem.query_count = group * count
+                problem.key_count = length
+                problem.depth = headSize
+                problem.value_depth = headSize
+                problem.scale = 1 / Float(headSize).squareRoot()
+                problem.key_limits = limits.baseAddress
+                problem.key_block = 128
+                _ = ak_sdpa_run(
+                  &problem, KernelInstructionSet.detected.cValue,
+                  Int32(clamping: ProcessInfo.processInfo.activeProcessorCount))
+              }
+            }
+          }
+        }
+      }
+    }
+    guard records else { return }
+    let capacity = state.capacity
+    for member in 0..<group {
+      let head = kvHead * group + member
+      for token in 0..<count {
+        let source = (member * count + token) * length
+        let target = ((layer * sizes.headCount + head) * capacity + start + token) * capacity
+        for column in 0...(start + token) { state.attention[target + column] = weights[source + column] }
+      }
+    }
+  }
+}
