@@ -68,7 +68,13 @@ struct AttentionService: Sendable {
   func attention(text: String, pair: String?, model name: String? = nil) async throws -> ModelAttention {
     let model = try self.model(named: name).model
     let encoding = try Self.encode(text, pair: pair, with: model, what: "text")
-    return try await Self.run(on: Self.computeQueue) { try model.attention(for: encoding) }
+    do {
+      return try await Self.run(on: Self.computeQueue) { try model.attention(for: encoding) }
+    } catch let error as DecoderError {
+      // A run the decoder refuses before computing (its recorded attention
+      // would not fit), not a failure of the server.
+      throw ServeError(status: .unprocessableContent, error.reason)
+    }
   }
 
   /// The self-contained HTML page of `attn model --out x.html` for `text`,

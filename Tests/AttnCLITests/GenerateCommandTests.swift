@@ -43,7 +43,10 @@ let decoderPath: String? = {
       }
     }
     // The same seed samples the same text.
-    let sampled = ["generate", model, prompt, "--max-tokens", "8", "--temperature", "0.8", "--top-k", "40", "--top-p", "0.9", "--seed", "7"]
+    let sampled = [
+      "generate", model, prompt, "--max-tokens", "8", "--temperature", "0.8", "--top-k", "40", "--top-p",
+      "0.9", "--seed", "7",
+    ]
     let first = try runAttn(sampled, in: folder)
     let second = try runAttn(sampled, in: folder)
     #expect(first.status == 0 && first.stdout == second.stdout, "\(first.stderr)")
@@ -65,6 +68,34 @@ let decoderPath: String? = {
     let run = try runAttn(["generate", path("cut.gguf"), "Hello"], in: folder)
     #expect(run.status == 1)
     let lines = run.stderr.split(separator: "\n")
-    #expect(lines.count == 1 && lines[0].hasPrefix("error: ") && lines[0].contains("cut.gguf"), "\(run.stderr)")
+    #expect(
+      lines.count == 1 && lines[0].hasPrefix("error: ") && lines[0].contains("cut.gguf"), "\(run.stderr)")
+  }
+}
+
+/// Prompts and runs too long to read or to record are refused in one line,
+/// before anything large is allocated.
+@Suite(.enabled(if: decoderPath != nil, "the decoder is not fetched (scripts/fetch-model --decoder)"))
+struct GenerateLimitTests {
+  @Test func aPromptLongerThanTheContextIsRefused() throws {
+    let folder = try makeScratchFolder()
+    let prompt = Array(repeating: "word", count: 9_000).joined(separator: " ")
+    let run = try runAttn(["generate", try #require(decoderPath), prompt, "--max-tokens", "2"], in: folder)
+    #expect(run.status == 1)
+    #expect(run.stderr.hasPrefix("error: prompt: "), "\(run.stderr)")
+    #expect(run.stderr.contains(" tokens, but the model reads at most 8192"), "\(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+  }
+
+  /// 30 × 9 heads over 8,000 tokens would be 69 GB of recorded attention.
+  @Test func aRunWhoseAttentionCannotBeRecordedIsRefused() throws {
+    let folder = try makeScratchFolder()
+    let prompt = Array(repeating: "word", count: 7_990).joined(separator: " ")
+    let run = try runAttn(["model", try #require(decoderPath), prompt, "--npy", "a.npy"], in: folder)
+    #expect(run.status == 1)
+    #expect(run.stderr.hasPrefix("error: "), "\(run.stderr)")
+    #expect(run.stderr.contains("recording the attention of "), "\(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("a.npy").path))
   }
 }

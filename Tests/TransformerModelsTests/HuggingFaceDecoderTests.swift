@@ -294,3 +294,22 @@ func throwsLoadError(_ body: () throws -> Any) -> ModelLoadError? {
     #expect(error == ModelLoadError(path: folder, reason: "no model.safetensors in the model folder"))
   }
 }
+
+/// The recorded attention is `N · H · L²` floats: a run is refused when that
+/// passes the budget, by one token, and accepted at it.
+@Suite struct DecoderRecordingLimitTests {
+  @Test func aRunPastTheBudgetIsRefusedBeforeAllocating() throws {
+    let model = try #require(
+      try ModelLoader.load(contentsOf: HuggingFaceDecoderFixture.folder("llama")) as? LlamaModel)
+    let perToken = Double(model.sizes.layerCount * model.sizes.headCount * 4)
+    let budget = perToken * 40 * 40
+    #expect(throws: Never.self) { try model.checkRecording(40, budget: budget) }
+    #expect(throws: DecoderError.self) { try model.checkRecording(41, budget: budget) }
+    // The default budget, half the machine's memory: a million tokens of even this tiny model's
+    // 2 × 4 heads would be 35 TB.
+    let refusal = #expect(throws: DecoderError.self) { try model.checkRecording(1 << 20) }
+    #expect(
+      refusal?.reason.hasPrefix("recording the attention of 1048576 tokens") == true,
+      "\(String(describing: refusal))")
+  }
+}

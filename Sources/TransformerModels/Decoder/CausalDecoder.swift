@@ -1,4 +1,5 @@
 import AttentionCore
+import Foundation
 
 /// Which logits a pass computes: the output layer is the largest matrix,
 /// and a prompt needs it only for its last token.
@@ -24,6 +25,7 @@ extension CausalDecoder {
   /// The attention of every layer and head over the prompt: `[N, H, L, L]`, causal.
   func decoderAttention(for encoding: Encoding) throws -> ModelAttention {
     try checkPrompt(encoding.ids)
+    try checkRecording(encoding.ids.count)
     var state = DecoderState(sizes: sizes, capacity: encoding.ids.count, recordsAttention: true)
     _ = run(encoding.ids, state: &state, logits: .none)
     return ModelAttention(tokens: encoding.tokens, attentions: state.recordedAttention(), kind: .causal)
@@ -47,6 +49,7 @@ extension CausalDecoder {
     let contextLength = sizes.contextLength
     let tokenizer = decodingTokenizer
     let capacity = min(contextLength, prompt.ids.count + options.maxTokens)
+    try checkRecording(capacity)
     var state = DecoderState(sizes: sizes, capacity: capacity, recordsAttention: true)
     var sampler = TokenSampler(options: options)
     var logits = run(prompt.ids, state: &state, logits: .last)
@@ -89,6 +92,23 @@ extension CausalDecoder {
     return GenerationRun(
       attention: attention, promptTokenCount: prompt.ids.count, generatedIds: generated,
       text: tokenizer.decode(stop == .endOfSequence ? Array(generated.dropLast()) : generated), stop: stop)
+  }
+
+  /// Refuses a run whose recorded attention, `N · H · L²` float32 for `L`
+  /// tokens, would take more than `budget` bytes (by default half the
+  /// machine's memory), before anything is allocated: SmolLM2's 30 × 9
+  /// heads at its 8,192 positions would need 72 GB.
+  func checkRecording(_ tokens: Int, budget: Double = Double(ProcessInfo.processInfo.physicalMemory) / 2)
+    throws(DecoderError)
+  {
+    let perPosition = Double(sizes.layerCount * sizes.headCount * MemoryLayout<Float>.size)
+    let bytes = perPosition * Double(tokens) * Double(tokens)
+    guard bytes > budget else { return }
+    let fitting = Int((budget / perPosition).squareRoot())
+    throw DecoderError(
+      "recording the attention of \(tokens) tokens (\(sizes.layerCount) layers × \(sizes.headCount) heads × "
+        + "\(tokens)²) takes \(String(format: "%.1f", bytes / 1e9)) GB, more than the \(String(format: "%.1f", budget / 1e9)) GB "
+        + "allowed; at most \(fitting) tokens, prompt and written ones together, are recorded here")
   }
 
   func checkPrompt(_ ids: [Int]) throws(DecoderError) {

@@ -25,7 +25,9 @@ struct Generate: ParsableCommand {
       """
   )
 
-  @Argument(help: "A GGUF file or model folder, then the prompt; with one argument, the prompt for the default model.")
+  @Argument(
+    help: "A GGUF file or model folder, then the prompt; with one argument, the prompt for the default model."
+  )
   var arguments: [String] = []
 
   @Flag(help: "Put the prompt in the model's chat template, as the user's message.")
@@ -112,6 +114,10 @@ struct Generate: ParsableCommand {
     try checkWritable([out, npy].compactMap { $0 })
     let text = chat ? try model.chatPrompt(user: prompt, system: system) : prompt
     let encoding = try naming("prompt") { try model.tokenize(text) }
+    guard !encoding.truncated else {
+      throw CommandError(
+        "prompt: \(encoding.untruncatedLength) tokens, but the model reads at most \(encoding.ids.count)")
+    }
     let options = GenerationOptions(
       maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP, seed: seed)
     let output = FileHandle.standardOutput
