@@ -35,6 +35,8 @@ static const struct {
     {AK_QTYPE_Q4_1, ak_q4_1_tile_portable, ak_q4_1_tile_avx2},
     {AK_QTYPE_Q4_K, ak_q4_K_tile_portable, ak_q4_K_tile_avx2},
     {AK_QTYPE_Q6_K, ak_q6_K_tile_portable, ak_q6_K_tile_avx2},
+    {AK_QTYPE_Q8_0 | AK_QUANT_INTERLEAVED8, ak_q8_0x8_tile_portable, ak_q8_0x8_tile_avx2},
+    {AK_QTYPE_Q4_1 | AK_QUANT_INTERLEAVED8, ak_q4_1x8_tile_portable, ak_q4_1x8_tile_avx2},
 };
 
 static int integer_product(int type) {
@@ -51,12 +53,15 @@ static long round_up(long bytes) { return (bytes + ALIGN - 1) / ALIGN * ALIGN; }
 /* Sizes of the scratch parts: activations qs, d, s (integer products) or
  * per-thread float rows; -1 on overflow or a bad shape. */
 static long scratch_parts(int type, long inputs, long rows, int threads, long *qs_bytes, long *scale_bytes) {
-  long elements = ak_qtype_block_elements(type);
+  /* An interleaved type without an integer product is no type. */
+  if ((type & AK_QUANT_INTERLEAVED8) && integer_product(type) < 0) return -1;
+  long elements = ak_qtype_block_elements(type & ~AK_QUANT_INTERLEAVED8);
   if (elements == 0 || inputs < 0 || rows < 0 || inputs % elements != 0) return -1;
   long product;
   if (integer_product(type) >= 0) {
-    if (__builtin_mul_overflow(rows, inputs, &product) || product > (LONG_MAX / 2)) return -1;
-    *qs_bytes = round_up(product);
+    if (__builtin_mul_overflow(rows, inputs, &product) || product > (LONG_MAX / 4)) return -1;
+    /* The interleaved layouts read 16-bit activations. */
+    *qs_bytes = round_up((type & AK_QUANT_INTERLEAVED8) ? 2 * product : product);
     *scale_bytes = round_up(product / AK_QK * (long)sizeof(float));
     return *qs_bytes + 2 * *scale_bytes;
   }
@@ -98,18 +103,48 @@ void ak_quantize_activations(const float *input, long rows, long inputs, signed 
   }
 }
 
+/* The same with 16 bits: d = max|x| / 32767. */
+static void quantize_block16(const float *x, int16_t *qs, float *d, float *s) {
+  float amax = 0.0f;
+  for (int j = 0; j < AK_QK; j++) amax = fmaxf(amax, fabsf(x[j]));
+  float scale = amax / 32767.0f;
+  float inverse = scale != 0.0f ? 1.0f / scale : 0.0f;
+  int sum = 0;
+  for (int j = 0; j < AK_QK; j++) {
+    int q = (int)lrintf(x[j] * inverse);
+    /* x · (1/d) may round past 32767 by an ulp; the largest stays 32767. */
+    if (q > 32767) q = 32767;
+    if (q < -32767) q = -32767;
+    qs[j] = (int16_t)q;
+    sum += q;
+  }
+  *d = scale;
+  *s = scale * (float)sum;
+}
+
+void ak_quantize_activations16(const float *input, long rows, long inputs, short *qs, float *d, float *s) {
+  long blocks = inputs / AK_QK;
+  for (long b = 0; b < rows * blocks; b++) {
+    quantize_block16(input + b * AK_QK, (int16_t *)qs + b * AK_QK, d + b, s + b);
+  }
+}
+
 typedef struct {
   int type;
   quant_tile_fn tile_fn; /* NULL: the float product */
   int avx2;
-  const uint8_t *weights;
-  long row_bytes, outputs, inputs, rows, blocks;
+  const ak_quant_part *parts;
+  int part_count;
+  /* first_chunk[p]: the first output chunk of part p in the item order;
+   * first_chunk[part_count] = output_chunks. */
+  long first_chunk[AK_QUANT_MAX_PARTS + 1];
+  long row_bytes, inputs, rows, blocks;
   const float *input;
   int8_t *qs;
+  int16_t *qs16; /* the interleaved layouts' activations, in place of qs */
   float *d, *s;
   float *float_rows; /* per thread: FLOAT_ROWS · I floats, float_stride bytes apart */
   long float_stride;
-  float *output;
   long output_chunk, output_chunks, row_chunks, item_count;
   long next_item, next_slot;
 } quant_job;
@@ -121,6 +156,12 @@ static int quantize_work(void *context) {
     long first = chunk * ROW_CHUNK;
     if (first >= job->rows) return 0;
     long count = job->rows - first < ROW_CHUNK ? job->rows - first : ROW_CHUNK;
+    if (job->qs16 != NULL) {
+      ak_quantize_activations16(
+          job->input + first * job->inputs, count, job->inputs, job->qs16 + first * job->inputs,
+          job->d + first * job->blocks, job->s + first * job->blocks);
+      continue;
+    }
     ak_quantize_activations(
         job->input + first * job->inputs, count, job->inputs, (signed char *)job->qs + first * job->inputs,
         job->d + first * job->blocks, job->s + first * job->blocks);
@@ -154,20 +195,25 @@ static int product_work(void *context) {
     if (item >= job->item_count) return 0;
     /* Output chunks vary fastest, so that the threads share a row chunk's
      * activations in the last-level cache. */
-    long first_output = item % job->output_chunks * job->output_chunk;
+    long chunk = item % job->output_chunks;
+    int p = 0;
+    while (chunk >= job->first_chunk[p + 1]) p++;
+    const ak_quant_part *part = &job->parts[p];
+    long first_output = (chunk - job->first_chunk[p]) * job->output_chunk;
     long first_row = item / job->output_chunks * ROW_CHUNK;
     quant_tile tile = {
-        .weights = job->weights + first_output * job->row_bytes,
+        .weights = (const uint8_t *)part->weights + first_output * job->row_bytes,
         .row_bytes = job->row_bytes,
         .blocks = job->blocks,
         .inputs = job->inputs,
         .rows = job->rows - first_row < ROW_CHUNK ? job->rows - first_row : ROW_CHUNK,
-        .outputs = job->outputs - first_output < job->output_chunk ? job->outputs - first_output : job->output_chunk,
-        .output = job->output + first_row * job->outputs + first_output,
-        .output_stride = job->outputs,
+        .outputs = part->outputs - first_output < job->output_chunk ? part->outputs - first_output : job->output_chunk,
+        .output = part->output + first_row * part->outputs + first_output,
+        .output_stride = part->outputs,
     };
     if (job->tile_fn != NULL) {
-      tile.qs = job->qs + first_row * job->inputs;
+      if (job->qs16 != NULL) tile.qs16 = job->qs16 + first_row * job->inputs;
+      else tile.qs = job->qs + first_row * job->inputs;
       tile.d = job->d + first_row * job->blocks;
       tile.s = job->s + first_row * job->blocks;
       job->tile_fn(&tile);
@@ -191,13 +237,28 @@ static int use_avx2(ak_isa isa) {
 int ak_quant_matmul(
     int type, const void *weights, long outputs, long inputs, const float *input, long rows, float *output,
     void *scratch, ak_isa isa, int threads) {
+  ak_quant_part part = {.weights = weights, .outputs = outputs, .output = output};
+  return ak_quant_matmul_parts(type, &part, 1, inputs, input, rows, scratch, isa, threads);
+}
+
+int ak_quant_matmul_parts(
+    int type, const ak_quant_part *parts, int part_count, long inputs, const float *input, long rows,
+    void *scratch, ak_isa isa, int threads) {
   long qs_bytes, scale_bytes;
   if (threads < 1) threads = 1;
   long scratch_bytes = scratch_parts(type, inputs, rows, threads, &qs_bytes, &scale_bytes);
-  if (scratch_bytes < 0) return -2;
-  if (rows == 0 || outputs <= 0) return 0;
+  if (scratch_bytes < 0 || part_count < 1 || part_count > AK_QUANT_MAX_PARTS) return -2;
+  long outputs = 0;
+  for (int p = 0; p < part_count; p++) {
+    if (parts[p].outputs < 0) return -2;
+    if ((type & AK_QUANT_INTERLEAVED8) && !ak_quant_can_interleave(type & ~AK_QUANT_INTERLEAVED8, parts[p].outputs, inputs)) {
+      return -2;
+    }
+    outputs += parts[p].outputs;
+  }
+  if (rows == 0 || outputs == 0) return 0;
   if (inputs == 0) {
-    memset(output, 0, (size_t)(rows * outputs) * sizeof(float));
+    for (int p = 0; p < part_count; p++) memset(parts[p].output, 0, (size_t)(rows * parts[p].outputs) * sizeof(float));
     return 0;
   }
   void *owned = NULL;
@@ -209,18 +270,19 @@ int ak_quant_matmul(
   quant_job job = {
       .type = type,
       .avx2 = use_avx2(isa),
-      .weights = weights,
-      .row_bytes = inputs / ak_qtype_block_elements(type) * ak_qtype_block_bytes(type),
-      .outputs = outputs,
+      .parts = parts,
+      .part_count = part_count,
+      .row_bytes = inputs / ak_qtype_block_elements(type & ~AK_QUANT_INTERLEAVED8) *
+                   ak_qtype_block_bytes(type & ~AK_QUANT_INTERLEAVED8),
       .inputs = inputs,
       .rows = rows,
       .blocks = inputs / AK_QK,
       .input = input,
-      .output = output,
   };
   if (product >= 0) {
     job.tile_fn = job.avx2 ? integer_products[product].avx2 : integer_products[product].portable;
-    job.qs = scratch;
+    if (type & AK_QUANT_INTERLEAVED8) job.qs16 = scratch;
+    else job.qs = scratch;
     job.d = (float *)((char *)scratch + qs_bytes);
     job.s = (float *)((char *)scratch + qs_bytes + scale_bytes);
     long row_chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
@@ -232,11 +294,16 @@ int ak_quant_matmul(
     job.float_stride = qs_bytes;
   }
   /* Chunks small enough that every thread gets several, so that one
-   * token's product (a single row chunk) still splits evenly. */
+   * token's product (a single row chunk) still splits evenly; powers of
+   * two from 8, so whole groups of an interleaved matrix. */
   long chunk = OUTPUT_CHUNK;
   while (chunk > 8 && (outputs + chunk - 1) / chunk < 8L * threads) chunk /= 2;
   job.output_chunk = chunk;
-  job.output_chunks = (outputs + chunk - 1) / chunk;
+  job.first_chunk[0] = 0;
+  for (int p = 0; p < part_count; p++) {
+    job.first_chunk[p + 1] = job.first_chunk[p] + (parts[p].outputs + chunk - 1) / chunk;
+  }
+  job.output_chunks = job.first_chunk[part_count];
   job.row_chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
   job.item_count = job.output_chunks * job.row_chunks;
   job.next_item = 0;

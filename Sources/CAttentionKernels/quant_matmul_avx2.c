@@ -27,6 +27,9 @@
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 #define WEIGHT_ROWS 2
 #define ACTIVATION_ROWS 4
+/* A single activation row (a written token) takes 4 weight rows at a time
+ * in the Q8_0 and Q4_1 strips: 4 independent accumulator chains. */
+#define SINGLE_ROW_WEIGHT_ROWS 4
 
 INLINE AVX2 float horizontal_sum(__m256 v) {
   __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -41,8 +44,8 @@ INLINE AVX2 float half_to_float(ak_f16 half) { return _cvtsh_ss(half); }
 INLINE AVX2 void integer_strip(
     int q4, int weight_rows, int activation_rows, const quant_tile *tile, const uint8_t *weights, const int8_t *qs,
     const float *d, const float *s, float *output) {
-  __m256 acc[WEIGHT_ROWS][ACTIVATION_ROWS];
-  float mins[WEIGHT_ROWS][ACTIVATION_ROWS];
+  __m256 acc[SINGLE_ROW_WEIGHT_ROWS][ACTIVATION_ROWS];
+  float mins[SINGLE_ROW_WEIGHT_ROWS][ACTIVATION_ROWS];
   for (int r = 0; r < weight_rows; r++) {
     for (int a = 0; a < activation_rows; a++) {
       acc[r][a] = _mm256_setzero_ps();
@@ -52,8 +55,8 @@ INLINE AVX2 void integer_strip(
   const __m256i ones = _mm256_set1_epi16(1), low_nibbles = _mm256_set1_epi8(0x0F);
   const long blocks = tile->blocks, activation_row = blocks * AK_QK;
   for (long b = 0; b < blocks; b++) {
-    __m256i w[WEIGHT_ROWS], magnitude[WEIGHT_ROWS];
-    float wd[WEIGHT_ROWS], wm[WEIGHT_ROWS];
+    __m256i w[SINGLE_ROW_WEIGHT_ROWS], magnitude[SINGLE_ROW_WEIGHT_ROWS];
+    float wd[SINGLE_ROW_WEIGHT_ROWS], wm[SINGLE_ROW_WEIGHT_ROWS];
     for (int r = 0; r < weight_rows; r++) {
       const uint8_t *row = weights + r * tile->row_bytes;
       if (q4) {
@@ -239,7 +242,15 @@ INLINE AVX2 void strip(
 
 /* A constant strip shape lets the compiler keep the accumulators in registers. */
 INLINE AVX2 void integer_tile(int kind, const quant_tile *tile) {
-  for (long o = 0; o < tile->outputs; o += WEIGHT_ROWS) {
+  long o = 0;
+  if (tile->rows == 1 && (kind == KIND_Q8_0 || kind == KIND_Q4_1)) {
+    for (; o + SINGLE_ROW_WEIGHT_ROWS <= tile->outputs; o += SINGLE_ROW_WEIGHT_ROWS) {
+      integer_strip(
+          kind == KIND_Q4_1, SINGLE_ROW_WEIGHT_ROWS, 1, tile, tile->weights + o * tile->row_bytes, tile->qs, tile->d,
+          tile->s, tile->output + o);
+    }
+  }
+  for (; o < tile->outputs; o += WEIGHT_ROWS) {
     int weight_rows = tile->outputs - o < WEIGHT_ROWS ? 1 : WEIGHT_ROWS;
     const uint8_t *weights = tile->weights + o * tile->row_bytes;
     for (long n = 0; n < tile->rows; n += ACTIVATION_ROWS) {
@@ -276,6 +287,106 @@ AVX2 void ak_q4_1_tile_avx2(const quant_tile *tile) { integer_tile(KIND_Q4_1, ti
 AVX2 void ak_q4_K_tile_avx2(const quant_tile *tile) { integer_tile(KIND_Q4_K, tile); }
 
 AVX2 void ak_q6_K_tile_avx2(const quant_tile *tile) { integer_tile(KIND_Q6_K, tile); }
+
+/* The interleaved layouts, on 16-bit activations: each of a group's 8 rows
+ * widens its block to int16 (vpmovsxbw / vpmovzxbw straight from memory,
+ * 16 weights at a time) and meets the activations in _mm256_madd_epi16,
+ * giving 8 int32 partial sums; sum_rows reduces the 8 vectors into one
+ * whose lane r is row r's whole sum: unpacking pairs of rows and adding,
+ * then pairs of pairs, then the two 128-bit halves. The block's float step
+ * is then one vector for the 8 rows: the sums converted, times the 8 rows'
+ * d (one f16 load) times the activation's d, and for Q4_1 the 8 rows' m
+ * times the activation's d · sum q. */
+INLINE AVX2 __m256i sum_rows(const __m256i v[8]) {
+  __m256i pairs[4];
+  for (int k = 0; k < 4; k++) {
+    pairs[k] = _mm256_add_epi32(
+        _mm256_unpacklo_epi32(v[2 * k], v[2 * k + 1]), _mm256_unpackhi_epi32(v[2 * k], v[2 * k + 1]));
+  }
+  __m256i low = _mm256_add_epi32(_mm256_unpacklo_epi64(pairs[0], pairs[1]), _mm256_unpackhi_epi64(pairs[0], pairs[1]));
+  __m256i high = _mm256_add_epi32(_mm256_unpacklo_epi64(pairs[2], pairs[3]), _mm256_unpackhi_epi64(pairs[2], pairs[3]));
+  return _mm256_add_epi32(_mm256_permute2x128_si256(low, high, 0x20), _mm256_permute2x128_si256(low, high, 0x31));
+}
+
+INLINE AVX2 __m256 halves_to_floats(const uint8_t *at) {
+  return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)at));
+}
+
+INLINE AVX2 __m256i load_16(const int16_t *at) { return _mm256_loadu_si256((const __m256i *)at); }
+
+INLINE AVX2 __m128i load_bytes(const uint8_t *at) { return _mm_loadu_si128((const __m128i *)at); }
+
+AVX2 void ak_q8_0x8_tile_avx2(const quant_tile *tile) {
+  const long blocks = tile->blocks;
+  for (long g = 0; g < tile->outputs / 8; g++) {
+    const uint8_t *group = tile->weights + g * 8 * tile->row_bytes;
+    for (long n = 0; n < tile->rows; n++) {
+      const int16_t *qs = tile->qs16 + n * blocks * AK_QK;
+      const float *d = tile->d + n * blocks;
+      __m256 acc = _mm256_setzero_ps();
+      for (long b = 0; b < blocks; b++) {
+        const uint8_t *at = group + b * AK_Q8_0X8_BLOCK_BYTES;
+        const __m256i x_first = load_16(qs + b * AK_QK), x_second = load_16(qs + b * AK_QK + 16);
+        __m256i dots[8];
+        for (int r = 0; r < 8; r++) {
+          const uint8_t *w = at + 16 + 32 * r;
+          dots[r] = _mm256_add_epi32(
+              _mm256_madd_epi16(_mm256_cvtepi8_epi16(load_bytes(w)), x_first),
+              _mm256_madd_epi16(_mm256_cvtepi8_epi16(load_bytes(w + 16)), x_second));
+        }
+        __m256 scale = _mm256_mul_ps(halves_to_floats(at), _mm256_broadcast_ss(d + b));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum_rows(dots)), scale, acc);
+      }
+      _mm256_storeu_ps(tile->output + n * tile->output_stride + 8 * g, acc);
+    }
+  }
+}
+
+AVX2 void ak_q4_1x8_tile_avx2(const quant_tile *tile) {
+  const __m256i low_nibbles = _mm256_set1_epi16(0x0F);
+  const long blocks = tile->blocks;
+  for (long g = 0; g < tile->outputs / 8; g++) {
+    const uint8_t *group = tile->weights + g * 8 * tile->row_bytes;
+    for (long n = 0; n < tile->rows; n++) {
+      const int16_t *qs = tile->qs16 + n * blocks * AK_QK;
+      const float *d = tile->d + n * blocks, *s = tile->s + n * blocks;
+      __m256 acc = _mm256_setzero_ps(), minimum = _mm256_setzero_ps();
+      for (long p = 0; p < blocks / 2; p++) {
+        const uint8_t *at = group + p * AK_Q4_1X8_PAIR_BYTES;
+        const int16_t *x_even = qs + 2 * p * AK_QK, *x_odd = x_even + AK_QK;
+        const __m256i even_first = load_16(x_even), even_second = load_16(x_even + 16);
+        const __m256i odd_first = load_16(x_odd), odd_second = load_16(x_odd + 16);
+        /* Bytes 0..15 and 16..31 of each row widened: their low nibbles
+         * are block 2p, their high ones block 2p + 1 (read again from L1
+         * for the second block, so that 8 sums are live, not 16). */
+        __m256i dots[8];
+        for (int r = 0; r < 8; r++) {
+          const uint8_t *bytes = at + 64 + 32 * r;
+          __m256i first = _mm256_cvtepu8_epi16(load_bytes(bytes));
+          __m256i second = _mm256_cvtepu8_epi16(load_bytes(bytes + 16));
+          dots[r] = _mm256_add_epi32(
+              _mm256_madd_epi16(_mm256_and_si256(first, low_nibbles), even_first),
+              _mm256_madd_epi16(_mm256_and_si256(second, low_nibbles), even_second));
+        }
+        __m256 scale = _mm256_mul_ps(halves_to_floats(at), _mm256_broadcast_ss(d + 2 * p));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum_rows(dots)), scale, acc);
+        for (int r = 0; r < 8; r++) {
+          const uint8_t *bytes = at + 64 + 32 * r;
+          __m256i first = _mm256_cvtepu8_epi16(load_bytes(bytes));
+          __m256i second = _mm256_cvtepu8_epi16(load_bytes(bytes + 16));
+          dots[r] = _mm256_add_epi32(
+              _mm256_madd_epi16(_mm256_srli_epi16(first, 4), odd_first),
+              _mm256_madd_epi16(_mm256_srli_epi16(second, 4), odd_second));
+        }
+        scale = _mm256_mul_ps(halves_to_floats(at + 32), _mm256_broadcast_ss(d + 2 * p + 1));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum_rows(dots)), scale, acc);
+        minimum = _mm256_fmadd_ps(halves_to_floats(at + 16), _mm256_broadcast_ss(s + 2 * p), minimum);
+        minimum = _mm256_fmadd_ps(halves_to_floats(at + 48), _mm256_broadcast_ss(s + 2 * p + 1), minimum);
+      }
+      _mm256_storeu_ps(tile->output + n * tile->output_stride + 8 * g, _mm256_add_ps(acc, minimum));
+    }
+  }
+}
 
 AVX2 void ak_float_rows_avx2(const quant_tile *tile, const float *rows_f32, int count) {
   const long inputs = tile->inputs;

@@ -17,6 +17,8 @@ typedef struct {
   /* Integer products: the activations of the tile's first row; rows are
    * blocks * 32 bytes (qs) and blocks floats (d, s) apart. */
   const int8_t *qs;
+  /* The interleaved layouts' activations: 16 bits, d = max|x| / 32767. */
+  const int16_t *qs16;
   const float *d, *s;
   /* Float products: the input rows of the tile, `inputs` floats apart. */
   const float *input;
@@ -36,6 +38,19 @@ void ak_q8_0_tile_avx2(const quant_tile *tile);
 void ak_q4_1_tile_avx2(const quant_tile *tile);
 void ak_q4_K_tile_avx2(const quant_tile *tile);
 void ak_q6_K_tile_avx2(const quant_tile *tile);
+
+/* The interleaved layouts (AK_QUANT_INTERLEAVED8): tile->outputs is a
+ * multiple of 8 and tile->weights starts a group; row_bytes is the plain
+ * layout's, so that group g starts at weights + 8 * g * row_bytes. */
+void ak_q8_0x8_tile_portable(const quant_tile *tile);
+void ak_q4_1x8_tile_portable(const quant_tile *tile);
+void ak_q8_0x8_tile_avx2(const quant_tile *tile);
+void ak_q4_1x8_tile_avx2(const quant_tile *tile);
+
+/* Bytes of a Q4_1 interleaved pair of blocks of 8 rows: 4 x 8 f16 scales, 8 x 32 bytes. */
+#define AK_Q4_1X8_PAIR_BYTES (4 * 8 * 2 + 8 * 32)
+/* Bytes of a Q8_0 interleaved block of 8 rows: 8 f16 scales, 8 x 32 bytes. */
+#define AK_Q8_0X8_BLOCK_BYTES (8 * 2 + 8 * 32)
 
 /* The float product of `count` (<= 4) dequantized weight rows, `inputs`
  * floats apart in `rows_f32`, with every input row of the tile, written to

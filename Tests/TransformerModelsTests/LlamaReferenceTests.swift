@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Tensors
 import TransformerModels
 
 /// The default decoder: `ATTN_DECODER`, else where `scripts/fetch-model --decoder` puts it.
@@ -59,6 +60,13 @@ struct SmolLM2Reference: Decodable {
     let name: String
     let prompt_ids: [Int]
     let generated_ids: [Int]
+    /// For each written token, teacher-forced: the tokens whose logit is
+    /// within 3 of the best (best first), and their logits.
+    let near_ties: [NearTie]
+  }
+  struct NearTie: Decodable {
+    let ids: [Int]
+    let logits: [Double]
   }
   let probe_ids: [Int]
   let prompts: [Prompt]
@@ -135,11 +143,12 @@ let smolLM2Quantized: Result<LlamaModel, ModelLoadError> = Result { () throws(Mo
   try LlamaModel(contentsOf: smolLM2Path, tokenizer: IDLabelTokenizer(), arithmetic: .quantized)
 }
 
-/// The quantized path rounds every activation row to 8 bits per block of 32
-/// before it meets the weights (llama.cpp's scheme), so it is compared with
-/// bounds measured on this model (largest seen: attention 0.033, logits
-/// 0.91, 495 of 512 next tokens the same), with a margin; a wrong block
-/// layout or a mis-scaled block gives errors of the size of the values.
+/// The quantized path keeps the weights in their blocks and rounds each
+/// activation row to 16 bits per block of 32 before it meets them (the
+/// interleaved layouts), so it is held to bounds near the exact path's
+/// (largest seen: attention 2.4e-4, logits 0.0096, 512 of 512 next
+/// tokens the same); 8-bit activations, as
+/// llama.cpp rounds them, move the logits by up to 1.9 on these prompts.
 @Suite(.enabled(if: smolLM2Available, "the decoder is not fetched (scripts/fetch-model --decoder)"))
 struct LlamaQuantizedPathTests {
   @Test(arguments: SmolLM2Reference.shared.prompts)
@@ -156,7 +165,8 @@ struct LlamaQuantizedPathTests {
           worst = max(worst, abs(ours - map.weights[row * count + column]))
         }
       }
-      #expect(worst <= 6e-2, "layer \(map.layer) head \(map.head): \(worst)")
+      print("quantized path, prompt \(prompt.name), layer \(map.layer) head \(map.head): attention within \(worst)")
+      #expect(worst <= 2e-3, "layer \(map.layer) head \(map.head): \(worst)")
     }
     let logits = try model.logits(forTokens: prompt.ids)
     let vocabulary = model.config.vocabularySize
@@ -166,10 +176,11 @@ struct LlamaQuantizedPathTests {
         worst = max(worst, abs(Double(logits.scalars[row * vocabulary + id]) - prompt.logits_at_probe_ids[row][index]))
       }
     }
-    #expect(worst <= 1.5, "logits: \(worst)")
+    print("quantized path, prompt \(prompt.name): logits within \(worst)")
+    #expect(worst <= 5e-2, "logits: \(worst)")
   }
 
-  /// A 512-token text read teacher-forced: the same next token at ≥ 95 % of positions.
+  /// A 512-token text read teacher-forced: the same next token at ≥ 99 % of positions.
   @Test func quantizedPathPredictsTheSameTokensOverALongText() throws {
     let model = try smolLM2Quantized.get()
     let long = SmolLM2Reference.shared.long
@@ -183,18 +194,65 @@ struct LlamaQuantizedPathTests {
         if best == expected { agreeing += 1 }
       }
     }
-    #expect(Double(agreeing) >= 0.95 * Double(long.ids.count), "\(agreeing) of \(long.ids.count) agree")
+    print("quantized path: \(agreeing) of \(long.ids.count) next tokens agree")
+    #expect(Double(agreeing) >= 0.99 * Double(long.ids.count), "\(agreeing) of \(long.ids.count) agree")
   }
 
-  @Test func quantizedGreedyGenerationStartsAsTransformers() throws {
+  /// Greedy generation of 32 tokens writes transformers' tokens, even
+  /// through the near ties (the chat prompt's first token leads its
+  /// second by 0.14 there).
+  @Test func quantizedGreedyGenerationEqualsTransformers() throws {
     let model = try smolLM2Quantized.get()
     for generation in SmolLM2Reference.shared.generations {
       let run = try model.generate(
         prompt: IDLabelTokenizer.encoding(generation.prompt_ids),
         options: GenerationOptions(maxTokens: generation.generated_ids.count, stopAtEndOfSequence: false)
       ) { _ in }
-      // The texts part once a near tie of the two likeliest tokens falls the other way.
-      #expect(run.generatedIds.prefix(5) == generation.generated_ids.prefix(5), "\(generation.name)")
+      let parting = zip(run.generatedIds, generation.generated_ids).enumerated().first { $0.element.0 != $0.element.1 }
+      #expect(
+        run.generatedIds == generation.generated_ids,
+        "\(generation.name): parts at token \(parting?.offset ?? -1), transformers' near ties there \(parting.map { generation.near_ties[$0.offset].ids } ?? [])"
+      )
     }
+  }
+
+  /// Free-running greedy generation (one token at a time through the KV
+  /// cache) writes the argmax of the same model's logits over its own text
+  /// read at once (the prompt's pass), wherever the best token leads by 0.5.
+  @Test func quantizedWritingAgreesWithReadingItsOwnText() throws {
+    let model = try smolLM2Quantized.get()
+    for generation in SmolLM2Reference.shared.generations {
+      let run = try model.generate(
+        prompt: IDLabelTokenizer.encoding(generation.prompt_ids),
+        options: GenerationOptions(maxTokens: generation.generated_ids.count, stopAtEndOfSequence: false)
+      ) { _ in }
+      let logits = try model.logits(forTokens: generation.prompt_ids + run.generatedIds)
+      var checked = 0
+      for (step, written) in run.generatedIds.enumerated() {
+        let (best, lead) = Self.bestTwo(logits, row: generation.prompt_ids.count - 1 + step)
+        guard lead >= 0.5 else { continue }
+        checked += 1
+        #expect(written == best, "\(generation.name) token \(step): wrote \(written), reading gives \(best)")
+      }
+      #expect(checked >= run.generatedIds.count / 2, "\(generation.name): only \(checked) clear steps")
+    }
+  }
+
+  /// The best token of a row of `logits` (`[T, V]`) and its lead over the second.
+  static func bestTwo(_ logits: Tensor, row: Int) -> (id: Int, lead: Float) {
+    let vocabulary = logits.shape[1]
+    var (first, second) = (0, 1)
+    let values = logits.scalars[(row * vocabulary)..<((row + 1) * vocabulary)]
+    let base = row * vocabulary
+    if values[base + second] > values[base + first] { (first, second) = (second, first) }
+    for id in 2..<vocabulary {
+      let value = values[base + id]
+      if value > values[base + first] {
+        (first, second) = (id, first)
+      } else if value > values[base + second] {
+        second = id
+      }
+    }
+    return (first, values[base + first] - values[base + second])
   }
 }

@@ -18,7 +18,8 @@ Tests/TransformerModelsTests/Fixtures/smollm2_reference.json):
   position, the last position's logits at the 64 ids, and the last query's
   attention row of three heads;
 - greedy generation of 32 tokens (do_sample=False) for the README's prompts,
-  plain and through the chat template.
+  plain and through the chat template, with each written token's near ties
+  (the tokens whose logit is within NEAR_TIE of the best, teacher-forced).
 
 Layers and heads in the fixture count from 1, as every figure does. The
 tokens come from transformers' tokenizer for the same file, so the Swift
@@ -103,6 +104,12 @@ HEAD_PAIRS = [(1, 1), (1, 9), (2, 4), (8, 2), (15, 5), (22, 7), (30, 3), (30, 9)
 LAST_ROW_PAIRS = [(1, 1), (15, 5), (30, 9)]
 
 
+# Logits within this much of a step's best count as a near tie (the
+# quantized path keeps each logit within 1.5, so its argmax may be any
+# token within twice that of the best).
+NEAR_TIE = 3.0
+
+
 def rounded(values, digits=7):
     return [float(f"{float(v):.{digits}g}") for v in values]
 
@@ -183,6 +190,16 @@ def main():
                 pad_token_id=2,
             )
         generated = out[0][len(ids):].tolist()
+        # Teacher-forced over the whole text: at each written token, the
+        # tokens whose logit comes within NEAR_TIE of the best one (best
+        # first, at most 8), so that a test can tell a near tie, which a
+        # quantized model may break the other way, from a real difference.
+        logits, _ = run(ids + generated)
+        near = []
+        for row in logits[len(ids) - 1 : len(ids) - 1 + len(generated)]:
+            order = np.argsort(-row, kind="stable")[:8]
+            kept = [int(t) for t in order if row[t] >= row[order[0]] - NEAR_TIE]
+            near.append({"ids": kept, "logits": rounded(row[kept])})
         generations.append(
             {
                 "name": prompt["name"],
@@ -192,6 +209,7 @@ def main():
                 "prompt_ids": ids,
                 "generated_ids": generated,
                 "generated_text": tokenizer.decode(generated),
+                "near_ties": near,
             }
         )
 

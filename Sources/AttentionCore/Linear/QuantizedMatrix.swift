@@ -81,6 +81,14 @@ public struct QuantizedMatrix: @unchecked Sendable {
   public let blocks: UnsafeRawPointer
   /// What keeps `blocks` alive.
   public let owner: AnyObject
+  /// Whether the rows are interleaved by 8 (`interleavedByEight()`), not
+  /// in ggml's row-major order.
+  public private(set) var isInterleaved = false
+
+  /// The type as the kernels name it, the layout included.
+  private var kernelType: Int32 {
+    Int32(type.rawValue) | (isInterleaved ? Int32(AK_QUANT_INTERLEAVED8) : 0)
+  }
 
   /// Bytes of one row of blocks.
   public var bytesPerRow: Int { columns / type.blockElements * type.blockBytes }
@@ -140,11 +148,38 @@ public struct QuantizedMatrix: @unchecked Sendable {
       byteCount: bytes.count, owner: storage)
   }
 
+  /// The same matrix with its rows interleaved by 8 (see
+  /// `AK_QUANT_INTERLEAVED8`), in memory it owns, or nil when the type or
+  /// shape does not allow it (Q8_0 and Q4_1, `O` a multiple of 8, Q4_1's
+  /// blocks a row even). A product with one activation row (a written
+  /// token) then reduces 8 rows at a time instead of one; the product is
+  /// the same integer sums with the float steps in another order.
+  public func interleavedByEight() -> QuantizedMatrix? {
+    guard !isInterleaved, ak_quant_can_interleave(Int32(type.rawValue), rows, columns) != 0 else { return nil }
+    let byteCount = rows * bytesPerRow
+    let storage = AlignedBytes(count: byteCount)
+    let status = ak_quant_interleave(Int32(type.rawValue), blocks, rows, columns, storage.pointer, 1)
+    precondition(status == 0, "ak_quant_interleave refused \(type) [\(rows), \(columns)]")
+    var matrix = try! QuantizedMatrix(
+      type: type, rows: rows, columns: columns, blocks: UnsafeRawPointer(storage.pointer), byteCount: byteCount,
+      owner: storage)
+    matrix.isInterleaved = true
+    return matrix
+  }
+
   /// The matrix in float32, as ggml dequantizes it.
   ///
   /// - Returns: `[O, I]`.
   public func dequantized() -> Tensor {
     let count = rows * columns
+    if isInterleaved {
+      let plain = AlignedBytes(count: rows * bytesPerRow)
+      _ = ak_quant_interleave(Int32(type.rawValue), blocks, rows, columns, plain.pointer, 0)
+      return try! QuantizedMatrix(
+        type: type, rows: rows, columns: columns, blocks: UnsafeRawPointer(plain.pointer),
+        byteCount: rows * bytesPerRow, owner: plain
+      ).dequantized()
+    }
     let scalars = [Float](unsafeUninitializedCapacity: count) { output, initialized in
       let status = ak_dequantize(Int32(type.rawValue), blocks, output.baseAddress, count)
       precondition(status == 0, "ak_dequantize refused \(type)")
@@ -178,7 +213,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
   /// `threads` `nil` stands for every core.
   public func scratchByteCount(inputRows: Int, threads: Int? = nil) -> Int {
     ak_quant_scratch_bytes(
-      Int32(type.rawValue), rows, columns, inputRows, Int32(clamping: threads ?? Self.cores))
+      kernelType, rows, columns, inputRows, Int32(clamping: threads ?? Self.cores))
   }
 
   /// `x Wᵀ` into a caller's buffer, for hot loops.
@@ -210,15 +245,54 @@ public struct QuantizedMatrix: @unchecked Sendable {
         "scratch of \(scratch.count) bytes is too small or not 64-byte aligned")
     }
     let status = ak_quant_matmul(
-      Int32(type.rawValue), blocks, rows, columns, input.baseAddress, inputRows, output.baseAddress,
+      kernelType, blocks, rows, columns, input.baseAddress, inputRows, output.baseAddress,
       scratch?.baseAddress, instructionSet.cValue, Int32(clamping: threadCount))
     precondition(status == 0, "ak_quant_matmul failed (\(status)) for \(type) [\(rows), \(columns)]")
+  }
+
+  /// `x Wᵢᵀ` for up to four matrices of one type and width against the same
+  /// input, as one call: the input is quantized once and the products share
+  /// the threads (for example a layer's query, key and value projections).
+  ///
+  /// - Parameters:
+  ///   - matrices: 1 to 4 matrices of the same `type` and `columns` `I`.
+  ///   - input: `[N, I]`.
+  ///   - rows: `N`.
+  ///   - outputs: for each matrix, `[N, Oᵢ]`; written, never read.
+  ///   - instructionSet: the kernel's instruction set; the CPU must have it.
+  public static func multiply(
+    _ matrices: [QuantizedMatrix], _ input: UnsafeBufferPointer<Float>, rows inputRows: Int,
+    into outputs: [UnsafeMutablePointer<Float>], instructionSet: KernelInstructionSet = .detected
+  ) {
+    precondition(
+      (1...Int(AK_QUANT_MAX_PARTS)).contains(matrices.count) && outputs.count == matrices.count,
+      "\(matrices.count) matrices and \(outputs.count) outputs")
+    let first = matrices[0]
+    precondition(
+      matrices.allSatisfy {
+        $0.type == first.type && $0.columns == first.columns && $0.isInterleaved == first.isInterleaved
+      }, "matrices of different types, layouts or widths")
+    precondition(
+      input.count == inputRows * first.columns, "input of \(input.count) floats for [\(inputRows), \(first.columns)]")
+    precondition(instructionSet.runsHere, "this CPU cannot run \(instructionSet)")
+    let work = inputRows * first.columns * matrices.reduce(0) { $0 + $1.rows }
+    let threadCount = work >= minimumParallelWork ? cores : 1
+    let parts = zip(matrices, outputs).map { ak_quant_part(weights: $0.blocks, outputs: $0.rows, output: $1) }
+    let status = ak_quant_matmul_parts(
+      first.kernelType, parts, Int32(parts.count), first.columns, input.baseAddress, inputRows, nil,
+      instructionSet.cValue, Int32(clamping: threadCount))
+    precondition(status == 0, "ak_quant_matmul_parts failed (\(status)) for \(first.type) [·, \(first.columns)]")
   }
 }
 
 /// Bytes copied into memory aligned for every block type, freed with the object.
 private final class AlignedBytes {
   let pointer: UnsafeMutableRawPointer
+
+  /// `count` bytes, uninitialized.
+  init(count: Int) {
+    pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+  }
 
   init(_ bytes: [UInt8]) {
     pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)

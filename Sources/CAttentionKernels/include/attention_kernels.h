@@ -6,6 +6,7 @@
  * compiler flags that would make the package unusable as a dependency. */
 
 #include "cpu_features.h"
+#include "decode_attention.h"
 #include "dense_kernels.h"
 #include "quant_blocks.h"
 #include "quant_kernels.h"

@@ -27,6 +27,38 @@
 
 #include "cpu_features.h"
 
+/* Rows interleaved by 8, for the products of a single activation row (a
+ * written token), which otherwise spend more instructions on each weight
+ * row's scales and sums than on its products: `type | AK_QUANT_INTERLEAVED8`
+ * names a matrix whose rows are stored in groups of 8, group g (rows 8g ..
+ * 8g + 7) taking the bytes of those 8 rows, in this order:
+ *   Q8_0: per block b, the 8 rows' d (f16), then the 8 rows' 32 qs;
+ *   Q4_1: per pair of blocks 2p, 2p + 1, the 8 rows' d of block 2p, their
+ *         m, the 8 d of block 2p + 1, their m (f16 each), then 32 bytes a
+ *         row whose byte k holds element k of block 2p in its low nibble
+ *         and element k of block 2p + 1 in its high one.
+ * So one load brings a scale of 8 rows, and each row's block becomes int32
+ * sums that 8 rows reduce together into one vector, one lane a row. The
+ * size is unchanged; the outputs must be a multiple of 8 and, for Q4_1,
+ * the blocks of a row even.
+ *
+ * These products quantize the activations to 16 bits per block of 32
+ * (ak_quantize_activations16), not 8: the weights widen to int16 and meet
+ * them in _mm256_madd_epi16, exact in int32 (|sum| <= 32 · 128 · 32767).
+ * An activation then moves by at most max|x| / 65534 of its block, 258
+ * times less than with 8 bits, so the logits stay near the float32
+ * product's, where 8-bit activations (ggml's scheme) move them by up to 2
+ * on SmolLM2 and change the greedy choice at 1 token in 25. */
+#define AK_QUANT_INTERLEAVED8 0x100
+
+/* Whether a [outputs, inputs] matrix of `type` can be interleaved (1) or not (0). */
+int ak_quant_can_interleave(int type, long outputs, long inputs);
+
+/* Copies the matrix from ggml's row-major blocks into the interleaved
+ * layout (forward nonzero) or back. Returns 0, or -2 when it cannot be
+ * interleaved. source and destination do not overlap. */
+int ak_quant_interleave(int type, const void *source, long outputs, long inputs, void *destination, int forward);
+
 /* Whether `type` has an integer product here (1) or goes through the
  * dequantized float one (0). */
 int ak_quant_has_integer_product(int type);
@@ -46,6 +78,31 @@ long ak_quant_scratch_bytes(int type, long outputs, long inputs, long rows, int 
  * not read or an `inputs` that is not a whole number of its blocks. */
 int ak_quant_matmul(
     int type, const void *weights, long outputs, long inputs, const float *input, long rows, float *output,
+    void *scratch, ak_isa isa, int threads);
+
+/* The activation rows as the interleaved layouts read them: 16 bits per
+ * element, d = max|x| / 32767 per block of 32, q = round-to-nearest-even(x / d)
+ * (at most 32767 in magnitude), s = d · sum q. qs: (N, I). */
+void ak_quantize_activations16(const float *input, long rows, long inputs, short *qs, float *d, float *s);
+
+/* Several weight matrices of one type and input width against the same
+ * input, as one call: the input is quantized once and the parts' tiles
+ * share the pool's threads (a decoder layer's query, key and value, or its
+ * gate and up projections). A part with 0 outputs is skipped. */
+#define AK_QUANT_MAX_PARTS 4
+
+typedef struct {
+  const void *weights; /* (O_p, I) in blocks of the call's type */
+  long outputs;        /* O_p */
+  float *output;       /* (N, O_p), written, never read */
+} ak_quant_part;
+
+/* ak_quant_matmul for each of the `part_count` (1 ..= AK_QUANT_MAX_PARTS)
+ * parts; the scratch is the same as for one matrix. Returns as
+ * ak_quant_matmul does, -2 also for a part count out of range or a
+ * negative part size. */
+int ak_quant_matmul_parts(
+    int type, const ak_quant_part *parts, int part_count, long inputs, const float *input, long rows,
     void *scratch, ak_isa isa, int threads);
 
 /* The activation rows as the integer products read them: for each of the

@@ -77,24 +77,63 @@ struct AttentionPass {
     let (heads, kvHeads, headSize) = (sizes.headCount, sizes.keyValueHeadCount, sizes.headSize)
     let (width, kvWidth) = (sizes.queryWidth, sizes.keyValueWidth)
     input.withUnsafeBufferPointer { input in
-      queries.withUnsafeMutableBufferPointer {
-        block.query.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
-      }
-      newKeys.withUnsafeMutableBufferPointer {
-        block.key.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
-      }
-      newValues.withUnsafeMutableBufferPointer {
-        block.value.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+      queries.withUnsafeMutableBufferPointer { queries in
+        newKeys.withUnsafeMutableBufferPointer { keys in
+          newValues.withUnsafeMutableBufferPointer { values in
+            DecoderMatrix.multiply(
+              [block.query, block.key, block.value], input.baseAddress!, rows: count,
+              into: [queries.baseAddress!, keys.baseAddress!, values.baseAddress!])
+          }
+        }
       }
     }
-    // Queries to [H, T, d], rotated; keys and values rotated into the cache at [K, C, d].
-    for token in 0..<count {
-      for head in 0..<heads {
-        let source = token * width + head * headSize
-        let target = (head * count + token) * headSize
-        for feature in 0..<headSize { headQueries[target + feature] = queries[source + feature] }
-        rotation?.rotate(&headQueries, at: target, token: token)
+    if count <= Self.fewTokens {
+      // A token being written: the queries stay token-major, rotated in
+      // place, and every head's row is one call of the decode kernel.
+      for token in 0..<count {
+        for head in 0..<heads { rotation?.rotate(&queries, at: token * width + head * headSize, token: token) }
       }
+      appendToCache(layer: layer, state: &state)
+      attendFew(layer: layer, state: &state)
+    } else {
+      // Queries to [H, T, d], rotated; keys and values rotated into the cache at [K, C, d].
+      for token in 0..<count {
+        for head in 0..<heads {
+          let source = token * width + head * headSize
+          let target = (head * count + token) * headSize
+          for feature in 0..<headSize { headQueries[target + feature] = queries[source + feature] }
+          rotation?.rotate(&headQueries, at: target, token: token)
+        }
+      }
+      appendToCache(layer: layer, state: &state)
+      // Each key/value head with the query heads that share it: their
+      // queries are one block of `G · T` rows, each row limited to the keys
+      // up to its own position.
+      for kvHead in 0..<kvHeads { attend(kvHead: kvHead, layer: layer, state: &state) }
+      for token in 0..<count {
+        for head in 0..<heads {
+          let source = (head * count + token) * headSize
+          let target = token * width + head * headSize
+          for feature in 0..<headSize { mixed[target + feature] = headOutput[source + feature] }
+        }
+      }
+    }
+    mixed.withUnsafeBufferPointer { input in
+      output.withUnsafeMutableBufferPointer {
+        block.output.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+      }
+    }
+  }
+
+  /// Up to this many new tokens go through the decode kernel, whose work
+  /// items are single query rows; more go through the flash kernel, whose
+  /// vector lanes run across 64 queries.
+  static let fewTokens = 4
+
+  /// The new keys, rotated, and values into the cache of `layer` at `[K, C, d]`.
+  private func appendToCache(layer: Int, state: inout DecoderState) {
+    let (kvHeads, headSize, kvWidth) = (sizes.keyValueHeadCount, sizes.headSize, sizes.keyValueWidth)
+    for token in 0..<count {
       for head in 0..<kvHeads {
         let source = token * kvWidth + head * headSize
         let target = (head * state.capacity + start + token) * headSize
@@ -105,23 +144,45 @@ struct AttentionPass {
         rotation?.rotate(&state.keys[layer], at: target, token: token)
       }
     }
-    // Each key/value head with the query heads that share it: their
-    // queries are one block of `G · T` rows, each row limited to the keys
-    // up to its own position.
-    for kvHead in 0..<kvHeads { attend(kvHead: kvHead, layer: layer, state: &state) }
-    for token in 0..<count {
-      for head in 0..<heads {
-        let source = (head * count + token) * headSize
-        let target = token * width + head * headSize
-        for feature in 0..<headSize { mixed[target + feature] = headOutput[source + feature] }
-      }
-    }
-    mixed.withUnsafeBufferPointer { input in
-      output.withUnsafeMutableBufferPointer {
-        block.output.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
-      }
-    }
   }
+
+  /// The attention of the few new tokens' query heads over the cache of
+  /// `layer`, on the decode kernel: the output into `mixed` at `[T, H·d]`,
+  /// and the weights straight into the state's rows when it records.
+  private mutating func attendFew(layer: Int, state: inout DecoderState) {
+    let (heads, capacity) = (sizes.headCount, state.capacity)
+    var problem = ak_decode_attention_problem()
+    problem.count = count
+    problem.start = start
+    problem.heads = heads
+    problem.kv_heads = sizes.keyValueHeadCount
+    problem.depth = sizes.headSize
+    problem.capacity = capacity
+    problem.scale = 1 / Float(sizes.headSize).squareRoot()
+    problem.head_stride = capacity * capacity
+    problem.row_stride = capacity
+    let records = state.recordsAttention
+    let status = queries.withUnsafeBufferPointer { queries in
+      state.keys[layer].withUnsafeBufferPointer { keys in
+        state.values[layer].withUnsafeBufferPointer { values in
+          mixed.withUnsafeMutableBufferPointer { output in
+            state.attention.withUnsafeMutableBufferPointer { attention in
+              problem.queries = queries.baseAddress
+              problem.keys = keys.baseAddress
+              problem.values = values.baseAddress
+              problem.output = output.baseAddress
+              problem.weights = records ? attention.baseAddress! + layer * heads * capacity * capacity : nil
+              return ak_decode_attention(&problem, KernelInstructionSet.detected.cValue, Int32(clamping: Self.cores))
+            }
+          }
+        }
+      }
+    }
+    precondition(status == 0, "decode attention failed (\(status)): out of memory or sizes out of range")
+  }
+
+  /// The cores to use, read once: on Linux the count comes from files.
+  private static let cores = ProcessInfo.processInfo.activeProcessorCount
 
   /// Scaled dot-product attention of the query heads of `kvHead` over the
   /// cached keys, on the flash kernel; records the weights when the state does.
@@ -153,9 +214,7 @@ struct AttentionPass {
                 problem.scale = 1 / Float(headSize).squareRoot()
                 problem.key_limits = limits.baseAddress
                 problem.key_block = 128
-                _ = ak_sdpa_run(
-                  &problem, KernelInstructionSet.detected.cValue,
-                  Int32(clamping: ProcessInfo.processInfo.activeProcessorCount))
+                _ = ak_sdpa_run(&problem, KernelInstructionSet.detected.cValue, Int32(clamping: Self.cores))
               }
             }
           }

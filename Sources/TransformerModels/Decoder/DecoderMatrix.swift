@@ -47,7 +47,11 @@ struct DecoderMatrix: @unchecked Sendable {
       } catch {
         throw ModelLoadError(path: file.path, reason: "tensor \(tensor.name): \(error)")
       }
-      self.init(outputs: outputs, inputs: inputs, packed: [], quantized: quantized, bias: bias)
+      // Interleaved by 8 where the type has that layout: a written token's
+      // products reduce 8 rows at a time (ak_quant_interleave).
+      self.init(
+        outputs: outputs, inputs: inputs, packed: [], quantized: quantized.interleavedByEight() ?? quantized,
+        bias: bias)
       return
     }
     let weight: Tensor
@@ -78,17 +82,43 @@ struct DecoderMatrix: @unchecked Sendable {
     self.bias = bias
   }
 
+  /// `outputs[k] = input Wₖᵀ + bₖ` for each matrix, all of the same input
+  /// width: one call of the quantized kernel when they share a block type
+  /// (the input quantized once), one product each otherwise.
+  static func multiply(
+    _ matrices: [DecoderMatrix], _ input: UnsafePointer<Float>, rows: Int,
+    into outputs: [UnsafeMutablePointer<Float>]
+  ) {
+    let quantized = matrices.compactMap(\.quantized)
+    guard quantized.count == matrices.count, matrices.count <= Int(AK_QUANT_MAX_PARTS),
+      quantized.allSatisfy({
+        $0.type == quantized[0].type && $0.columns == quantized[0].columns
+          && $0.isInterleaved == quantized[0].isInterleaved
+      })
+    else {
+      for (matrix, output) in zip(matrices, outputs) { matrix.multiply(input, rows: rows, into: output) }
+      return
+    }
+    QuantizedMatrix.multiply(
+      quantized, UnsafeBufferPointer(start: input, count: rows * quantized[0].columns), rows: rows, into: outputs)
+    for (matrix, output) in zip(matrices, outputs) { matrix.addBias(rows: rows, to: output) }
+  }
+
+  /// `output += b` on each of `rows` rows, for the quantized path's products.
+  private func addBias(rows: Int, to output: UnsafeMutablePointer<Float>) {
+    guard let bias else { return }
+    for row in 0..<rows {
+      for column in 0..<outputs { output[row * outputs + column] += bias[column] }
+    }
+  }
+
   /// `output = input Wᵀ + b` for `rows` rows; `output` is written, never read.
   func multiply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
     if let quantized {
       quantized.multiply(
         UnsafeBufferPointer(start: input, count: rows * inputs), rows: rows,
         into: UnsafeMutableBufferPointer(start: output, count: rows * outputs))
-      if let bias {
-        for row in 0..<rows {
-          for column in 0..<outputs { output[row * outputs + column] += bias[column] }
-        }
-      }
+      addBias(rows: rows, to: output)
       return
     }
     let work = rows * inputs * outputs

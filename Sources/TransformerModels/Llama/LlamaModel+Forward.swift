@@ -33,11 +33,11 @@ extension LlamaModel {
       // SwiGLU: down(silu(gate(x)) · up(x)), then the residual.
       rmsNorm(hidden, weight: layer.feedForwardNorm, rows: count, into: &normed)
       normed.withUnsafeBufferPointer { input in
-        gate.withUnsafeMutableBufferPointer {
-          layer.gate.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
-        }
-        up.withUnsafeMutableBufferPointer {
-          layer.up.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
+        gate.withUnsafeMutableBufferPointer { gate in
+          up.withUnsafeMutableBufferPointer { up in
+            DecoderMatrix.multiply(
+              [layer.gate, layer.up], input.baseAddress!, rows: count, into: [gate.baseAddress!, up.baseAddress!])
+          }
         }
       }
       for element in gate.indices {

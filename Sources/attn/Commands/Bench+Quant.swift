@@ -26,6 +26,9 @@ struct QuantBench: ParsableCommand {
   @Option(help: "Threads that share the product (default: one per core).")
   var threads: Int?
 
+  @Flag(help: "Interleave the rows by 8, as a decoder loads Q8_0 and Q4_1 matrices.")
+  var interleaved = false
+
   @OptionGroup var runs: BenchRuns
 
   func run() throws {
@@ -50,8 +53,16 @@ struct QuantBench: ParsableCommand {
     // The blocks, drawn as floats first, and the input, output and scratch rows.
     let floats = weightBytes + 2 * rows * (inputs + outputs) + 4 * inputs * threadCount
     try checkMemory(bytes: 2 * weightBytes + floats * MemoryLayout<Float>.stride, for: "--shape \(shape)")
-    let matrix = try QuantizedMatrix(
+    var matrix = try QuantizedMatrix(
       type: blockType, rows: outputs, columns: inputs, bytes: Self.randomBlocks(count: weightBytes, seed: 0))
+    if interleaved {
+      guard let rows = matrix.interleavedByEight() else {
+        throw ValidationError(
+          "--interleaved: \(blockType) [\(outputs), \(inputs)] has no interleaved layout (Q8_0 or Q4_1, outputs a multiple of 8, Q4_1 blocks a row even)"
+        )
+      }
+      matrix = rows
+    }
     let input = Tensor.randn([rows, inputs], seed: 1)
     var output = [Float](repeating: 0, count: rows * outputs)
     let scratch = UnsafeMutableRawBufferPointer.allocate(
@@ -75,6 +86,7 @@ struct QuantBench: ParsableCommand {
       ("bench", .string("quant")),
       ("type", .string(blockType.description)),
       ("integer_product", .bool(blockType.hasIntegerProduct)),
+      ("interleaved", .bool(interleaved)),
       ("shape", .integers(dimensions)),
       ("rows", .integer(rows)),
       ("runs", .integer(runs.runs)),

@@ -72,6 +72,28 @@ import Testing
     return qs.indices.map { Double(qs[$0]) * Double(d[$0 / 32]) }
   }
 
+  /// The activations as the interleaved layouts' products see them: 16
+  /// bits per block of 32, d = max|x| / 32767, q = x · (1 / d) rounded to
+  /// nearest even, written here from that definition; checked against
+  /// ak_quantize_activations16 bit for bit, then dequantized in Float64.
+  static func quantizedActivations16(_ input: [Float], rows: Int, columns: Int) -> [Double] {
+    var qs = [Int16](repeating: 0, count: rows * columns)
+    var d = [Float](repeating: 0, count: rows * columns / 32)
+    var s = d
+    input.withUnsafeBufferPointer { x in
+      ak_quantize_activations16(x.baseAddress, rows, columns, &qs, &d, &s)
+    }
+    for block in 0..<(rows * columns / 32) {
+      let values = input[(32 * block)..<(32 * block + 32)]
+      let scale = values.map { abs($0) }.max()! / 32767
+      let inverse: Float = scale != 0 ? 1 / scale : 0
+      let q = values.map { Int16(max(-32767, min(32767, ($0 * inverse).rounded(.toNearestOrEven)))) }
+      #expect(d[block] == scale && Array(qs[(32 * block)..<(32 * block + 32)]) == q, "block \(block)")
+      #expect(s[block] == scale * Float(q.reduce(0) { $0 + Int($1) }), "block \(block)")
+    }
+    return qs.indices.map { Double(qs[$0]) * Double(d[$0 / 32]) }
+  }
+
   /// output[n][o] = Σ_i x[n][i] w[o][i] in Float64, and Σ|x w| beside it.
   static func reference(_ weights: [Float], _ input: [Double], rows: Int, outputs: Int, columns: Int)
     -> (values: [Double], magnitudes: [Double])
@@ -184,6 +206,95 @@ import Testing
       matrix, input, rows: 1, instructionSet: .detected, threads: 2, providedScratch: true)
     #expect(one == two)
     #expect(one.allSatisfy { $0.isFinite })
+  }
+
+  /// Rows interleaved by 8: the layout holds the same blocks (back to
+  /// ggml's order, dequantized bit for bit), and the products, one
+  /// activation row or many, on every path and thread count, match Float64
+  /// over the 16-bit activations the kernel sees, and over the float ones
+  /// within the quantization step.
+  @Test(arguments: [QuantizedMatrix.BlockType.q8_0, .q4_1], [1, 3, 70])
+  func interleavedRowsMatchFloat64(type: QuantizedMatrix.BlockType, rows: Int) throws {
+    let (outputs, columns) = (40, 320)
+    let matrix = try Self.randomWeights(type, rows: outputs, columns: columns)
+    let interleaved = try #require(matrix.interleavedByEight())
+    #expect(interleaved.isInterleaved && interleaved.interleavedByEight() == nil)
+    let weights = matrix.dequantized().scalars
+    #expect(interleaved.dequantized().scalars.map(\.bitPattern) == weights.map(\.bitPattern))
+    let input = (0..<rows * columns).map { _ in Float.random(in: -2...2) }
+    let tight = Self.reference(
+      weights, Self.quantizedActivations16(input, rows: rows, columns: columns), rows: rows, outputs: outputs,
+      columns: columns)
+    // Against the float inputs: each activation moves by at most max|x| / 65534 of its block.
+    let exact = Self.reference(weights, input.map(Double.init), rows: rows, outputs: outputs, columns: columns)
+    var loose = tight.magnitudes.map { 1e-5 * $0 }
+    for n in 0..<rows {
+      for o in 0..<outputs {
+        for b in 0..<columns / 32 {
+          let block = (n * columns + 32 * b)..<(n * columns + 32 * b + 32)
+          let step = Double(input[block].map { abs($0) }.max()!) / 65534
+          let weightSum = (0..<32).reduce(0.0) { $0 + abs(Double(weights[o * columns + 32 * b + $1])) }
+          loose[n * outputs + o] += 1.001 * step * weightSum
+        }
+      }
+    }
+    for instructionSet in Self.instructionSets {
+      for threads in [1, 2] {
+        let output = Self.product(
+          interleaved, input, rows: rows, instructionSet: instructionSet, threads: threads,
+          providedScratch: threads == 2)
+        let label = "\(type) interleaved × \(rows) rows, \(instructionSet), \(threads) threads"
+        Self.expectWithin(output, tight.values, bounds: tight.magnitudes.map { 1e-5 * $0 + 1e-30 }, label)
+        Self.expectWithin(output, exact.values, bounds: loose, label + ", float inputs")
+      }
+    }
+  }
+
+  @Test func interleavingNeedsItsTypesAndShapes() throws {
+    // Q4_1 needs an even count of blocks a row; both need outputs in eights.
+    #expect(try Self.randomWeights(.q4_1, rows: 8, columns: 96).interleavedByEight() == nil)
+    #expect(try Self.randomWeights(.q8_0, rows: 8, columns: 96).interleavedByEight() != nil)
+    #expect(try Self.randomWeights(.q8_0, rows: 12, columns: 64).interleavedByEight() == nil)
+    #expect(try Self.randomWeights(.q4_K, rows: 8, columns: 256).interleavedByEight() == nil)
+    #expect(ak_quant_can_interleave(Int32(QuantizedMatrix.BlockType.q4_1.rawValue), 16, 64) == 1)
+    var bytes = [UInt8](repeating: 0, count: 64)
+    let refused = bytes.withUnsafeMutableBytes {
+      ak_quant_interleave(Int32(QuantizedMatrix.BlockType.q4_0.rawValue), $0.baseAddress, 8, 32, $0.baseAddress, 1)
+    }
+    #expect(refused == -2)
+  }
+
+  /// Several matrices against one input in one call give each matrix's
+  /// own product, bit for bit, and write nothing past their outputs.
+  @Test(arguments: [QuantizedMatrix.BlockType.q8_0, .q4_1, .q4_K, .q6_K, .q5_0], [1, 5, 67])
+  func partsEqualSeparateProducts(type: QuantizedMatrix.BlockType, rows: Int) throws {
+    let columns = 512
+    let sizes = [37, 64, 5, 130]
+    let matrices = try sizes.map { try Self.randomWeights(type, rows: $0, columns: columns) }
+    let input = (0..<rows * columns).map { _ in Float.random(in: -2...2) }
+    for instructionSet in Self.instructionSets {
+      // Each output poisoned, with a poisoned float past its end.
+      var outputs = sizes.map { [Float](repeating: .nan, count: rows * $0 + 1) }
+      let pointers = outputs.indices.map { k in
+        UnsafeMutablePointer<Float>.allocate(capacity: outputs[k].count)
+      }
+      defer { pointers.forEach { $0.deallocate() } }
+      for (k, pointer) in pointers.enumerated() {
+        pointer.initialize(from: outputs[k], count: outputs[k].count)
+      }
+      input.withUnsafeBufferPointer {
+        QuantizedMatrix.multiply(matrices, $0, rows: rows, into: pointers, instructionSet: instructionSet)
+      }
+      for k in sizes.indices {
+        outputs[k] = Array(UnsafeBufferPointer(start: pointers[k], count: outputs[k].count))
+        let alone = Self.product(
+          matrices[k], input, rows: rows, instructionSet: instructionSet, threads: 1, providedScratch: false)
+        #expect(
+          outputs[k].prefix(rows * sizes[k]).map(\.bitPattern) == alone.map(\.bitPattern),
+          "\(type) part \(k) of \(sizes[k]) outputs × \(rows) rows, \(instructionSet)")
+        #expect(outputs[k].last!.isNaN, "\(type) part \(k): written past its end")
+      }
+    }
   }
 
   @Test func refusesBadShapes() throws {
