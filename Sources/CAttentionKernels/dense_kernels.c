@@ -267,6 +267,18 @@ static int dense_work(void *context) {
   }
 }
 
+void ak_dense_panel(
+    const float *input, long rows, long inputs, const float *panel, long columns, float *output, long output_row,
+    ak_isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(__i386__)
+    case AK_ISA_AVX512F: panel_product_avx512(input, rows, inputs, panel, columns, NULL, output, output_row); break;
+    case AK_ISA_AVX2_FMA: panel_product_avx2(input, rows, inputs, panel, columns, NULL, output, output_row); break;
+#endif
+    default: panel_product_portable(input, rows, inputs, panel, columns, NULL, output, output_row); break;
+  }
+}
+
 int ak_dense_run(
     const float *input, long rows, long inputs, const float *packed, long outputs, const float *bias,
     float *output, ak_isa isa, int threads) {

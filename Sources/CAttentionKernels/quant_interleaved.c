@@ -97,7 +97,7 @@ void ak_q8_0x8_tile_portable(const quant_tile *tile) {
           const uint8_t *at = group + b * AK_Q8_0X8_BLOCK_BYTES;
           const int8_t *w = (const int8_t *)(at + 16 + 32 * r);
           int dot = 0;
-          for (int j = 0; j < AK_QK; j++) dot += w[j] * x[b * AK_QK + j];
+          for (int j = 0; j < AK_QK; j++) dot += w[j] * x[b * AK_QK + AK_Q16_SLOT(j)];
           sum += half_at(at + 2 * r) * d[b] * (float)dot;
         }
         tile->output[n * tile->output_stride + 8 * g + r] = sum;
@@ -120,7 +120,7 @@ void ak_q4_1x8_tile_portable(const quant_tile *tile) {
           const uint8_t *bytes = at + 64 + 32 * r;
           const int shift = 4 * (int)(b % 2);
           int dot = 0;
-          for (int j = 0; j < AK_QK; j++) dot += ((bytes[j] >> shift) & 0x0F) * x[b * AK_QK + j];
+          for (int j = 0; j < AK_QK; j++) dot += ((bytes[j] >> shift) & 0x0F) * x[b * AK_QK + AK_Q16_SLOT(j)];
           const uint8_t *scales = at + 32 * (b % 2);
           sum += half_at(scales + 2 * r) * d[b] * (float)dot + half_at(scales + 16 + 2 * r) * s[b];
         }

@@ -10,6 +10,8 @@
 
 #include "quant_kernels.h"
 
+#include "dense_kernels.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -109,13 +111,18 @@ static void quantize_block16(const float *x, int16_t *qs, float *d, float *s) {
   for (int j = 0; j < AK_QK; j++) amax = fmaxf(amax, fabsf(x[j]));
   float scale = amax / 32767.0f;
   float inverse = scale != 0.0f ? 1.0f / scale : 0.0f;
+  /* Adding and taking off 1.5 · 2^23 rounds to nearest even, as lrintf
+   * does, for |v| < 2^22, without a library call per element. The product
+   * is its own statement, so that it is rounded before the sum (no FMA). */
+  const float magic = 12582912.0f;
   int sum = 0;
   for (int j = 0; j < AK_QK; j++) {
-    int q = (int)lrintf(x[j] * inverse);
+    float scaled = x[j] * inverse;
+    int q = (int)((scaled + magic) - magic);
     /* x · (1/d) may round past 32767 by an ulp; the largest stays 32767. */
     if (q > 32767) q = 32767;
     if (q < -32767) q = -32767;
-    qs[j] = (int16_t)q;
+    qs[AK_Q16_SLOT(j)] = (int16_t)q;
     sum += q;
   }
   *d = scale;
@@ -234,6 +241,93 @@ static int use_avx2(ak_isa isa) {
 #endif
 }
 
+/* The interleaved layouts' products with AK_QUANT_DENSE_ROWS activation
+ * rows or more: a work item is one panel of up to AK_DENSE_PANEL outputs of
+ * one part, dequantized into the dense kernel's panel layout in a
+ * per-thread buffer and multiplied in float32 with every input row. */
+typedef struct {
+  int type; /* the plain type, without the layout flag */
+  const ak_quant_part *parts;
+  int part_count;
+  long first_panel[AK_QUANT_MAX_PARTS + 1];
+  long row_bytes, inputs, rows;
+  const float *input;
+  ak_isa isa;
+  long next_item;
+} dense_quant_job;
+
+static float half_at(const uint8_t *at) {
+  ak_f16 half;
+  memcpy(&half, at, 2);
+  return ak_f16_to_f32(half);
+}
+
+/* panel[i * AK_DENSE_PANEL + lane] = W[lane][i] for the `columns` rows of
+ * interleaved groups at `groups` (columns a multiple of 8), 0 past them. */
+static void dequantize_panel(int type, const uint8_t *groups, long row_bytes, long columns, long inputs, float *panel) {
+  const long blocks = inputs / AK_QK;
+  if (columns < AK_DENSE_PANEL) {
+    for (long i = 0; i < inputs; i++) {
+      memset(panel + i * AK_DENSE_PANEL + columns, 0, (size_t)(AK_DENSE_PANEL - columns) * sizeof(float));
+    }
+  }
+  for (long g = 0; g < columns / 8; g++) {
+    const uint8_t *group = groups + g * 8 * row_bytes;
+    for (long b = 0; b < blocks; b++) {
+      float d[8], m[8];
+      const uint8_t *bytes;
+      int shift = 0;
+      if (type == AK_QTYPE_Q8_0) {
+        const uint8_t *at = group + b * AK_Q8_0X8_BLOCK_BYTES;
+        for (int r = 0; r < 8; r++) {
+          d[r] = half_at(at + 2 * r);
+          m[r] = 0.0f;
+        }
+        bytes = at + 16;
+      } else {
+        const uint8_t *at = group + b / 2 * AK_Q4_1X8_PAIR_BYTES, *scales = at + 32 * (b % 2);
+        for (int r = 0; r < 8; r++) {
+          d[r] = half_at(scales + 2 * r);
+          m[r] = half_at(scales + 16 + 2 * r);
+        }
+        bytes = at + 64;
+        shift = 4 * (int)(b % 2);
+      }
+      float *out = panel + b * AK_QK * AK_DENSE_PANEL + 8 * g;
+      for (int j = 0; j < AK_QK; j++) {
+        for (int r = 0; r < 8; r++) {
+          int q = type == AK_QTYPE_Q8_0 ? (int8_t)bytes[32 * r + j] : (bytes[32 * r + j] >> shift) & 0x0F;
+          out[j * AK_DENSE_PANEL + r] = d[r] * (float)q + m[r];
+        }
+      }
+    }
+  }
+}
+
+static int dense_quant_work(void *context) {
+  dense_quant_job *job = context;
+  void *memory = NULL;
+  if (posix_memalign(&memory, ALIGN, (size_t)(job->inputs * AK_DENSE_PANEL) * sizeof(float)) != 0) return -1;
+  float *panel = memory;
+  const long panels = job->first_panel[job->part_count];
+  for (;;) {
+    long item = __atomic_fetch_add(&job->next_item, 1, __ATOMIC_RELAXED);
+    if (item >= panels) break;
+    int p = 0;
+    while (item >= job->first_panel[p + 1]) p++;
+    const ak_quant_part *part = &job->parts[p];
+    long first_output = (item - job->first_panel[p]) * AK_DENSE_PANEL;
+    long columns = part->outputs - first_output < AK_DENSE_PANEL ? part->outputs - first_output : AK_DENSE_PANEL;
+    dequantize_panel(
+        job->type, (const uint8_t *)part->weights + first_output * job->row_bytes, job->row_bytes, columns,
+        job->inputs, panel);
+    ak_dense_panel(job->input, job->rows, job->inputs, panel, columns, part->output + first_output, part->outputs,
+                   job->isa);
+  }
+  free(memory);
+  return 0;
+}
+
 int ak_quant_matmul(
     int type, const void *weights, long outputs, long inputs, const float *input, long rows, float *output,
     void *scratch, ak_isa isa, int threads) {
@@ -260,6 +354,24 @@ int ak_quant_matmul_parts(
   if (inputs == 0) {
     for (int p = 0; p < part_count; p++) memset(parts[p].output, 0, (size_t)(rows * parts[p].outputs) * sizeof(float));
     return 0;
+  }
+  if ((type & AK_QUANT_INTERLEAVED8) && rows >= AK_QUANT_DENSE_ROWS) {
+    dense_quant_job dense = {
+        .type = type & ~AK_QUANT_INTERLEAVED8,
+        .parts = parts,
+        .part_count = part_count,
+        .row_bytes = inputs / AK_QK * ak_qtype_block_bytes(type & ~AK_QUANT_INTERLEAVED8),
+        .inputs = inputs,
+        .rows = rows,
+        .input = input,
+        .isa = isa < ak_detected_isa() ? isa : ak_detected_isa(),
+    };
+    dense.first_panel[0] = 0;
+    for (int p = 0; p < part_count; p++) {
+      dense.first_panel[p + 1] = dense.first_panel[p] + (parts[p].outputs + AK_DENSE_PANEL - 1) / AK_DENSE_PANEL;
+    }
+    long panels = dense.first_panel[part_count];
+    return ak_pool_run(dense_quant_work, &dense, threads < panels ? threads : (int)panels);
   }
   void *owned = NULL;
   if (scratch == NULL) {

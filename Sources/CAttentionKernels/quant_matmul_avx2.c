@@ -289,14 +289,15 @@ AVX2 void ak_q4_K_tile_avx2(const quant_tile *tile) { integer_tile(KIND_Q4_K, ti
 AVX2 void ak_q6_K_tile_avx2(const quant_tile *tile) { integer_tile(KIND_Q6_K, tile); }
 
 /* The interleaved layouts, on 16-bit activations: each of a group's 8 rows
- * widens its block to int16 (vpmovsxbw / vpmovzxbw straight from memory,
- * 16 weights at a time) and meets the activations in _mm256_madd_epi16,
- * giving 8 int32 partial sums; sum_rows reduces the 8 vectors into one
- * whose lane r is row r's whole sum: unpacking pairs of rows and adding,
- * then pairs of pairs, then the two 128-bit halves. The block's float step
- * is then one vector for the 8 rows: the sums converted, times the 8 rows'
- * d (one f16 load) times the activation's d, and for Q4_1 the 8 rows' m
- * times the activation's d · sum q. */
+ * reads its block's 32 weights as 16 lanes of 16 bits, two weights a lane,
+ * and splits them with shifts (and masks) into the lanes' even and odd
+ * elements, which meet the activations' even and odd halves (AK_Q16_SLOT)
+ * in _mm256_madd_epi16, giving 8 int32 partial sums; sum_rows reduces the
+ * 8 vectors into one whose lane r is row r's whole sum: unpacking pairs of
+ * rows and adding, then pairs of pairs, then the two 128-bit halves. The
+ * block's float step is then one vector for the 8 rows: the sums
+ * converted, times the 8 rows' d (one f16 load) times the activation's d,
+ * and for Q4_1 the 8 rows' m times the activation's d · sum q. */
 INLINE AVX2 __m256i sum_rows(const __m256i v[8]) {
   __m256i pairs[4];
   for (int k = 0; k < 4; k++) {
@@ -312,9 +313,18 @@ INLINE AVX2 __m256 halves_to_floats(const uint8_t *at) {
   return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)at));
 }
 
-INLINE AVX2 __m256i load_16(const int16_t *at) { return _mm256_loadu_si256((const __m256i *)at); }
+/* Groups ahead that a group's loop prefetches: the hardware prefetchers
+ * stop at each 4 KiB page, and a group of 8 rows of 576 Q4_1 weights is
+ * 2880 bytes, so one page lasts about a group and a half. */
+#define PREFETCH_GROUPS 4
 
-INLINE AVX2 __m128i load_bytes(const uint8_t *at) { return _mm_loadu_si128((const __m128i *)at); }
+/* Prefetches the `bytes` at `at` PREFETCH_GROUPS groups of 8 rows further on. */
+INLINE void prefetch_ahead(const uint8_t *at, long row_bytes, long bytes) {
+  const uint8_t *ahead = at + PREFETCH_GROUPS * 8 * row_bytes;
+  for (long line = 0; line < bytes; line += 64) _mm_prefetch((const char *)(ahead + line), _MM_HINT_T0);
+}
+
+INLINE AVX2 __m256i load_16(const int16_t *at) { return _mm256_loadu_si256((const __m256i *)at); }
 
 AVX2 void ak_q8_0x8_tile_avx2(const quant_tile *tile) {
   const long blocks = tile->blocks;
@@ -326,13 +336,14 @@ AVX2 void ak_q8_0x8_tile_avx2(const quant_tile *tile) {
       __m256 acc = _mm256_setzero_ps();
       for (long b = 0; b < blocks; b++) {
         const uint8_t *at = group + b * AK_Q8_0X8_BLOCK_BYTES;
-        const __m256i x_first = load_16(qs + b * AK_QK), x_second = load_16(qs + b * AK_QK + 16);
+        prefetch_ahead(at, tile->row_bytes, AK_Q8_0X8_BLOCK_BYTES);
+        const __m256i x_even = load_16(qs + b * AK_QK), x_odd = load_16(qs + b * AK_QK + 16);
         __m256i dots[8];
         for (int r = 0; r < 8; r++) {
-          const uint8_t *w = at + 16 + 32 * r;
-          dots[r] = _mm256_add_epi32(
-              _mm256_madd_epi16(_mm256_cvtepi8_epi16(load_bytes(w)), x_first),
-              _mm256_madd_epi16(_mm256_cvtepi8_epi16(load_bytes(w + 16)), x_second));
+          /* Lane i holds elements 2i (low byte) and 2i + 1 (high byte), signed. */
+          __m256i w = _mm256_loadu_si256((const __m256i *)(at + 16 + 32 * r));
+          __m256i even = _mm256_srai_epi16(_mm256_slli_epi16(w, 8), 8), odd = _mm256_srai_epi16(w, 8);
+          dots[r] = _mm256_add_epi32(_mm256_madd_epi16(even, x_even), _mm256_madd_epi16(odd, x_odd));
         }
         __m256 scale = _mm256_mul_ps(halves_to_floats(at), _mm256_broadcast_ss(d + b));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum_rows(dots)), scale, acc);
@@ -343,7 +354,7 @@ AVX2 void ak_q8_0x8_tile_avx2(const quant_tile *tile) {
 }
 
 AVX2 void ak_q4_1x8_tile_avx2(const quant_tile *tile) {
-  const __m256i low_nibbles = _mm256_set1_epi16(0x0F);
+  const __m256i nibble = _mm256_set1_epi16(0x0F);
   const long blocks = tile->blocks;
   for (long g = 0; g < tile->outputs / 8; g++) {
     const uint8_t *group = tile->weights + g * 8 * tile->row_bytes;
@@ -353,30 +364,27 @@ AVX2 void ak_q4_1x8_tile_avx2(const quant_tile *tile) {
       __m256 acc = _mm256_setzero_ps(), minimum = _mm256_setzero_ps();
       for (long p = 0; p < blocks / 2; p++) {
         const uint8_t *at = group + p * AK_Q4_1X8_PAIR_BYTES;
-        const int16_t *x_even = qs + 2 * p * AK_QK, *x_odd = x_even + AK_QK;
-        const __m256i even_first = load_16(x_even), even_second = load_16(x_even + 16);
-        const __m256i odd_first = load_16(x_odd), odd_second = load_16(x_odd + 16);
-        /* Bytes 0..15 and 16..31 of each row widened: their low nibbles
-         * are block 2p, their high ones block 2p + 1 (read again from L1
-         * for the second block, so that 8 sums are live, not 16). */
+        prefetch_ahead(at, tile->row_bytes, AK_Q4_1X8_PAIR_BYTES);
+        const int16_t *first = qs + 2 * p * AK_QK, *second = first + AK_QK;
+        /* Lane i of a row's 32 bytes holds, from bit 0: element 2i of block
+         * 2p, element 2i of block 2p + 1, element 2i + 1 of block 2p,
+         * element 2i + 1 of block 2p + 1. Block 2p, then 2p + 1 (the bytes
+         * read again from L1, so that 8 sums are live, not 16). */
+        __m256i x_even = load_16(first), x_odd = load_16(first + 16);
         __m256i dots[8];
         for (int r = 0; r < 8; r++) {
-          const uint8_t *bytes = at + 64 + 32 * r;
-          __m256i first = _mm256_cvtepu8_epi16(load_bytes(bytes));
-          __m256i second = _mm256_cvtepu8_epi16(load_bytes(bytes + 16));
-          dots[r] = _mm256_add_epi32(
-              _mm256_madd_epi16(_mm256_and_si256(first, low_nibbles), even_first),
-              _mm256_madd_epi16(_mm256_and_si256(second, low_nibbles), even_second));
+          __m256i w = _mm256_loadu_si256((const __m256i *)(at + 64 + 32 * r));
+          __m256i even = _mm256_and_si256(w, nibble), odd = _mm256_and_si256(_mm256_srli_epi16(w, 8), nibble);
+          dots[r] = _mm256_add_epi32(_mm256_madd_epi16(even, x_even), _mm256_madd_epi16(odd, x_odd));
         }
         __m256 scale = _mm256_mul_ps(halves_to_floats(at), _mm256_broadcast_ss(d + 2 * p));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum_rows(dots)), scale, acc);
+        x_even = load_16(second);
+        x_odd = load_16(second + 16);
         for (int r = 0; r < 8; r++) {
-          const uint8_t *bytes = at + 64 + 32 * r;
-          __m256i first = _mm256_cvtepu8_epi16(load_bytes(bytes));
-          __m256i second = _mm256_cvtepu8_epi16(load_bytes(bytes + 16));
-          dots[r] = _mm256_add_epi32(
-              _mm256_madd_epi16(_mm256_srli_epi16(first, 4), odd_first),
-              _mm256_madd_epi16(_mm256_srli_epi16(second, 4), odd_second));
+          __m256i w = _mm256_loadu_si256((const __m256i *)(at + 64 + 32 * r));
+          __m256i even = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble), odd = _mm256_srli_epi16(w, 12);
+          dots[r] = _mm256_add_epi32(_mm256_madd_epi16(even, x_even), _mm256_madd_epi16(odd, x_odd));
         }
         scale = _mm256_mul_ps(halves_to_floats(at + 32), _mm256_broadcast_ss(d + 2 * p + 1));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum_rows(dots)), scale, acc);

@@ -29,6 +29,14 @@ int ak_dense_run(
     const float *input, long rows, long inputs, const float *packed, long outputs, const float *bias,
     float *output, ak_isa isa, int threads);
 
+/* One panel (one AK_DENSE_PANEL-column piece of ak_dense_pack's output,
+ * `columns` <= AK_DENSE_PANEL of its lanes wanted, the rest 0) against
+ * `rows` input rows, on the calling thread: output[n * output_row + c] =
+ * sum_i input[n][i] * panel[i * AK_DENSE_PANEL + c], c < columns. */
+void ak_dense_panel(
+    const float *input, long rows, long inputs, const float *panel, long columns, float *output, long output_row,
+    ak_isa isa);
+
 /* The same, then GELU (the exact, erf form, through a rational erf within
  * 3.7e-7) on every output when gelu is nonzero: y = GELU(x·Wᵀ + b). */
 int ak_dense_run_gelu(

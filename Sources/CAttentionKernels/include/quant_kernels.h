@@ -51,6 +51,12 @@
  * on SmolLM2 and change the greedy choice at 1 token in 25. */
 #define AK_QUANT_INTERLEAVED8 0x100
 
+/* From this many activation rows on (a prompt), the interleaved layouts'
+ * products dequantize each panel of 64 weight rows to float32 once and
+ * multiply it with the float activations on the dense kernel: the float
+ * product, no activation rounding, at the speed of a float GEMM. */
+#define AK_QUANT_DENSE_ROWS 16
+
 /* Whether a [outputs, inputs] matrix of `type` can be interleaved (1) or not (0). */
 int ak_quant_can_interleave(int type, long outputs, long inputs);
 
@@ -82,7 +88,11 @@ int ak_quant_matmul(
 
 /* The activation rows as the interleaved layouts read them: 16 bits per
  * element, d = max|x| / 32767 per block of 32, q = round-to-nearest-even(x / d)
- * (at most 32767 in magnitude), s = d · sum q. qs: (N, I). */
+ * (at most 32767 in magnitude), s = d · sum q. qs: (N, I), each block of
+ * 32 holding its 16 even elements, then its 16 odd ones: element j at slot
+ * AK_Q16_SLOT(j). So a weight vector read as 16-bit lanes (two elements a
+ * lane) meets the activations with shifts alone. */
+#define AK_Q16_SLOT(j) ((j) % 2 == 0 ? (j) / 2 : 16 + (j) / 2)
 void ak_quantize_activations16(const float *input, long rows, long inputs, short *qs, float *d, float *s);
 
 /* Several weight matrices of one type and input width against the same

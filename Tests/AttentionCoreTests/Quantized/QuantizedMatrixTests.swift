@@ -75,7 +75,8 @@ import Testing
   /// The activations as the interleaved layouts' products see them: 16
   /// bits per block of 32, d = max|x| / 32767, q = x · (1 / d) rounded to
   /// nearest even, written here from that definition; checked against
-  /// ak_quantize_activations16 bit for bit, then dequantized in Float64.
+  /// ak_quantize_activations16 bit for bit (each block its even elements,
+  /// then its odd ones), then dequantized in Float64 in element order.
   static func quantizedActivations16(_ input: [Float], rows: Int, columns: Int) -> [Double] {
     var qs = [Int16](repeating: 0, count: rows * columns)
     var d = [Float](repeating: 0, count: rows * columns / 32)
@@ -88,10 +89,15 @@ import Testing
       let scale = values.map { abs($0) }.max()! / 32767
       let inverse: Float = scale != 0 ? 1 / scale : 0
       let q = values.map { Int16(max(-32767, min(32767, ($0 * inverse).rounded(.toNearestOrEven)))) }
-      #expect(d[block] == scale && Array(qs[(32 * block)..<(32 * block + 32)]) == q, "block \(block)")
+      // Each block holds its even elements, then its odd ones.
+      let slots = (0..<32).map { qs[32 * block + ($0 % 2 == 0 ? $0 / 2 : 16 + $0 / 2)] }
+      #expect(d[block] == scale && slots == q, "block \(block)")
       #expect(s[block] == scale * Float(q.reduce(0) { $0 + Int($1) }), "block \(block)")
     }
-    return qs.indices.map { Double(qs[$0]) * Double(d[$0 / 32]) }
+    return qs.indices.map { index in
+      let (block, j) = (index / 32, index % 32)
+      return Double(qs[32 * block + (j % 2 == 0 ? j / 2 : 16 + j / 2)]) * Double(d[block])
+    }
   }
 
   /// output[n][o] = Σ_i x[n][i] w[o][i] in Float64, and Σ|x w| beside it.
@@ -211,9 +217,10 @@ import Testing
   /// Rows interleaved by 8: the layout holds the same blocks (back to
   /// ggml's order, dequantized bit for bit), and the products, one
   /// activation row or many, on every path and thread count, match Float64
-  /// over the 16-bit activations the kernel sees, and over the float ones
+  /// over the 16-bit activations the kernel sees (few rows) or the float
+  /// ones (AK_QUANT_DENSE_ROWS rows and more), and over the float ones
   /// within the quantization step.
-  @Test(arguments: [QuantizedMatrix.BlockType.q8_0, .q4_1], [1, 3, 70])
+  @Test(arguments: [QuantizedMatrix.BlockType.q8_0, .q4_1], [1, 3, 15, 16, 70])
   func interleavedRowsMatchFloat64(type: QuantizedMatrix.BlockType, rows: Int) throws {
     let (outputs, columns) = (40, 320)
     let matrix = try Self.randomWeights(type, rows: outputs, columns: columns)
@@ -222,9 +229,11 @@ import Testing
     let weights = matrix.dequantized().scalars
     #expect(interleaved.dequantized().scalars.map(\.bitPattern) == weights.map(\.bitPattern))
     let input = (0..<rows * columns).map { _ in Float.random(in: -2...2) }
-    let tight = Self.reference(
-      weights, Self.quantizedActivations16(input, rows: rows, columns: columns), rows: rows, outputs: outputs,
-      columns: columns)
+    // Few rows meet 16-bit activations; from AK_QUANT_DENSE_ROWS on, the
+    // float inputs meet dequantized panels.
+    let dense = rows >= Int(AK_QUANT_DENSE_ROWS)
+    let seen = dense ? input.map(Double.init) : Self.quantizedActivations16(input, rows: rows, columns: columns)
+    let tight = Self.reference(weights, seen, rows: rows, outputs: outputs, columns: columns)
     // Against the float inputs: each activation moves by at most max|x| / 65534 of its block.
     let exact = Self.reference(weights, input.map(Double.init), rows: rows, outputs: outputs, columns: columns)
     var loose = tight.magnitudes.map { 1e-5 * $0 }
