@@ -133,4 +133,9 @@ void ak_q4_1x8_tile_portable(const quant_tile *tile) {
 #if !(defined(__x86_64__) || defined(__i386__))
 void ak_q8_0x8_tile_avx2(const quant_tile *tile) { ak_q8_0x8_tile_portable(tile); }
 void ak_q4_1x8_tile_avx2(const quant_tile *tile) { ak_q4_1x8_tile_portable(tile); }
+/* Never chosen off x86 (use_avx2 is 0); defined so that the table links. */
+void ak_dequantize_panel_avx2(
+    int q4_1, const uint8_t *groups, long row_bytes, long columns, long inputs, float *panel, long panel_width) {
+  (void)q4_1, (void)groups, (void)row_bytes, (void)columns, (void)inputs, (void)panel, (void)panel_width;
+}
 #endif

@@ -264,12 +264,17 @@ static float half_at(const uint8_t *at) {
 
 /* panel[i * AK_DENSE_PANEL + lane] = W[lane][i] for the `columns` rows of
  * interleaved groups at `groups` (columns a multiple of 8), 0 past them. */
-static void dequantize_panel(int type, const uint8_t *groups, long row_bytes, long columns, long inputs, float *panel) {
+static void dequantize_panel(
+    int type, const uint8_t *groups, long row_bytes, long columns, long inputs, float *panel, int avx2) {
   const long blocks = inputs / AK_QK;
   if (columns < AK_DENSE_PANEL) {
     for (long i = 0; i < inputs; i++) {
       memset(panel + i * AK_DENSE_PANEL + columns, 0, (size_t)(AK_DENSE_PANEL - columns) * sizeof(float));
     }
+  }
+  if (avx2) {
+    ak_dequantize_panel_avx2(type == AK_QTYPE_Q4_1, groups, row_bytes, columns, inputs, panel, AK_DENSE_PANEL);
+    return;
   }
   for (long g = 0; g < columns / 8; g++) {
     const uint8_t *group = groups + g * 8 * row_bytes;
@@ -320,7 +325,7 @@ static int dense_quant_work(void *context) {
     long columns = part->outputs - first_output < AK_DENSE_PANEL ? part->outputs - first_output : AK_DENSE_PANEL;
     dequantize_panel(
         job->type, (const uint8_t *)part->weights + first_output * job->row_bytes, job->row_bytes, columns,
-        job->inputs, panel);
+        job->inputs, panel, use_avx2(job->isa));
     ak_dense_panel(job->input, job->rows, job->inputs, panel, columns, part->output + first_output, part->outputs,
                    job->isa);
   }

@@ -396,6 +396,66 @@ AVX2 void ak_q4_1x8_tile_avx2(const quant_tile *tile) {
   }
 }
 
+/* ak_dequantize_panel_avx2: per group and block, each row's 32 weights
+ * widen to 4 vectors of 8 floats (elements 8c .. 8c + 7), an 8 x 8
+ * transpose per c turns them into one vector per element whose lane r is
+ * row r, and the 8 rows' d and m (one f16 load each) scale it. */
+INLINE AVX2 void transpose8(__m256 v[8]) {
+  __m256 t[8], u[8];
+  for (int k = 0; k < 4; k++) {
+    t[2 * k] = _mm256_unpacklo_ps(v[2 * k], v[2 * k + 1]);
+    t[2 * k + 1] = _mm256_unpackhi_ps(v[2 * k], v[2 * k + 1]);
+  }
+  for (int k = 0; k < 2; k++) {
+    u[4 * k] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+    u[4 * k + 1] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+    u[4 * k + 2] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+    u[4 * k + 3] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+  }
+  for (int k = 0; k < 4; k++) {
+    v[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
+    v[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
+  }
+}
+
+AVX2 void ak_dequantize_panel_avx2(
+    int q4_1, const uint8_t *groups, long row_bytes, long columns, long inputs, float *panel, long panel_width) {
+  const long blocks = inputs / AK_QK;
+  const __m256i nibble = _mm256_set1_epi32(0x0F);
+  for (long g = 0; g < columns / 8; g++) {
+    const uint8_t *group = groups + g * 8 * row_bytes;
+    for (long b = 0; b < blocks; b++) {
+      const uint8_t *bytes;
+      __m256 d, m;
+      int shift = 0;
+      if (q4_1) {
+        const uint8_t *at = group + b / 2 * AK_Q4_1X8_PAIR_BYTES, *scales = at + 32 * (b % 2);
+        d = halves_to_floats(scales);
+        m = halves_to_floats(scales + 16);
+        bytes = at + 64;
+        shift = 4 * (int)(b % 2);
+      } else {
+        const uint8_t *at = group + b * AK_Q8_0X8_BLOCK_BYTES;
+        d = halves_to_floats(at);
+        m = _mm256_setzero_ps();
+        bytes = at + 16;
+      }
+      float *out = panel + b * AK_QK * panel_width + 8 * g;
+      for (int c = 0; c < AK_QK / 8; c++) {
+        __m256 v[8];
+        for (int r = 0; r < 8; r++) {
+          __m128i eight = _mm_loadl_epi64((const __m128i *)(bytes + 32 * r + 8 * c));
+          __m256i q = q4_1 ? _mm256_and_si256(_mm256_srli_epi32(_mm256_cvtepu8_epi32(eight), shift), nibble)
+                           : _mm256_cvtepi8_epi32(eight);
+          v[r] = _mm256_cvtepi32_ps(q);
+        }
+        transpose8(v);
+        for (int k = 0; k < 8; k++) _mm256_storeu_ps(out + (8 * c + k) * panel_width, _mm256_fmadd_ps(v[k], d, m));
+      }
+    }
+  }
+}
+
 AVX2 void ak_float_rows_avx2(const quant_tile *tile, const float *rows_f32, int count) {
   const long inputs = tile->inputs;
   for (long n = 0; n < tile->rows; n++) {

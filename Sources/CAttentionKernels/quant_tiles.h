@@ -47,6 +47,12 @@ void ak_q4_1x8_tile_portable(const quant_tile *tile);
 void ak_q8_0x8_tile_avx2(const quant_tile *tile);
 void ak_q4_1x8_tile_avx2(const quant_tile *tile);
 
+/* panel[i * panel_width + lane] = W[lane][i] for the `columns` rows (a
+ * multiple of 8) of the interleaved Q4_1 (q4_1 nonzero) or Q8_0 groups at
+ * `groups`, each row `row_bytes` apart in the plain layout's count. */
+void ak_dequantize_panel_avx2(
+    int q4_1, const uint8_t *groups, long row_bytes, long columns, long inputs, float *panel, long panel_width);
+
 /* Bytes of a Q4_1 interleaved pair of blocks of 8 rows: 4 x 8 f16 scales, 8 x 32 bytes. */
 #define AK_Q4_1X8_PAIR_BYTES (4 * 8 * 2 + 8 * 32)
 /* Bytes of a Q8_0 interleaved block of 8 rows: 8 f16 scales, 8 x 32 bytes. */

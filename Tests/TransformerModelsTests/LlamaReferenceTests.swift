@@ -204,10 +204,7 @@ struct LlamaQuantizedPathTests {
   @Test func quantizedGreedyGenerationEqualsTransformers() throws {
     let model = try smolLM2Quantized.get()
     for generation in SmolLM2Reference.shared.generations {
-      let run = try model.generate(
-        prompt: IDLabelTokenizer.encoding(generation.prompt_ids),
-        options: GenerationOptions(maxTokens: generation.generated_ids.count, stopAtEndOfSequence: false)
-      ) { _ in }
+      let run = try Self.greedy(model, generation)
       let parting = zip(run.generatedIds, generation.generated_ids).enumerated().first { $0.element.0 != $0.element.1 }
       #expect(
         run.generatedIds == generation.generated_ids,
@@ -222,10 +219,7 @@ struct LlamaQuantizedPathTests {
   @Test func quantizedWritingAgreesWithReadingItsOwnText() throws {
     let model = try smolLM2Quantized.get()
     for generation in SmolLM2Reference.shared.generations {
-      let run = try model.generate(
-        prompt: IDLabelTokenizer.encoding(generation.prompt_ids),
-        options: GenerationOptions(maxTokens: generation.generated_ids.count, stopAtEndOfSequence: false)
-      ) { _ in }
+      let run = try Self.greedy(model, generation)
       let logits = try model.logits(forTokens: generation.prompt_ids + run.generatedIds)
       var checked = 0
       for (step, written) in run.generatedIds.enumerated() {
@@ -236,6 +230,14 @@ struct LlamaQuantizedPathTests {
       }
       #expect(checked >= run.generatedIds.count / 2, "\(generation.name): only \(checked) clear steps")
     }
+  }
+
+  /// `generation`'s prompt written on greedily for as many tokens as transformers wrote.
+  static func greedy(_ model: LlamaModel, _ generation: SmolLM2Reference.Generation) throws -> GenerationRun {
+    try model.generate(
+      prompt: IDLabelTokenizer.encoding(generation.prompt_ids),
+      options: GenerationOptions(maxTokens: generation.generated_ids.count, stopAtEndOfSequence: false)
+    ) { _ in }
   }
 
   /// The best token of a row of `logits` (`[T, V]`) and its lead over the second.

@@ -28,7 +28,7 @@ extension LlamaModel {
       // Attention, then the residual.
       rmsNorm(hidden, weight: layer.attentionNorm, rows: count, into: &normed)
       attention.run(layer.attention, layer: index, input: normed, state: &state, into: &projected)
-      for element in 0..<(count * width) { hidden[element] += projected[element] }
+      addResidual(projected, to: &hidden)
 
       // SwiGLU: down(silu(gate(x)) · up(x)), then the residual.
       rmsNorm(hidden, weight: layer.feedForwardNorm, rows: count, into: &normed)
@@ -40,16 +40,20 @@ extension LlamaModel {
           }
         }
       }
-      for element in gate.indices {
-        let g = gate[element]
-        gate[element] = g / (1 + expf(-g)) * up[element]
+      gate.withUnsafeMutableBufferPointer { gate in
+        up.withUnsafeBufferPointer { up in
+          for element in gate.indices {
+            let g = gate[element]
+            gate[element] = g / (1 + expf(-g)) * up[element]
+          }
+        }
       }
       gate.withUnsafeBufferPointer { input in
         projected.withUnsafeMutableBufferPointer {
           layer.down.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
         }
       }
-      for element in 0..<(count * width) { hidden[element] += projected[element] }
+      addResidual(projected, to: &hidden)
     }
 
     return outputLogits(hidden, count: count, width: width, rows: rows, through: output) {
@@ -61,12 +65,27 @@ extension LlamaModel {
   /// `x / sqrt(mean(x²) + ε) · w` for each row, as Hugging Face's LlamaRMSNorm computes it in Float32.
   func rmsNorm(_ input: [Float], weight: [Float], rows: Int, into output: inout [Float]) {
     let width = config.hiddenSize
-    for row in 0..<rows {
-      let base = row * width
-      var squares: Float = 0
-      for column in 0..<width { squares += input[base + column] * input[base + column] }
-      let scale = 1 / (squares / Float(width) + config.normEpsilon).squareRoot()
-      for column in 0..<width { output[base + column] = weight[column] * (input[base + column] * scale) }
+    input.withUnsafeBufferPointer { input in
+      weight.withUnsafeBufferPointer { weight in
+        output.withUnsafeMutableBufferPointer { output in
+          for row in 0..<rows {
+            let base = row * width
+            var squares: Float = 0
+            for column in 0..<width { squares += input[base + column] * input[base + column] }
+            let scale = 1 / (squares / Float(width) + config.normEpsilon).squareRoot()
+            for column in 0..<width { output[base + column] = weight[column] * (input[base + column] * scale) }
+          }
+        }
+      }
+    }
+  }
+
+  /// `hidden += sublayer`, element by element.
+  private func addResidual(_ sublayer: [Float], to hidden: inout [Float]) {
+    sublayer.withUnsafeBufferPointer { sublayer in
+      hidden.withUnsafeMutableBufferPointer { hidden in
+        for element in hidden.indices { hidden[element] += sublayer[element] }
+      }
     }
   }
 }

@@ -100,6 +100,28 @@ import Testing
     }
   }
 
+  /// 1e-5 · Σ|x w| per output, plus, when the activations are rounded
+  /// (half a step = max|x| of the block / `halfStepDivisor`), that half
+  /// step times Σ|w| over each block.
+  static func looseBounds(
+    _ magnitudes: [Double], input: [Float], weights: [Float], rows: Int, outputs: Int, columns: Int,
+    halfStepDivisor: Double?
+  ) -> [Double] {
+    var loose = magnitudes.map { 1e-5 * $0 }
+    guard let halfStepDivisor else { return loose }
+    for n in 0..<rows {
+      for o in 0..<outputs {
+        for b in 0..<columns / 32 {
+          let block = (n * columns + 32 * b)..<(n * columns + 32 * b + 32)
+          let step = Double(input[block].map { abs($0) }.max()!) / halfStepDivisor
+          let weightSum = (0..<32).reduce(0.0) { $0 + abs(Double(weights[o * columns + 32 * b + $1])) }
+          loose[n * outputs + o] += 1.001 * step * weightSum
+        }
+      }
+    }
+    return loose
+  }
+
   /// output[n][o] = Σ_i x[n][i] w[o][i] in Float64, and Σ|x w| beside it.
   static func reference(_ weights: [Float], _ input: [Double], rows: Int, outputs: Int, columns: Int)
     -> (values: [Double], magnitudes: [Double])
@@ -170,19 +192,9 @@ import Testing
     let exact = Self.reference(
       weights, input.map(Double.init), rows: rows, outputs: outputs, columns: columns)
     // The loose bound: the quantization step of each activation block times Σ|w| over it.
-    var loose = tight.magnitudes.map { 1e-5 * $0 }
-    if type.hasIntegerProduct {
-      for n in 0..<rows {
-        for o in 0..<outputs {
-          for b in 0..<columns / 32 {
-            let block = (n * columns + 32 * b)..<(n * columns + 32 * b + 32)
-            let step = Double(input[block].map { abs($0) }.max()!) / 254
-            let weightSum = (0..<32).reduce(0.0) { $0 + abs(Double(weights[o * columns + 32 * b + $1])) }
-            loose[n * outputs + o] += 1.001 * step * weightSum
-          }
-        }
-      }
-    }
+    let loose = Self.looseBounds(
+      tight.magnitudes, input: input, weights: weights, rows: rows, outputs: outputs, columns: columns,
+      halfStepDivisor: type.hasIntegerProduct ? 254 : nil)
     var results: [[Float]] = []
     for instructionSet in Self.instructionSets {
       for threads in [1, 2, 3] {
@@ -236,17 +248,9 @@ import Testing
     let tight = Self.reference(weights, seen, rows: rows, outputs: outputs, columns: columns)
     // Against the float inputs: each activation moves by at most max|x| / 65534 of its block.
     let exact = Self.reference(weights, input.map(Double.init), rows: rows, outputs: outputs, columns: columns)
-    var loose = tight.magnitudes.map { 1e-5 * $0 }
-    for n in 0..<rows {
-      for o in 0..<outputs {
-        for b in 0..<columns / 32 {
-          let block = (n * columns + 32 * b)..<(n * columns + 32 * b + 32)
-          let step = Double(input[block].map { abs($0) }.max()!) / 65534
-          let weightSum = (0..<32).reduce(0.0) { $0 + abs(Double(weights[o * columns + 32 * b + $1])) }
-          loose[n * outputs + o] += 1.001 * step * weightSum
-        }
-      }
-    }
+    let loose = Self.looseBounds(
+      tight.magnitudes, input: input, weights: weights, rows: rows, outputs: outputs, columns: columns,
+      halfStepDivisor: 65534)
     for instructionSet in Self.instructionSets {
       for threads in [1, 2] {
         let output = Self.product(
