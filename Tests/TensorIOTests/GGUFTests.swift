@@ -188,4 +188,39 @@ import Testing
     let weights = try file.dequantize(norm)
     #expect(weights.shape == [576] && weights.scalars.allSatisfy(\.isFinite))
   }
+
+  /// The resident bytes (`Rss` in /proc/self/smaps) of the mapping that holds `address`.
+  private func residentKiB(ofMappingAt address: UnsafeRawPointer) throws -> Int {
+    // /proc files report a size of 0, so they are read to their end.
+    let handle = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps"))
+    defer { try? handle.close() }
+    let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+    let target = UInt(bitPattern: address)
+    var inside = false
+    for line in smaps.split(separator: "\n") {
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+      if let range = fields.first, range.contains("-"), !range.hasSuffix(":") {
+        let ends = range.split(separator: "-").compactMap { UInt($0, radix: 16) }
+        inside = ends.count == 2 && ends[0] <= target && target < ends[1]
+      } else if inside, fields.first == "Rss:", fields.count >= 2, let kib = Int(fields[1]) {
+        return kib
+      }
+    }
+    throw CocoaError(.fileReadCorruptFile)
+  }
+
+  /// Releasing a tensor's pages gives its resident memory back, and the bytes read the same afterwards.
+  @Test(.enabled(if: decoderPath != nil, "the decoder model is not fetched (scripts/fetch-model --decoder)"))
+  func releasedPagesLeaveMemoryAndReadTheSame() throws {
+    let file = try GGUFFile(contentsOf: Self.decoderPath!)
+    let embedding = try #require(file.tensor(named: "token_embd.weight"))
+    let bytes = file.bytes(of: embedding)
+    let copy = Array(bytes)
+    let touched = try residentKiB(ofMappingAt: bytes.baseAddress!)
+    #expect(touched * 1024 >= bytes.count, "\(touched) KiB resident after reading \(bytes.count) bytes")
+    file.releaseResidentPages(of: embedding)
+    let released = try residentKiB(ofMappingAt: bytes.baseAddress!)
+    #expect((touched - released) * 1024 >= bytes.count - 2 * 4096, "\(touched) KiB, then \(released) KiB")
+    #expect(Array(file.bytes(of: embedding)) == copy)
+  }
 }

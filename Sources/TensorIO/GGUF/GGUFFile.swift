@@ -90,4 +90,16 @@ public final class GGUFFile: @unchecked Sendable {
       "\(path): \"\(tensor.name)\" is not an unchanged tensor entry of this file")
     return UnsafeRawBufferPointer(rebasing: storage.bytes[tensor.offset..<tensor.offset + tensor.byteCount])
   }
+
+  /// Drops the tensor's pages from memory once a caller holds its own copy
+  /// of them (say, in another layout), so the model's weights are resident
+  /// once. `bytes(of:)` stays valid: touching it reads the file again.
+  ///
+  /// - Precondition: `tensor` is one of this file's `tensors`, unchanged.
+  public func releaseResidentPages(of tensor: GGUFTensorInfo) {
+    precondition(
+      indexByName[tensor.name].map { tensors[$0] == tensor } == true,
+      "\(path): \"\(tensor.name)\" is not an unchanged tensor entry of this file")
+    storage.releasePages(in: tensor.offset..<tensor.offset + tensor.byteCount)
+  }
 }

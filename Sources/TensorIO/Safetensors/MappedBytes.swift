@@ -52,6 +52,21 @@ final class MappedBytes: @unchecked Sendable {
     isMapped = false
   }
 
+  /// Gives back the resident pages that lie wholly inside `range`, when the
+  /// bytes are a mapping: after a caller has copied those bytes elsewhere,
+  /// they stop counting twice. The bytes stay readable; touching them again
+  /// reads them from the file.
+  func releasePages(in range: Range<Int>) {
+    guard isMapped, let base = bytes.baseAddress, range.lowerBound >= 0, range.upperBound <= bytes.count else {
+      return
+    }
+    let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 1)
+    let start = (Int(bitPattern: base) + range.lowerBound + page - 1) / page * page
+    let end = (Int(bitPattern: base) + range.upperBound) / page * page
+    guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    _ = madvise(address, end - start, Int32(MADV_DONTNEED))
+  }
+
   deinit {
     guard let base = bytes.baseAddress else { return }
     if isMapped {

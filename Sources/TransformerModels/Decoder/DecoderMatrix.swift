@@ -49,9 +49,14 @@ struct DecoderMatrix: @unchecked Sendable {
       }
       // Interleaved by 8 where the type has that layout: a written token's
       // products reduce 8 rows at a time (ak_quant_interleave).
-      self.init(
-        outputs: outputs, inputs: inputs, packed: [], quantized: quantized.interleavedByEight() ?? quantized,
-        bias: bias)
+      // The copy leaves the mapped pages of the file's layout unused: they
+      // are given back, so the weights are resident once.
+      if let interleaved = quantized.interleavedByEight() {
+        file.releaseResidentPages(of: tensor)
+        self.init(outputs: outputs, inputs: inputs, packed: [], quantized: interleaved, bias: bias)
+      } else {
+        self.init(outputs: outputs, inputs: inputs, packed: [], quantized: quantized, bias: bias)
+      }
       return
     }
     let weight: Tensor
