@@ -51,21 +51,28 @@ INLINE long strip_rows(long remaining) {
  * panel; columns <= AK_DENSE_PANEL, bias and output already offset to the
  * panel's first column. */
 
+/* The strips below share one contract: c[r][lane] for r < rows and lane <
+ * columns becomes sum_t a[r * a_row + t] * b[t * b_row + lane] (t < steps),
+ * plus bias[lane] when bias is not NULL, plus c's own value when
+ * accumulate is nonzero. b_row is the panel's width, at least columns; the
+ * lanes of b past columns are read and must hold finite numbers. */
 static void strip_portable(
-    int rows, long steps, const float *a, long a_row, const float *b, long columns, const float *bias,
-    float *c, long c_row) {
+    int rows, long steps, const float *a, long a_row, const float *b, long b_row, long columns, const float *bias,
+    float *c, long c_row, int accumulate) {
   float acc[ROWS][AK_DENSE_PANEL];
   memset(acc, 0, sizeof acc);
+  long width = b_row < AK_DENSE_PANEL ? b_row : AK_DENSE_PANEL;
   for (long t = 0; t < steps; t++) {
-    const float *b_row = b + t * AK_DENSE_PANEL;
+    const float *lanes = b + t * b_row;
     for (int r = 0; r < rows; r++) {
       float a_value = a[r * a_row + t];
-      for (int lane = 0; lane < AK_DENSE_PANEL; lane++) acc[r][lane] += a_value * b_row[lane];
+      for (long lane = 0; lane < width; lane++) acc[r][lane] += a_value * lanes[lane];
     }
   }
   for (int r = 0; r < rows; r++) {
     for (long lane = 0; lane < columns; lane++) {
-      c[r * c_row + lane] = acc[r][lane] + (bias != NULL ? bias[lane] : 0.0f);
+      float value = acc[r][lane] + (bias != NULL ? bias[lane] : 0.0f);
+      c[r * c_row + lane] = accumulate ? c[r * c_row + lane] + value : value;
     }
   }
 }
@@ -76,8 +83,8 @@ static void panel_product_portable(
   for (long first = 0, count; first < rows; first += count) {
     count = strip_rows(rows - first);
     strip_portable(
-        (int)count, inputs, input + first * inputs, inputs, panel, columns, bias, output + first * output_row,
-        output_row);
+        (int)count, inputs, input + first * inputs, inputs, panel, AK_DENSE_PANEL, columns, bias,
+        output + first * output_row, output_row, 0);
   }
 }
 
@@ -88,12 +95,12 @@ static void panel_product_portable(
 
 /* 16 lanes of a panel: b points at the lanes' first column in panel row 0. */
 INLINE AVX2 void strip_avx2(
-    int rows, long steps, const float *a, long a_row, const float *b, long columns, const float *bias,
-    float *c, long c_row) {
+    int rows, long steps, const float *a, long a_row, const float *b, long b_row, long columns, const float *bias,
+    float *c, long c_row, int accumulate) {
   __m256 acc[ROWS][2];
   for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (long t = 0; t < steps; t++) {
-    __m256 b0 = _mm256_loadu_ps(b + t * AK_DENSE_PANEL), b1 = _mm256_loadu_ps(b + t * AK_DENSE_PANEL + 8);
+    __m256 b0 = _mm256_loadu_ps(b + t * b_row), b1 = _mm256_loadu_ps(b + t * b_row + 8);
     for (int r = 0; r < rows; r++) {
       __m256 a_value = _mm256_broadcast_ss(a + r * a_row + t);
       acc[r][0] = _mm256_fmadd_ps(a_value, b0, acc[r][0]);
@@ -104,8 +111,13 @@ INLINE AVX2 void strip_avx2(
     __m256 bias0 = bias != NULL ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
     __m256 bias1 = bias != NULL ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
     for (int r = 0; r < rows; r++) {
-      _mm256_storeu_ps(c + r * c_row, _mm256_add_ps(acc[r][0], bias0));
-      _mm256_storeu_ps(c + r * c_row + 8, _mm256_add_ps(acc[r][1], bias1));
+      __m256 low = _mm256_add_ps(acc[r][0], bias0), high = _mm256_add_ps(acc[r][1], bias1);
+      if (accumulate) {
+        low = _mm256_add_ps(_mm256_loadu_ps(c + r * c_row), low);
+        high = _mm256_add_ps(_mm256_loadu_ps(c + r * c_row + 8), high);
+      }
+      _mm256_storeu_ps(c + r * c_row, low);
+      _mm256_storeu_ps(c + r * c_row + 8, high);
     }
     return;
   }
@@ -113,7 +125,10 @@ INLINE AVX2 void strip_avx2(
   for (int r = 0; r < rows; r++) {
     _mm256_storeu_ps(row, acc[r][0]);
     _mm256_storeu_ps(row + 8, acc[r][1]);
-    for (long lane = 0; lane < columns; lane++) c[r * c_row + lane] = row[lane] + (bias != NULL ? bias[lane] : 0.0f);
+    for (long lane = 0; lane < columns; lane++) {
+      float value = row[lane] + (bias != NULL ? bias[lane] : 0.0f);
+      c[r * c_row + lane] = accumulate ? c[r * c_row + lane] + value : value;
+    }
   }
 }
 
@@ -130,28 +145,28 @@ static AVX2 void panel_product_avx2(
       float *c = output + first * output_row + lanes;
       /* A constant row count lets the compiler keep the block in registers. */
       switch (count) {
-        case 6: strip_avx2(6, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
-        case 5: strip_avx2(5, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
-        case 4: strip_avx2(4, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
-        case 3: strip_avx2(3, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
-        case 2: strip_avx2(2, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
-        default: strip_avx2(1, inputs, a, inputs, b, width, lane_bias, c, output_row); break;
+        case 6: strip_avx2(6, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
+        case 5: strip_avx2(5, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
+        case 4: strip_avx2(4, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
+        case 3: strip_avx2(3, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
+        case 2: strip_avx2(2, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
+        default: strip_avx2(1, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
       }
     }
   }
 }
 
 INLINE AVX512 void strip_avx512(
-    int rows, long steps, const float *a, long a_row, const float *b, long columns, const float *bias,
-    float *c, long c_row) {
+    int rows, long steps, const float *a, long a_row, const float *b, long b_row, long columns, const float *bias,
+    float *c, long c_row, int accumulate) {
   __m512 acc[ROWS][4];
   for (int r = 0; r < rows; r++) {
     for (int k = 0; k < 4; k++) acc[r][k] = _mm512_setzero_ps();
   }
   for (long t = 0; t < steps; t++) {
-    const float *b_row = b + t * AK_DENSE_PANEL;
-    __m512 b0 = _mm512_loadu_ps(b_row), b1 = _mm512_loadu_ps(b_row + 16);
-    __m512 b2 = _mm512_loadu_ps(b_row + 32), b3 = _mm512_loadu_ps(b_row + 48);
+    const float *lanes = b + t * b_row;
+    __m512 b0 = _mm512_loadu_ps(lanes), b1 = _mm512_loadu_ps(lanes + 16);
+    __m512 b2 = _mm512_loadu_ps(lanes + 32), b3 = _mm512_loadu_ps(lanes + 48);
     for (int r = 0; r < rows; r++) {
       __m512 a_value = _mm512_set1_ps(a[r * a_row + t]);
       acc[r][0] = _mm512_fmadd_ps(a_value, b0, acc[r][0]);
@@ -166,7 +181,9 @@ INLINE AVX512 void strip_avx512(
     __mmask16 mask = lanes >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << lanes) - 1);
     __m512 lane_bias = bias != NULL ? _mm512_maskz_loadu_ps(mask, bias + 16 * k) : _mm512_setzero_ps();
     for (int r = 0; r < rows; r++) {
-      _mm512_mask_storeu_ps(c + r * c_row + 16 * k, mask, _mm512_add_ps(acc[r][k], lane_bias));
+      __m512 value = _mm512_add_ps(acc[r][k], lane_bias);
+      if (accumulate) value = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, c + r * c_row + 16 * k), value);
+      _mm512_mask_storeu_ps(c + r * c_row + 16 * k, mask, value);
     }
   }
 }
@@ -179,17 +196,85 @@ static AVX512 void panel_product_avx512(
     const float *a = input + first * inputs;
     float *c = output + first * output_row;
     switch (count) {
-      case 6: strip_avx512(6, inputs, a, inputs, panel, columns, bias, c, output_row); break;
-      case 5: strip_avx512(5, inputs, a, inputs, panel, columns, bias, c, output_row); break;
-      case 4: strip_avx512(4, inputs, a, inputs, panel, columns, bias, c, output_row); break;
-      case 3: strip_avx512(3, inputs, a, inputs, panel, columns, bias, c, output_row); break;
-      case 2: strip_avx512(2, inputs, a, inputs, panel, columns, bias, c, output_row); break;
-      default: strip_avx512(1, inputs, a, inputs, panel, columns, bias, c, output_row); break;
+      case 6: strip_avx512(6, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
+      case 5: strip_avx512(5, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
+      case 4: strip_avx512(4, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
+      case 3: strip_avx512(3, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
+      case 2: strip_avx512(2, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
+      default: strip_avx512(1, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
     }
   }
 }
 
 #endif
+
+/* ak_dense_block: strips of up to ROWS rows against one panel of
+ * ak_dense_block_width lanes, [steps][width]: AVX2 and the portable strip
+ * take 16 lanes (a panel row is one 64-byte line, and a panel of 192
+ * steps, 12 KiB, stays in L1 while every strip passes over it), AVX-512
+ * takes 64. */
+long ak_dense_block_width(ak_isa isa) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (isa == AK_ISA_AVX512F) return AK_DENSE_PANEL;
+#endif
+  (void)isa;
+  return 16;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+static AVX2 void block_avx2(
+    const float *a, long rows, long a_row, long steps, const float *b, long columns, float *c, long c_row,
+    int accumulate) {
+  for (long first = 0, count; first < rows; first += count) {
+    count = strip_rows(rows - first);
+    const float *strip_a = a + first * a_row;
+    float *strip_c = c + first * c_row;
+    switch (count) {
+      case 6: strip_avx2(6, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
+      case 5: strip_avx2(5, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
+      case 4: strip_avx2(4, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
+      case 3: strip_avx2(3, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
+      case 2: strip_avx2(2, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
+      default: strip_avx2(1, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
+    }
+  }
+}
+
+static AVX512 void block_avx512(
+    const float *a, long rows, long a_row, long steps, const float *b, long columns, float *c, long c_row,
+    int accumulate) {
+  for (long first = 0, count; first < rows; first += count) {
+    count = strip_rows(rows - first);
+    const float *strip_a = a + first * a_row;
+    float *strip_c = c + first * c_row;
+    switch (count) {
+      case 6: strip_avx512(6, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
+      case 5: strip_avx512(5, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
+      case 4: strip_avx512(4, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
+      case 3: strip_avx512(3, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
+      case 2: strip_avx512(2, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
+      default: strip_avx512(1, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
+    }
+  }
+}
+#endif
+
+void ak_dense_block(
+    const float *a, long rows, long a_row, long steps, const float *b, long columns, float *c, long c_row,
+    int accumulate, ak_isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(__i386__)
+    case AK_ISA_AVX512F: block_avx512(a, rows, a_row, steps, b, columns, c, c_row, accumulate); return;
+    case AK_ISA_AVX2_FMA: block_avx2(a, rows, a_row, steps, b, columns, c, c_row, accumulate); return;
+#endif
+    default: break;
+  }
+  for (long first = 0, count; first < rows; first += count) {
+    count = strip_rows(rows - first);
+    strip_portable(
+        (int)count, steps, a + first * a_row, a_row, b, 16, columns, NULL, c + first * c_row, c_row, accumulate);
+  }
+}
 
 typedef struct {
   const float *input;

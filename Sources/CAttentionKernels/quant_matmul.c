@@ -242,15 +242,25 @@ static int use_avx2(ak_isa isa) {
 }
 
 /* The interleaved layouts' products with AK_QUANT_DENSE_ROWS activation
- * rows or more: a work item is one panel of up to AK_DENSE_PANEL outputs of
- * one part, dequantized into the dense kernel's panel layout in a
- * per-thread buffer and multiplied in float32 with every input row. */
+ * rows or more, blocked as a float32 GEMM: a work item is a run of
+ * item_lanes outputs (one block width) of one part against a chunk of
+ * activation rows. Along the
+ * contraction, DENSE_STEPS inputs at a time, the item dequantizes its
+ * weights into a per-thread panel of ak_dense_block_width lanes a piece
+ * ([piece][step][lane], at most 48 KiB), and ak_dense_block runs every
+ * strip of its rows over each piece while the piece is in L1; the rows'
+ * slice of the activations (at most DENSE_ITEM_ROWS x DENSE_STEPS floats)
+ * stays in L2. The first block of steps writes the outputs, the others add
+ * to them. Each weight is dequantized once per chunk of rows. */
+/* A multiple of 64, so that a block starts on a pair of Q4_1 blocks. */
+#define DENSE_STEPS 192
+#define DENSE_ITEM_ROWS 256
 typedef struct {
   int type; /* the plain type, without the layout flag */
   const ak_quant_part *parts;
   int part_count;
-  long first_panel[AK_QUANT_MAX_PARTS + 1];
-  long row_bytes, inputs, rows;
+  long first_unit[AK_QUANT_MAX_PARTS + 1]; /* runs of item_lanes outputs before each part */
+  long row_bytes, inputs, rows, item_lanes, item_rows, row_chunks;
   const float *input;
   ak_isa isa;
   long next_item;
@@ -262,18 +272,15 @@ static float half_at(const uint8_t *at) {
   return ak_f16_to_f32(half);
 }
 
-/* panel[i * AK_DENSE_PANEL + lane] = W[lane][i] for the `columns` rows of
- * interleaved groups at `groups` (columns a multiple of 8), 0 past them. */
+/* panel[i * width + lane] = W[lane][i] for i < inputs and the `columns`
+ * rows (a multiple of 8) of the interleaved groups at `groups`, whose rows
+ * are row_bytes long; `groups` may point into the rows at a whole block
+ * (Q8_0) or pair of blocks (Q4_1). */
 static void dequantize_panel(
-    int type, const uint8_t *groups, long row_bytes, long columns, long inputs, float *panel, int avx2) {
+    int type, const uint8_t *groups, long row_bytes, long columns, long inputs, float *panel, long width, int avx2) {
   const long blocks = inputs / AK_QK;
-  if (columns < AK_DENSE_PANEL) {
-    for (long i = 0; i < inputs; i++) {
-      memset(panel + i * AK_DENSE_PANEL + columns, 0, (size_t)(AK_DENSE_PANEL - columns) * sizeof(float));
-    }
-  }
   if (avx2) {
-    ak_dequantize_panel_avx2(type == AK_QTYPE_Q4_1, groups, row_bytes, columns, inputs, panel, AK_DENSE_PANEL);
+    ak_dequantize_panel_avx2(type == AK_QTYPE_Q4_1, groups, row_bytes, columns, inputs, panel, width);
     return;
   }
   for (long g = 0; g < columns / 8; g++) {
@@ -298,11 +305,11 @@ static void dequantize_panel(
         bytes = at + 64;
         shift = 4 * (int)(b % 2);
       }
-      float *out = panel + b * AK_QK * AK_DENSE_PANEL + 8 * g;
+      float *out = panel + b * AK_QK * width + 8 * g;
       for (int j = 0; j < AK_QK; j++) {
         for (int r = 0; r < 8; r++) {
           int q = type == AK_QTYPE_Q8_0 ? (int8_t)bytes[32 * r + j] : (bytes[32 * r + j] >> shift) & 0x0F;
-          out[j * AK_DENSE_PANEL + r] = d[r] * (float)q + m[r];
+          out[j * width + r] = d[r] * (float)q + m[r];
         }
       }
     }
@@ -311,23 +318,42 @@ static void dequantize_panel(
 
 static int dense_quant_work(void *context) {
   dense_quant_job *job = context;
+  const long width = ak_dense_block_width(job->isa);
+  const int avx2 = use_avx2(job->isa);
+  /* Bytes of one interleaved group of 8 rows per input, for the offset of a block of steps. */
+  const long group_bytes_per_block = 8 * ak_qtype_block_bytes(job->type);
   void *memory = NULL;
-  if (posix_memalign(&memory, ALIGN, (size_t)(job->inputs * AK_DENSE_PANEL) * sizeof(float)) != 0) return -1;
+  if (posix_memalign(&memory, ALIGN, (size_t)(AK_DENSE_PANEL * DENSE_STEPS) * sizeof(float)) != 0) return -1;
   float *panel = memory;
-  const long panels = job->first_panel[job->part_count];
+  /* Lanes past a panel's columns are multiplied and dropped: they only need to be finite. */
+  memset(panel, 0, (size_t)(AK_DENSE_PANEL * DENSE_STEPS) * sizeof(float));
+  const long items = job->first_unit[job->part_count] * job->row_chunks;
   for (;;) {
     long item = __atomic_fetch_add(&job->next_item, 1, __ATOMIC_RELAXED);
-    if (item >= panels) break;
+    if (item >= items) break;
+    long unit = item / job->row_chunks, first_row = item % job->row_chunks * job->item_rows;
+    long rows = job->rows - first_row < job->item_rows ? job->rows - first_row : job->item_rows;
     int p = 0;
-    while (item >= job->first_panel[p + 1]) p++;
+    while (unit >= job->first_unit[p + 1]) p++;
     const ak_quant_part *part = &job->parts[p];
-    long first_output = (item - job->first_panel[p]) * AK_DENSE_PANEL;
-    long columns = part->outputs - first_output < AK_DENSE_PANEL ? part->outputs - first_output : AK_DENSE_PANEL;
-    dequantize_panel(
-        job->type, (const uint8_t *)part->weights + first_output * job->row_bytes, job->row_bytes, columns,
-        job->inputs, panel, use_avx2(job->isa));
-    ak_dense_panel(job->input, job->rows, job->inputs, panel, columns, part->output + first_output, part->outputs,
-                   job->isa);
+    long first_output = (unit - job->first_unit[p]) * job->item_lanes;
+    long columns = part->outputs - first_output < job->item_lanes ? part->outputs - first_output : job->item_lanes;
+    const uint8_t *groups = (const uint8_t *)part->weights + first_output * job->row_bytes;
+    const float *input = job->input + first_row * job->inputs;
+    float *output = part->output + first_row * part->outputs + first_output;
+    for (long first_step = 0; first_step < job->inputs; first_step += DENSE_STEPS) {
+      long steps = job->inputs - first_step < DENSE_STEPS ? job->inputs - first_step : DENSE_STEPS;
+      const uint8_t *block = groups + first_step / AK_QK * group_bytes_per_block;
+      for (long lane = 0; lane < columns; lane += width) {
+        long piece = columns - lane < width ? columns - lane : width;
+        dequantize_panel(
+            job->type, block + lane * job->row_bytes, job->row_bytes, piece, steps, panel + lane * steps, width,
+            avx2);
+        ak_dense_block(
+            input + first_step, rows, job->inputs, steps, panel + lane * steps, piece, output + lane, part->outputs,
+            first_step > 0, job->isa);
+      }
+    }
   }
   free(memory);
   return 0;
@@ -371,12 +397,22 @@ int ak_quant_matmul_parts(
         .input = input,
         .isa = isa < ak_detected_isa() ? isa : ak_detected_isa(),
     };
-    dense.first_panel[0] = 0;
+    /* Runs of one block width of outputs (16 lanes on AVX2: an item costs
+     * the same per weight however wide, and narrow ones leave the last
+     * thread to finish little work alone); rows in chunks of at most
+     * DENSE_ITEM_ROWS. */
+    long lanes = ak_dense_block_width(dense.isa), units = 0;
+    for (int p = 0; p < part_count; p++) units += (parts[p].outputs + lanes - 1) / lanes;
+    dense.item_lanes = lanes;
+    dense.first_unit[0] = 0;
     for (int p = 0; p < part_count; p++) {
-      dense.first_panel[p + 1] = dense.first_panel[p] + (parts[p].outputs + AK_DENSE_PANEL - 1) / AK_DENSE_PANEL;
+      dense.first_unit[p + 1] = dense.first_unit[p] + (parts[p].outputs + lanes - 1) / lanes;
     }
-    long panels = dense.first_panel[part_count];
-    return ak_pool_run(dense_quant_work, &dense, threads < panels ? threads : (int)panels);
+    long chunks = (rows + DENSE_ITEM_ROWS - 1) / DENSE_ITEM_ROWS;
+    dense.item_rows = (rows + chunks - 1) / chunks;
+    dense.row_chunks = (rows + dense.item_rows - 1) / dense.item_rows;
+    long items = units * dense.row_chunks;
+    return ak_pool_run(dense_quant_work, &dense, threads < items ? threads : (int)items);
   }
   void *owned = NULL;
   if (scratch == NULL) {

@@ -7,6 +7,7 @@
 
 #include "cpu_features.h"
 #include "decode_attention.h"
+#include "decoder_kernels.h"
 #include "dense_kernels.h"
 #include "quant_blocks.h"
 #include "quant_kernels.h"

@@ -37,6 +37,20 @@ void ak_dense_panel(
     const float *input, long rows, long inputs, const float *panel, long columns, float *output, long output_row,
     ak_isa isa);
 
+/* Lanes of a panel for ak_dense_block on `isa`: 16 (portable, AVX2) or
+ * AK_DENSE_PANEL (AVX-512). */
+long ak_dense_block_width(ak_isa isa);
+
+/* One block of a blocked product, on the calling thread: for r < rows and
+ * c < columns (columns <= ak_dense_block_width(isa)),
+ *   out[r * out_row + c] (+)= sum_{t < steps} a[r * a_row + t] * panel[t * width + c],
+ * added to out's value when accumulate is nonzero, written over it
+ * otherwise. panel is [steps][width]; its lanes past columns are read and
+ * must be finite. */
+void ak_dense_block(
+    const float *a, long rows, long a_row, long steps, const float *panel, long columns, float *out, long out_row,
+    int accumulate, ak_isa isa);
+
 /* The same, then GELU (the exact, erf form, through a rational erf within
  * 3.7e-7) on every output when gelu is nonzero: y = GELU(x·Wᵀ + b). */
 int ak_dense_run_gelu(

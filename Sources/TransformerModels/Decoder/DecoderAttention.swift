@@ -75,7 +75,7 @@ struct AttentionPass {
     into output: inout [Float]
   ) {
     let (heads, kvHeads, headSize) = (sizes.headCount, sizes.keyValueHeadCount, sizes.headSize)
-    let (width, kvWidth) = (sizes.queryWidth, sizes.keyValueWidth)
+    let width = sizes.queryWidth
     input.withUnsafeBufferPointer { input in
       queries.withUnsafeMutableBufferPointer { queries in
         newKeys.withUnsafeMutableBufferPointer { keys in
@@ -97,12 +97,15 @@ struct AttentionPass {
       attendFew(layer: layer, state: &state)
     } else {
       // Queries to [H, T, d], rotated; keys and values rotated into the cache at [K, C, d].
-      for token in 0..<count {
-        for head in 0..<heads {
-          let source = token * width + head * headSize
-          let target = (head * count + token) * headSize
-          for feature in 0..<headSize { headQueries[target + feature] = queries[source + feature] }
-          rotation?.rotate(&headQueries, at: target, token: token)
+      queries.withUnsafeBufferPointer { queries in
+        headQueries.withUnsafeMutableBufferPointer { headQueries in
+          for token in 0..<count {
+            for head in 0..<heads {
+              let target = headQueries.baseAddress! + (head * count + token) * headSize
+              target.update(from: queries.baseAddress! + token * width + head * headSize, count: headSize)
+              rotation?.rotate(target, token: token)
+            }
+          }
         }
       }
       appendToCache(layer: layer, state: &state)
@@ -110,11 +113,14 @@ struct AttentionPass {
       // queries are one block of `G · T` rows, each row limited to the keys
       // up to its own position.
       for kvHead in 0..<kvHeads { attend(kvHead: kvHead, layer: layer, state: &state) }
-      for token in 0..<count {
-        for head in 0..<heads {
-          let source = (head * count + token) * headSize
-          let target = token * width + head * headSize
-          for feature in 0..<headSize { mixed[target + feature] = headOutput[source + feature] }
+      headOutput.withUnsafeBufferPointer { headOutput in
+        mixed.withUnsafeMutableBufferPointer { mixed in
+          for token in 0..<count {
+            for head in 0..<heads {
+              (mixed.baseAddress! + token * width + head * headSize).update(
+                from: headOutput.baseAddress! + (head * count + token) * headSize, count: headSize)
+            }
+          }
         }
       }
     }
@@ -133,15 +139,29 @@ struct AttentionPass {
   /// The new keys, rotated, and values into the cache of `layer` at `[K, C, d]`.
   private func appendToCache(layer: Int, state: inout DecoderState) {
     let (kvHeads, headSize, kvWidth) = (sizes.keyValueHeadCount, sizes.headSize, sizes.keyValueWidth)
-    for token in 0..<count {
-      for head in 0..<kvHeads {
-        let source = token * kvWidth + head * headSize
-        let target = (head * state.capacity + start + token) * headSize
-        for feature in 0..<headSize {
-          state.keys[layer][target + feature] = newKeys[source + feature]
-          state.values[layer][target + feature] = newValues[source + feature]
+    let (tokens, first, capacity) = (count, start, state.capacity)
+    newKeys.withUnsafeBufferPointer { newKeys in
+      newValues.withUnsafeBufferPointer { newValues in
+        state.keys[layer].withUnsafeMutableBufferPointer { keys in
+          state.values[layer].withUnsafeMutableBufferPointer { values in
+            for token in 0..<tokens {
+              for head in 0..<kvHeads {
+                let source = token * kvWidth + head * headSize
+                let target = (head * capacity + first + token) * headSize
+                (keys.baseAddress! + target).update(from: newKeys.baseAddress! + source, count: headSize)
+                (values.baseAddress! + target).update(from: newValues.baseAddress! + source, count: headSize)
+              }
+            }
+          }
         }
-        rotation?.rotate(&state.keys[layer], at: target, token: token)
+      }
+    }
+    guard let rotation else { return }
+    state.keys[layer].withUnsafeMutableBufferPointer { keys in
+      for token in 0..<tokens {
+        for head in 0..<kvHeads {
+          rotation.rotate(keys.baseAddress! + (head * capacity + first + token) * headSize, token: token)
+        }
       }
     }
   }
@@ -223,12 +243,17 @@ struct AttentionPass {
     }
     guard records else { return }
     let capacity = state.capacity
-    for member in 0..<group {
-      let head = kvHead * group + member
-      for token in 0..<count {
-        let source = (member * count + token) * length
-        let target = ((layer * sizes.headCount + head) * capacity + start + token) * capacity
-        for column in 0...(start + token) { state.attention[target + column] = weights[source + column] }
+    let (tokens, first, heads) = (count, start, sizes.headCount)
+    weights.withUnsafeBufferPointer { weights in
+      state.attention.withUnsafeMutableBufferPointer { attention in
+        for member in 0..<group {
+          let head = kvHead * group + member
+          for token in 0..<tokens {
+            let source = (member * tokens + token) * length
+            let target = ((layer * heads + head) * capacity + first + token) * capacity
+            (attention.baseAddress! + target).update(from: weights.baseAddress! + source, count: first + token + 1)
+          }
+        }
       }
     }
   }

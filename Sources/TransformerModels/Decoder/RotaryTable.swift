@@ -37,14 +37,32 @@ struct RotaryTable {
   /// Interleaved pairs rotate features `2i` and `2i + 1` (GGUF's permuted
   /// Q and K); halves rotate `i` and `i + d/2` (Hugging Face's `rotate_half`).
   func rotate(_ vector: inout [Float], at offset: Int, token: Int) {
-    for pair in 0..<half {
-      let (c, s) = (cosines[token * half + pair], sines[token * half + pair])
-      let (first, second) =
-        layout == .interleavedPairs
-        ? (offset + 2 * pair, offset + 2 * pair + 1) : (offset + pair, offset + pair + half)
-      let (x, y) = (vector[first], vector[second])
-      vector[first] = x * c - y * s
-      vector[second] = y * c + x * s
+    precondition(offset >= 0 && offset + 2 * half <= vector.count, "rotation past the vector's end")
+    vector.withUnsafeMutableBufferPointer { rotate($0.baseAddress! + offset, token: token) }
+  }
+
+  /// Rotates the `d` features at `features` by token `token`'s angles.
+  func rotate(_ features: UnsafeMutablePointer<Float>, token: Int) {
+    cosines.withUnsafeBufferPointer { cosines in
+      sines.withUnsafeBufferPointer { sines in
+        let base = token * half
+        precondition(base + half <= cosines.count, "token \(token) past the rotary table")
+        if layout == .interleavedPairs {
+          for pair in 0..<half {
+            let (c, s) = (cosines[base + pair], sines[base + pair])
+            let (x, y) = (features[2 * pair], features[2 * pair + 1])
+            features[2 * pair] = x * c - y * s
+            features[2 * pair + 1] = y * c + x * s
+          }
+        } else {
+          for pair in 0..<half {
+            let (c, s) = (cosines[base + pair], sines[base + pair])
+            let (x, y) = (features[pair], features[pair + half])
+            features[pair] = x * c - y * s
+            features[pair + half] = y * c + x * s
+          }
+        }
+      }
     }
   }
 }

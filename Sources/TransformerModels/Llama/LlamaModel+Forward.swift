@@ -1,4 +1,5 @@
 import AttentionCore
+import CAttentionKernels
 import Foundation
 
 extension LlamaModel {
@@ -24,27 +25,21 @@ extension LlamaModel {
     var gate = [Float](repeating: 0, count: count * config.feedForwardSize)
     var up = [Float](repeating: 0, count: count * config.feedForwardSize)
 
+    // Each sublayer's output joins the residual stream as the next RMSNorm
+    // reads it (one pass); the last one after the loop.
     for (index, layer) in layers.enumerated() {
       // Attention, then the residual.
-      rmsNorm(hidden, weight: layer.attentionNorm, rows: count, into: &normed)
+      rmsNorm(&hidden, adding: index == 0 ? nil : projected, weight: layer.attentionNorm, rows: count, into: &normed)
       attention.run(layer.attention, layer: index, input: normed, state: &state, into: &projected)
-      addResidual(projected, to: &hidden)
 
       // SwiGLU: down(silu(gate(x)) · up(x)), then the residual.
-      rmsNorm(hidden, weight: layer.feedForwardNorm, rows: count, into: &normed)
+      rmsNorm(&hidden, adding: projected, weight: layer.feedForwardNorm, rows: count, into: &normed)
       normed.withUnsafeBufferPointer { input in
         gate.withUnsafeMutableBufferPointer { gate in
           up.withUnsafeMutableBufferPointer { up in
             DecoderMatrix.multiply(
               [layer.gate, layer.up], input.baseAddress!, rows: count, into: [gate.baseAddress!, up.baseAddress!])
-          }
-        }
-      }
-      gate.withUnsafeMutableBufferPointer { gate in
-        up.withUnsafeBufferPointer { up in
-          for element in gate.indices {
-            let g = gate[element]
-            gate[element] = g / (1 + expf(-g)) * up[element]
+            ak_swiglu(gate.baseAddress!, up.baseAddress!, gate.count, KernelInstructionSet.detected.cValue)
           }
         }
       }
@@ -53,27 +48,34 @@ extension LlamaModel {
           layer.down.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)
         }
       }
-      addResidual(projected, to: &hidden)
     }
+    if !layers.isEmpty { addResidual(projected, to: &hidden) }
 
     return outputLogits(hidden, count: count, width: width, rows: rows, through: output) {
       input, outputRows, normed in
-      rmsNorm(input, weight: outputNorm, rows: outputRows, into: &normed)
+      var input = input
+      rmsNorm(&input, adding: nil, weight: outputNorm, rows: outputRows, into: &normed)
     }
   }
 
-  /// `x / sqrt(mean(x²) + ε) · w` for each row, as Hugging Face's LlamaRMSNorm computes it in Float32.
-  func rmsNorm(_ input: [Float], weight: [Float], rows: Int, into output: inout [Float]) {
-    let width = config.hiddenSize
-    input.withUnsafeBufferPointer { input in
+  /// `hidden += sublayer` when there is one, then `x / sqrt(mean(x²) + ε) · w`
+  /// of each row into `output`, as Hugging Face's LlamaRMSNorm computes it
+  /// in Float32 (`ak_rms_norm`).
+  func rmsNorm(
+    _ hidden: inout [Float], adding sublayer: [Float]?, weight: [Float], rows: Int, into output: inout [Float]
+  ) {
+    let (width, epsilon) = (config.hiddenSize, config.normEpsilon)
+    precondition(hidden.count >= rows * width && output.count >= rows * width && weight.count == width)
+    precondition(sublayer.map { $0.count >= rows * width } ?? true)
+    let isa = KernelInstructionSet.detected.cValue
+    let add = sublayer ?? []
+    hidden.withUnsafeMutableBufferPointer { hidden in
       weight.withUnsafeBufferPointer { weight in
         output.withUnsafeMutableBufferPointer { output in
-          for row in 0..<rows {
-            let base = row * width
-            var squares: Float = 0
-            for column in 0..<width { squares += input[base + column] * input[base + column] }
-            let scale = 1 / (squares / Float(width) + config.normEpsilon).squareRoot()
-            for column in 0..<width { output[base + column] = weight[column] * (input[base + column] * scale) }
+          add.withUnsafeBufferPointer { add in
+            ak_rms_norm(
+              hidden.baseAddress!, sublayer == nil ? nil : add.baseAddress, weight.baseAddress!, rows, width, epsilon,
+              output.baseAddress!, isa)
           }
         }
       }

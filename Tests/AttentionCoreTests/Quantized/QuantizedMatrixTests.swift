@@ -232,9 +232,20 @@ import Testing
   /// over the 16-bit activations the kernel sees (few rows) or the float
   /// ones (AK_QUANT_DENSE_ROWS rows and more), and over the float ones
   /// within the quantization step.
-  @Test(arguments: [QuantizedMatrix.BlockType.q8_0, .q4_1], [1, 3, 15, 16, 70])
+  ///
+  /// The shapes cross the dense path's blocks: 320 and 640 inputs are 192
+  /// a block and a shorter one; 40 and 136 outputs end in runs of 8 and 16
+  /// lanes; 263 rows are two chunks of rows.
+  @Test(arguments: [QuantizedMatrix.BlockType.q8_0, .q4_1], [1, 3, 15, 16, 70, 263])
   func interleavedRowsMatchFloat64(type: QuantizedMatrix.BlockType, rows: Int) throws {
-    let (outputs, columns) = (40, 320)
+    for (outputs, columns) in [(40, 320), (136, 640)] {
+      try interleavedRowsMatchFloat64(type: type, rows: rows, outputs: outputs, columns: columns)
+    }
+  }
+
+  private func interleavedRowsMatchFloat64(
+    type: QuantizedMatrix.BlockType, rows: Int, outputs: Int, columns: Int
+  ) throws {
     let matrix = try Self.randomWeights(type, rows: outputs, columns: columns)
     let interleaved = try #require(matrix.interleavedByEight())
     #expect(interleaved.isInterleaved && interleaved.interleavedByEight() == nil)
@@ -256,7 +267,8 @@ import Testing
         let output = Self.product(
           interleaved, input, rows: rows, instructionSet: instructionSet, threads: threads,
           providedScratch: threads == 2)
-        let label = "\(type) interleaved × \(rows) rows, \(instructionSet), \(threads) threads"
+        let label =
+          "\(type) interleaved [\(outputs), \(columns)] × \(rows) rows, \(instructionSet), \(threads) threads"
         Self.expectWithin(output, tight.values, bounds: tight.magnitudes.map { 1e-5 * $0 + 1e-30 }, label)
         Self.expectWithin(output, exact.values, bounds: loose, label + ", float inputs")
       }
