@@ -54,23 +54,34 @@ struct HuggingFaceDecoderFixture: Decodable {
   }
 }
 
-/// The model of `family`'s folder, loaded through the seam, with its teacher-forced logits.
-private func loadDecoder(_ family: String) throws -> (
+/// The fixture decoders as the tests name them: each family's folder, and
+/// `<family>.gguf` for the GGUF file scripts/reference/gguf_decoder_fixtures.py
+/// converts the llama and qwen2 folders to (Q and K permuted for llama, as
+/// llama.cpp stores them), checked against the same transformers fixtures.
+let decoderSources = huggingFaceDecoderFamilies + ["llama.gguf", "qwen2.gguf"]
+
+/// The model of a source of `decoderSources`, loaded through the seam, with its teacher-forced logits.
+private func loadDecoder(_ source: String) throws -> (
   model: any GenerativeModel, logits: ([Int]) throws -> Tensor
 ) {
-  let loaded = try ModelLoader.load(contentsOf: HuggingFaceDecoderFixture.folder(family))
+  let path =
+    source.hasSuffix(".gguf")
+    ? HuggingFaceDecoderFixture.fixtures.appendingPathComponent("gguf-\(source)").path
+    : HuggingFaceDecoderFixture.folder(source)
+  let loaded = try ModelLoader.load(contentsOf: path)
   switch loaded {
   case let model as LlamaModel: return (model, model.logits(forTokens:))
   case let model as GPT2Model: return (model, model.logits(forTokens:))
-  default: throw DecoderError("\(family) loaded as \(type(of: loaded))")
+  default: throw DecoderError("\(source) loaded as \(type(of: loaded))")
   }
 }
 
 @Suite struct HuggingFaceDecoderTests {
-  @Test(arguments: huggingFaceDecoderFamilies)
-  func forwardPassMatchesTransformers(_ family: String) throws {
+  @Test(arguments: decoderSources)
+  func forwardPassMatchesTransformers(_ source: String) throws {
+    let family = String(source.prefix { $0 != "." })
     let fixture = try HuggingFaceDecoderFixture.load(family)
-    let (model, logitsOf) = try loadDecoder(family)
+    let (model, logitsOf) = try loadDecoder(source)
     #expect(
       model.summary
         == ModelSummary(
@@ -79,10 +90,10 @@ private func loadDecoder(_ family: String) throws -> (
           attentionKind: .causal))
     for prompt in fixture.prompts {
       let encoding = try model.tokenize(prompt.text)
-      #expect(encoding.ids == prompt.ids, "\(family) \(prompt.name): ids")
+      #expect(encoding.ids == prompt.ids, "\(source) \(prompt.name): ids")
       // Labels spell a space as ␣ where the vocabulary has byte-level BPE's Ġ.
       let labels = prompt.tokens.map { $0.replacingOccurrences(of: "Ġ", with: "␣") }
-      #expect(encoding.tokens == labels, "\(family) \(prompt.name): tokens")
+      #expect(encoding.tokens == labels, "\(source) \(prompt.name): tokens")
       let attention = try model.attention(for: encoding)
       let count = prompt.ids.count
       #expect(attention.attentions.shape == [fixture.layers, fixture.heads, count, count])
@@ -90,7 +101,7 @@ private func loadDecoder(_ family: String) throws -> (
       for (index, expected) in prompt.attentions.enumerated() {
         worst = max(worst, abs(Double(attention.attentions.scalars[index]) - expected))
       }
-      #expect(worst <= 1e-4, "\(family) \(prompt.name): attention off by \(worst)")
+      #expect(worst <= 1e-4, "\(source) \(prompt.name): attention off by \(worst)")
 
       let logits = try logitsOf(prompt.ids)
       let vocabulary = fixture.vocabulary
@@ -104,14 +115,15 @@ private func loadDecoder(_ family: String) throws -> (
         let scores = logits.scalars[(row * vocabulary)..<((row + 1) * vocabulary)]
         #expect(scores.indices.max(by: { scores[$0] < scores[$1] })! - row * vocabulary == prompt.argmax[row])
       }
-      #expect(worstLogit <= 1e-3, "\(family) \(prompt.name): logits off by \(worstLogit)")
+      #expect(worstLogit <= 1e-3, "\(source) \(prompt.name): logits off by \(worstLogit)")
     }
   }
 
-  @Test(arguments: huggingFaceDecoderFamilies)
-  func greedyGenerationMatchesTransformers(_ family: String) throws {
+  @Test(arguments: decoderSources)
+  func greedyGenerationMatchesTransformers(_ source: String) throws {
+    let family = String(source.prefix { $0 != "." })
     let fixture = try HuggingFaceDecoderFixture.load(family)
-    let (model, _) = try loadDecoder(family)
+    let (model, _) = try loadDecoder(source)
     for generation in fixture.generations {
       let prompt = try model.tokenize(generation.text)
       #expect(prompt.ids == generation.prompt_ids)
@@ -120,8 +132,8 @@ private func loadDecoder(_ family: String) throws -> (
         prompt: prompt,
         options: GenerationOptions(maxTokens: generation.generated_ids.count, stopAtEndOfSequence: false)
       ) { streamed += $0.text }
-      #expect(run.generatedIds == generation.generated_ids, "\(family) \(generation.name)")
-      #expect(run.text == generation.generated_text, "\(family) \(generation.name)")
+      #expect(run.generatedIds == generation.generated_ids, "\(source) \(generation.name)")
+      #expect(run.text == generation.generated_text, "\(source) \(generation.name)")
       let total = prompt.ids.count + generation.generated_ids.count
       #expect(run.attention.attentions.shape == [fixture.layers, fixture.heads, total, total])
     }

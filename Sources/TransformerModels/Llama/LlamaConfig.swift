@@ -57,7 +57,11 @@ public struct LlamaConfig: Sendable, Equatable {
   }
 
   /// The architectures read from GGUF files.
-  public static let supportedArchitectures = ["llama"]
+  ///
+  /// `llama` files store Q and K permuted for interleaved rotary pairs;
+  /// `qwen2` files keep Hugging Face's order (llama.cpp rotates their
+  /// halves) and add biases to Q, K and V.
+  public static let supportedArchitectures = ["llama", "qwen2"]
 
   /// Reads and checks the sizes in `file`'s metadata.
   ///
@@ -117,7 +121,8 @@ public struct LlamaConfig: Sendable, Equatable {
     guard vocabularySize == tokens.count else {
       throw fail("\(architecture).vocab_size is \(vocabularySize), but tokenizer.ggml.tokens has \(tokens.count)")
     }
-    rotaryLayout = .interleavedPairs
+    rotaryLayout = architecture == "qwen2" ? .halves : .interleavedPairs
+    hasQueryKeyValueBias = architecture == "qwen2"
     tiesOutputToEmbedding = file.tensor(named: "output.weight") == nil
   }
 }
