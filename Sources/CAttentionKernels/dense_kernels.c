@@ -286,7 +286,8 @@ typedef struct {
   ak_isa isa;
   int gelu;
   long panel_count, item_count;
-  long next_item;
+  _Alignas(64) long next_item; /* on its own cache line: taking an item evicts nothing else */
+  char pad[56];
 } dense_job;
 
 /* erf(x) as x·P(x²)/Q(x²) on [-4, 4], within 3.7e-7 of erf in float32 (the

@@ -129,8 +129,16 @@ static void quantize_block16(const float *x, int16_t *qs, float *d, float *s) {
   *s = scale * (float)sum;
 }
 
-void ak_quantize_activations16(const float *input, long rows, long inputs, short *qs, float *d, float *s) {
+void ak_quantize_activations16(
+    const float *input, long rows, long inputs, short *qs, float *d, float *s, ak_isa isa) {
   long blocks = inputs / AK_QK;
+#if defined(__x86_64__) || defined(__i386__)
+  if (isa >= AK_ISA_AVX2_FMA && isa <= ak_detected_isa()) {
+    ak_quantize_blocks16_avx2(input, rows * blocks, (int16_t *)qs, d, s);
+    return;
+  }
+#endif
+  (void)isa;
   for (long b = 0; b < rows * blocks; b++) {
     quantize_block16(input + b * AK_QK, (int16_t *)qs + b * AK_QK, d + b, s + b);
   }
@@ -153,7 +161,11 @@ typedef struct {
   float *float_rows; /* per thread: FLOAT_ROWS · I floats, float_stride bytes apart */
   long float_stride;
   long output_chunk, output_chunks, row_chunks, item_count;
-  long next_item, next_slot;
+  /* The counters the threads take from, each on its own cache line: a
+   * taken item then does not evict the fields every thread reads. */
+  _Alignas(64) long next_item;
+  _Alignas(64) long next_slot;
+  char pad[56];
 } quant_job;
 
 static int quantize_work(void *context) {
@@ -166,7 +178,7 @@ static int quantize_work(void *context) {
     if (job->qs16 != NULL) {
       ak_quantize_activations16(
           job->input + first * job->inputs, count, job->inputs, job->qs16 + first * job->inputs,
-          job->d + first * job->blocks, job->s + first * job->blocks);
+          job->d + first * job->blocks, job->s + first * job->blocks, job->avx2 ? AK_ISA_AVX2_FMA : AK_ISA_PORTABLE);
       continue;
     }
     ak_quantize_activations(
@@ -263,7 +275,8 @@ typedef struct {
   long row_bytes, inputs, rows, item_lanes, item_rows, row_chunks;
   const float *input;
   ak_isa isa;
-  long next_item;
+  _Alignas(64) long next_item; /* on its own cache line, as quant_job's */
+  char pad[56];
 } dense_quant_job;
 
 static float half_at(const uint8_t *at) {

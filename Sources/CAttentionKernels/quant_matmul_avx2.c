@@ -474,4 +474,48 @@ AVX2 void ak_float_rows_avx2(const quant_tile *tile, const float *rows_f32, int 
   }
 }
 
+/* Per block: max|x| over 4 vectors; q = (x · (1/d) + 1.5·2^23) − 1.5·2^23
+ * as the portable loop rounds it, clamped to ±32767; the 32 int16 packed in
+ * element order, then split per 128-bit lane into even and odd words and
+ * gathered as the 16 even elements, then the 16 odd ones (AK_Q16_SLOT). */
+AVX2 void ak_quantize_blocks16_avx2(const float *x, long blocks, int16_t *qs, float *d, float *s) {
+  const __m256 sign = _mm256_set1_ps(-0.0f), magic = _mm256_set1_ps(12582912.0f);
+  const __m256i top = _mm256_set1_epi32(32767), bottom = _mm256_set1_epi32(-32767);
+  /* Within a 128-bit lane of 8 words: the even words to the low 8 bytes, the odd ones to the high. */
+  const __m256i split = _mm256_setr_epi8(
+      0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15, 0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+  for (long b = 0; b < blocks; b++) {
+    const float *block = x + b * AK_QK;
+    __m256 v[4], amax = _mm256_setzero_ps();
+    for (int k = 0; k < 4; k++) {
+      v[k] = _mm256_loadu_ps(block + 8 * k);
+      amax = _mm256_max_ps(_mm256_andnot_ps(sign, v[k]), amax);
+    }
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    float scale = _mm_cvtss_f32(m) / 32767.0f;
+    __m256 inverse = _mm256_set1_ps(scale != 0.0f ? 1.0f / scale : 0.0f);
+    __m256i q[4], total = _mm256_setzero_si256();
+    for (int k = 0; k < 4; k++) {
+      __m256 scaled = _mm256_mul_ps(v[k], inverse);
+      __m256 rounded = _mm256_sub_ps(_mm256_add_ps(scaled, magic), magic);
+      q[k] = _mm256_max_epi32(_mm256_min_epi32(_mm256_cvttps_epi32(rounded), top), bottom);
+      total = _mm256_add_epi32(total, q[k]);
+    }
+    /* packs works per lane: 0xD8 puts the words back in element order. */
+    __m256i low = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[0], q[1]), 0xD8);
+    __m256i high = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[2], q[3]), 0xD8);
+    low = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(low, split), 0xD8);
+    high = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(high, split), 0xD8);
+    _mm256_storeu_si256((__m256i *)(qs + b * AK_QK), _mm256_permute2x128_si256(low, high, 0x20));
+    _mm256_storeu_si256((__m256i *)(qs + b * AK_QK + 16), _mm256_permute2x128_si256(low, high, 0x31));
+    __m128i sum = _mm_add_epi32(_mm256_castsi256_si128(total), _mm256_extracti128_si256(total, 1));
+    sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0x4E));
+    sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0xB1));
+    d[b] = scale;
+    s[b] = scale * (float)_mm_cvtsi128_si32(sum);
+  }
+}
+
 #endif

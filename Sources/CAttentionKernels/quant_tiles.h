@@ -64,6 +64,10 @@ void ak_dequantize_panel_avx2(
 void ak_float_rows_portable(const quant_tile *tile, const float *rows_f32, int count);
 void ak_float_rows_avx2(const quant_tile *tile, const float *rows_f32, int count);
 
+/* ak_quantize_activations16 on AVX2, bit for bit the same: `blocks` blocks
+ * of 32 from x. */
+void ak_quantize_blocks16_avx2(const float *x, long blocks, int16_t *qs, float *d, float *s);
+
 /* IEEE half to single, exact (quant_dequantize.c). */
 float ak_f16_to_f32(uint16_t half);
 

@@ -91,9 +91,11 @@ int ak_quant_matmul(
  * (at most 32767 in magnitude), s = d · sum q. qs: (N, I), each block of
  * 32 holding its 16 even elements, then its 16 odd ones: element j at slot
  * AK_Q16_SLOT(j). So a weight vector read as 16-bit lanes (two elements a
- * lane) meets the activations with shifts alone. */
+ * lane) meets the activations with shifts alone. Every `isa` (up to
+ * ak_detected_isa(); AVX2 or portable) writes the same bits. */
 #define AK_Q16_SLOT(j) ((j) % 2 == 0 ? (j) / 2 : 16 + (j) / 2)
-void ak_quantize_activations16(const float *input, long rows, long inputs, short *qs, float *d, float *s);
+void ak_quantize_activations16(
+    const float *input, long rows, long inputs, short *qs, float *d, float *s, ak_isa isa);
 
 /* Several weight matrices of one type and input width against the same
  * input, as one call: the input is quantized once and the parts' tiles

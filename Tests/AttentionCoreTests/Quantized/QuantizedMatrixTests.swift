@@ -82,7 +82,18 @@ import Testing
     var d = [Float](repeating: 0, count: rows * columns / 32)
     var s = d
     input.withUnsafeBufferPointer { x in
-      ak_quantize_activations16(x.baseAddress, rows, columns, &qs, &d, &s)
+      ak_quantize_activations16(x.baseAddress, rows, columns, &qs, &d, &s, KernelInstructionSet.portable.cValue)
+    }
+    // Every instruction set writes the same bits (poisoned first).
+    for instructionSet in Self.instructionSets where instructionSet != .portable {
+      var (otherQs, otherD) = ([Int16](repeating: .min, count: qs.count), [Float](repeating: .nan, count: d.count))
+      var otherS = otherD
+      input.withUnsafeBufferPointer { x in
+        ak_quantize_activations16(x.baseAddress, rows, columns, &otherQs, &otherD, &otherS, instructionSet.cValue)
+      }
+      #expect(
+        otherQs == qs && otherD.map(\.bitPattern) == d.map(\.bitPattern) && otherS.map(\.bitPattern) == s.map(\.bitPattern),
+        "16-bit activations on \(instructionSet)")
     }
     for block in 0..<(rows * columns / 32) {
       let values = input[(32 * block)..<(32 * block + 32)]
