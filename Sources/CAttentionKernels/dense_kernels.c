@@ -132,27 +132,34 @@ INLINE AVX2 void strip_avx2(
   }
 }
 
+/* Every strip of `rows` rows against one panel of b_row lanes; inlined
+ * into each caller, so that b_row and accumulate stay constants. */
+INLINE AVX2 void strips_avx2(
+    const float *a, long rows, long a_row, long steps, const float *b, long b_row, long columns, const float *bias,
+    float *c, long c_row, int accumulate) {
+  for (long first = 0, count; first < rows; first += count) {
+    count = strip_rows(rows - first);
+    const float *strip_a = a + first * a_row;
+    float *strip_c = c + first * c_row;
+    /* A constant row count lets the compiler keep the block in registers. */
+    switch (count) {
+      case 6: strip_avx2(6, steps, strip_a, a_row, b, b_row, columns, bias, strip_c, c_row, accumulate); break;
+      case 5: strip_avx2(5, steps, strip_a, a_row, b, b_row, columns, bias, strip_c, c_row, accumulate); break;
+      case 4: strip_avx2(4, steps, strip_a, a_row, b, b_row, columns, bias, strip_c, c_row, accumulate); break;
+      case 3: strip_avx2(3, steps, strip_a, a_row, b, b_row, columns, bias, strip_c, c_row, accumulate); break;
+      case 2: strip_avx2(2, steps, strip_a, a_row, b, b_row, columns, bias, strip_c, c_row, accumulate); break;
+      default: strip_avx2(1, steps, strip_a, a_row, b, b_row, columns, bias, strip_c, c_row, accumulate); break;
+    }
+  }
+}
+
 static AVX2 void panel_product_avx2(
     const float *input, long rows, long inputs, const float *panel, long columns, const float *bias,
     float *output, long output_row) {
   for (long lanes = 0; lanes < columns; lanes += 16) {
-    const float *b = panel + lanes;
-    long width = columns - lanes;
-    const float *lane_bias = bias != NULL ? bias + lanes : NULL;
-    for (long first = 0, count; first < rows; first += count) {
-      count = strip_rows(rows - first);
-      const float *a = input + first * inputs;
-      float *c = output + first * output_row + lanes;
-      /* A constant row count lets the compiler keep the block in registers. */
-      switch (count) {
-        case 6: strip_avx2(6, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
-        case 5: strip_avx2(5, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
-        case 4: strip_avx2(4, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
-        case 3: strip_avx2(3, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
-        case 2: strip_avx2(2, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
-        default: strip_avx2(1, inputs, a, inputs, b, AK_DENSE_PANEL, width, lane_bias, c, output_row, 0); break;
-      }
-    }
+    strips_avx2(
+        input, rows, inputs, inputs, panel + lanes, AK_DENSE_PANEL, columns - lanes,
+        bias != NULL ? bias + lanes : NULL, output + lanes, output_row, 0);
   }
 }
 
@@ -188,22 +195,29 @@ INLINE AVX512 void strip_avx512(
   }
 }
 
+/* As strips_avx2, 64 lanes at a time. */
+INLINE AVX512 void strips_avx512(
+    const float *a, long rows, long a_row, long steps, const float *b, long columns, const float *bias, float *c,
+    long c_row, int accumulate) {
+  for (long first = 0, count; first < rows; first += count) {
+    count = strip_rows(rows - first);
+    const float *strip_a = a + first * a_row;
+    float *strip_c = c + first * c_row;
+    switch (count) {
+      case 6: strip_avx512(6, steps, strip_a, a_row, b, 64, columns, bias, strip_c, c_row, accumulate); break;
+      case 5: strip_avx512(5, steps, strip_a, a_row, b, 64, columns, bias, strip_c, c_row, accumulate); break;
+      case 4: strip_avx512(4, steps, strip_a, a_row, b, 64, columns, bias, strip_c, c_row, accumulate); break;
+      case 3: strip_avx512(3, steps, strip_a, a_row, b, 64, columns, bias, strip_c, c_row, accumulate); break;
+      case 2: strip_avx512(2, steps, strip_a, a_row, b, 64, columns, bias, strip_c, c_row, accumulate); break;
+      default: strip_avx512(1, steps, strip_a, a_row, b, 64, columns, bias, strip_c, c_row, accumulate); break;
+    }
+  }
+}
+
 static AVX512 void panel_product_avx512(
     const float *input, long rows, long inputs, const float *panel, long columns, const float *bias,
     float *output, long output_row) {
-  for (long first = 0, count; first < rows; first += count) {
-    count = strip_rows(rows - first);
-    const float *a = input + first * inputs;
-    float *c = output + first * output_row;
-    switch (count) {
-      case 6: strip_avx512(6, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
-      case 5: strip_avx512(5, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
-      case 4: strip_avx512(4, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
-      case 3: strip_avx512(3, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
-      case 2: strip_avx512(2, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
-      default: strip_avx512(1, inputs, a, inputs, panel, AK_DENSE_PANEL, columns, bias, c, output_row, 0); break;
-    }
-  }
+  strips_avx512(input, rows, inputs, inputs, panel, columns, bias, output, output_row, 0);
 }
 
 #endif
@@ -225,37 +239,15 @@ long ak_dense_block_width(ak_isa isa) {
 static AVX2 void block_avx2(
     const float *a, long rows, long a_row, long steps, const float *b, long columns, float *c, long c_row,
     int accumulate) {
-  for (long first = 0, count; first < rows; first += count) {
-    count = strip_rows(rows - first);
-    const float *strip_a = a + first * a_row;
-    float *strip_c = c + first * c_row;
-    switch (count) {
-      case 6: strip_avx2(6, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
-      case 5: strip_avx2(5, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
-      case 4: strip_avx2(4, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
-      case 3: strip_avx2(3, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
-      case 2: strip_avx2(2, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
-      default: strip_avx2(1, steps, strip_a, a_row, b, 16, columns, NULL, strip_c, c_row, accumulate); break;
-    }
-  }
+  if (accumulate) strips_avx2(a, rows, a_row, steps, b, 16, columns, NULL, c, c_row, 1);
+  else strips_avx2(a, rows, a_row, steps, b, 16, columns, NULL, c, c_row, 0);
 }
 
 static AVX512 void block_avx512(
     const float *a, long rows, long a_row, long steps, const float *b, long columns, float *c, long c_row,
     int accumulate) {
-  for (long first = 0, count; first < rows; first += count) {
-    count = strip_rows(rows - first);
-    const float *strip_a = a + first * a_row;
-    float *strip_c = c + first * c_row;
-    switch (count) {
-      case 6: strip_avx512(6, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
-      case 5: strip_avx512(5, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
-      case 4: strip_avx512(4, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
-      case 3: strip_avx512(3, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
-      case 2: strip_avx512(2, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
-      default: strip_avx512(1, steps, strip_a, a_row, b, 64, columns, NULL, strip_c, c_row, accumulate); break;
-    }
-  }
+  if (accumulate) strips_avx512(a, rows, a_row, steps, b, columns, NULL, c, c_row, 1);
+  else strips_avx512(a, rows, a_row, steps, b, columns, NULL, c, c_row, 0);
 }
 #endif
 
