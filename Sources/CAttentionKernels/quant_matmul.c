@@ -254,16 +254,17 @@ static int use_avx2(ak_isa isa) {
 }
 
 /* The interleaved layouts' products with AK_QUANT_DENSE_ROWS activation
- * rows or more, blocked as a float32 GEMM: a work item is a run of
- * item_lanes outputs (one block width) of one part against a chunk of
- * activation rows. Along the
- * contraction, DENSE_STEPS inputs at a time, the item dequantizes its
- * weights into a per-thread panel of ak_dense_block_width lanes a piece
- * ([piece][step][lane], at most 48 KiB), and ak_dense_block runs every
- * strip of its rows over each piece while the piece is in L1; the rows'
- * slice of the activations (at most DENSE_ITEM_ROWS x DENSE_STEPS floats)
- * stays in L2. The first block of steps writes the outputs, the others add
- * to them. Each weight is dequantized once per chunk of rows. */
+ * rows or more, blocked as a float32 GEMM: a work item is one block width
+ * of outputs (ak_dense_block_width: 16 on AVX2, where an item costs the
+ * same per weight however wide, and narrow ones leave the last thread
+ * little to finish alone) of one part against a chunk of activation rows.
+ * Along the contraction, DENSE_STEPS inputs at a time, the item dequantizes
+ * its weights into a per-thread panel ([step][lane], 12 KiB on AVX2, 48 KiB
+ * on AVX-512), and ak_dense_block runs every strip of its rows over it
+ * while it is in L1; the rows' slice of the activations (at most
+ * DENSE_ITEM_ROWS x DENSE_STEPS floats) stays in L2. The first block of
+ * steps writes the outputs, the others add to them. Each weight is
+ * dequantized once per chunk of rows. */
 /* A multiple of 64, so that a block starts on a pair of Q4_1 blocks. */
 #define DENSE_STEPS 192
 #define DENSE_ITEM_ROWS 256
@@ -271,8 +272,8 @@ typedef struct {
   int type; /* the plain type, without the layout flag */
   const ak_quant_part *parts;
   int part_count;
-  long first_unit[AK_QUANT_MAX_PARTS + 1]; /* runs of item_lanes outputs before each part */
-  long row_bytes, inputs, rows, item_lanes, item_rows, row_chunks;
+  long first_unit[AK_QUANT_MAX_PARTS + 1]; /* items of one block width of outputs before each part */
+  long row_bytes, inputs, rows, item_rows, row_chunks;
   const float *input;
   ak_isa isa;
   _Alignas(64) long next_item; /* on its own cache line, as quant_job's */
@@ -336,10 +337,10 @@ static int dense_quant_work(void *context) {
   /* Bytes of one interleaved group of 8 rows per input, for the offset of a block of steps. */
   const long group_bytes_per_block = 8 * ak_qtype_block_bytes(job->type);
   void *memory = NULL;
-  if (posix_memalign(&memory, ALIGN, (size_t)(AK_DENSE_PANEL * DENSE_STEPS) * sizeof(float)) != 0) return -1;
+  if (posix_memalign(&memory, ALIGN, (size_t)(width * DENSE_STEPS) * sizeof(float)) != 0) return -1;
   float *panel = memory;
   /* Lanes past a panel's columns are multiplied and dropped: they only need to be finite. */
-  memset(panel, 0, (size_t)(AK_DENSE_PANEL * DENSE_STEPS) * sizeof(float));
+  memset(panel, 0, (size_t)(width * DENSE_STEPS) * sizeof(float));
   const long items = job->first_unit[job->part_count] * job->row_chunks;
   for (;;) {
     long item = __atomic_fetch_add(&job->next_item, 1, __ATOMIC_RELAXED);
@@ -349,23 +350,19 @@ static int dense_quant_work(void *context) {
     int p = 0;
     while (unit >= job->first_unit[p + 1]) p++;
     const ak_quant_part *part = &job->parts[p];
-    long first_output = (unit - job->first_unit[p]) * job->item_lanes;
-    long columns = part->outputs - first_output < job->item_lanes ? part->outputs - first_output : job->item_lanes;
+    long first_output = (unit - job->first_unit[p]) * width;
+    long columns = part->outputs - first_output < width ? part->outputs - first_output : width;
     const uint8_t *groups = (const uint8_t *)part->weights + first_output * job->row_bytes;
     const float *input = job->input + first_row * job->inputs;
     float *output = part->output + first_row * part->outputs + first_output;
     for (long first_step = 0; first_step < job->inputs; first_step += DENSE_STEPS) {
       long steps = job->inputs - first_step < DENSE_STEPS ? job->inputs - first_step : DENSE_STEPS;
-      const uint8_t *block = groups + first_step / AK_QK * group_bytes_per_block;
-      for (long lane = 0; lane < columns; lane += width) {
-        long piece = columns - lane < width ? columns - lane : width;
-        dequantize_panel(
-            job->type, block + lane * job->row_bytes, job->row_bytes, piece, steps, panel + lane * steps, width,
-            avx2);
-        ak_dense_block(
-            input + first_step, rows, job->inputs, steps, panel + lane * steps, piece, output + lane, part->outputs,
-            first_step > 0, job->isa);
-      }
+      dequantize_panel(
+          job->type, groups + first_step / AK_QK * group_bytes_per_block, job->row_bytes, columns, steps, panel,
+          width, avx2);
+      ak_dense_block(
+          input + first_step, rows, job->inputs, steps, panel, columns, output, part->outputs, first_step > 0,
+          job->isa);
     }
   }
   free(memory);
@@ -410,21 +407,16 @@ int ak_quant_matmul_parts(
         .input = input,
         .isa = isa < ak_detected_isa() ? isa : ak_detected_isa(),
     };
-    /* Runs of one block width of outputs (16 lanes on AVX2: an item costs
-     * the same per weight however wide, and narrow ones leave the last
-     * thread to finish little work alone); rows in chunks of at most
-     * DENSE_ITEM_ROWS. */
-    long lanes = ak_dense_block_width(dense.isa), units = 0;
-    for (int p = 0; p < part_count; p++) units += (parts[p].outputs + lanes - 1) / lanes;
-    dense.item_lanes = lanes;
+    /* Rows in chunks of at most DENSE_ITEM_ROWS. */
+    long width = ak_dense_block_width(dense.isa);
     dense.first_unit[0] = 0;
     for (int p = 0; p < part_count; p++) {
-      dense.first_unit[p + 1] = dense.first_unit[p] + (parts[p].outputs + lanes - 1) / lanes;
+      dense.first_unit[p + 1] = dense.first_unit[p] + (parts[p].outputs + width - 1) / width;
     }
     long chunks = (rows + DENSE_ITEM_ROWS - 1) / DENSE_ITEM_ROWS;
     dense.item_rows = (rows + chunks - 1) / chunks;
     dense.row_chunks = (rows + dense.item_rows - 1) / dense.item_rows;
-    long items = units * dense.row_chunks;
+    long items = dense.first_unit[part_count] * dense.row_chunks;
     return ak_pool_run(dense_quant_work, &dense, threads < items ? threads : (int)items);
   }
   void *owned = NULL;

@@ -57,14 +57,10 @@ final class MappedBytes: @unchecked Sendable {
   /// they stop counting twice. The bytes stay readable; touching them again
   /// reads them from the file.
   func releasePages(in range: Range<Int>) {
-    guard isMapped, let base = bytes.baseAddress, range.lowerBound >= 0, range.upperBound <= bytes.count else {
-      return
-    }
-    let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 1)
-    let start = (Int(bitPattern: base) + range.lowerBound + page - 1) / page * page
-    let end = (Int(bitPattern: base) + range.upperBound) / page * page
-    guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
-    _ = madvise(address, end - start, Int32(MADV_DONTNEED))
+    guard isMapped, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+    advisePages(
+      inside: UnsafeRawBufferPointer(rebasing: bytes[range]), pageSize: Int(sysconf(Int32(_SC_PAGESIZE))),
+      advice: Int32(MADV_DONTNEED))
   }
 
   deinit {
@@ -75,4 +71,15 @@ final class MappedBytes: @unchecked Sendable {
       base.deallocate()
     }
   }
+}
+
+/// `madvise(advice)` over the pages of `pageSize` bytes that lie wholly
+/// inside `bytes`, so that no byte outside them is touched; nothing when
+/// no whole page fits.
+package func advisePages(inside bytes: UnsafeRawBufferPointer, pageSize: Int, advice: Int32) {
+  guard let base = bytes.baseAddress, pageSize > 0 else { return }
+  let start = (Int(bitPattern: base) + pageSize - 1) / pageSize * pageSize
+  let end = (Int(bitPattern: base) + bytes.count) / pageSize * pageSize
+  guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+  _ = madvise(address, end - start, advice)
 }

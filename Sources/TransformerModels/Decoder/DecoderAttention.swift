@@ -199,17 +199,8 @@ struct AttentionPass {
       }
     }
     precondition(status == 0, "decode attention failed (\(status)): out of memory or sizes out of range")
-    guard records else { return }
-    // The kernel writes each row up to its token; the rest of the row is zero.
-    let (tokens, first) = (count, start)
-    state.attention.withUnsafeMutableBufferPointer { attention in
-      for head in 0..<heads {
-        for token in 0..<tokens {
-          let row = ((layer * heads + head) * capacity + first + token) * capacity
-          (attention.baseAddress! + row + first + token + 1).update(repeating: 0, count: capacity - first - token - 1)
-        }
-      }
-    }
+    // The kernel writes each row up to its token.
+    if records { state.zeroPastDiagonal(layer: layer, heads: 0..<heads, positions: start..<(start + count)) }
   }
 
   /// The cores to use, read once: on Linux the count comes from files.
@@ -263,11 +254,11 @@ struct AttentionPass {
             let source = (member * tokens + token) * length
             let target = ((layer * heads + head) * capacity + first + token) * capacity
             (attention.baseAddress! + target).update(from: weights.baseAddress! + source, count: first + token + 1)
-            (attention.baseAddress! + target + first + token + 1).update(
-              repeating: 0, count: capacity - first - token - 1)
           }
         }
       }
     }
+    state.zeroPastDiagonal(
+      layer: layer, heads: (kvHead * group)..<((kvHead + 1) * group), positions: start..<(start + count))
   }
 }

@@ -1,18 +1,8 @@
 import AttentionCore
+import TensorIO
 
 #if canImport(Glibc)
   import Glibc
-
-  /// madvise(MADV_HUGEPAGE) over the 2 MiB pages that lie wholly inside the bytes.
-  private func adviseHugePages(_ base: UnsafeMutableRawPointer, byteCount: Int) {
-    let huge = 2 << 20
-    let start = (Int(bitPattern: base) + huge - 1) / huge * huge
-    let end = (Int(bitPattern: base) + byteCount) / huge * huge
-    guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
-    _ = madvise(address, end - start, Int32(MADV_HUGEPAGE))
-  }
-#else
-  private func adviseHugePages(_ base: UnsafeMutableRawPointer, byteCount: Int) {}
 #endif
 
 /// What a decoder keeps between the tokens of one run: the keys and values
@@ -53,8 +43,26 @@ struct DecoderState {
   /// kernel offers them for the asking.
   private static func unwritten(count: Int) -> [Float] {
     [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-      if let base = buffer.baseAddress { adviseHugePages(base, byteCount: count * MemoryLayout<Float>.stride) }
+      #if canImport(Glibc)
+        advisePages(inside: UnsafeRawBufferPointer(buffer), pageSize: 2 << 20, advice: Int32(MADV_HUGEPAGE))
+      #endif
       initialized = count
+    }
+  }
+
+  /// Zeroes the recorded rows of `layer`'s `heads` at `positions` past
+  /// their own token (columns `i + 1 ..< C` of row `i`), once the kernels
+  /// have written columns `0...i`.
+  mutating func zeroPastDiagonal(layer: Int, heads: Range<Int>, positions: Range<Int>) {
+    let (capacity, headCount) = (self.capacity, self.headCount)
+    precondition(recordsAttention && positions.upperBound <= capacity && heads.upperBound <= headCount)
+    attention.withUnsafeMutableBufferPointer { attention in
+      for head in heads {
+        for row in positions {
+          let start = ((layer * headCount + head) * capacity + row) * capacity + row + 1
+          (attention.baseAddress! + start).update(repeating: 0, count: capacity - row - 1)
+        }
+      }
     }
   }
 
