@@ -54,13 +54,14 @@ public struct GenerationFigure: Sendable {
   public init(
     _ run: GenerationRun, selection: AttentionSelection? = nil,
     layerAggregate: AttentionSelection.Aggregation? = nil, colorScale: ColorScale = .shared,
-    figsize: FigureSize? = nil
+    figsize: FigureSize? = nil, lens: AttentionLens = .attention
   ) throws {
     let attention = run.attention
     let selection =
       selection
-      ?? ModelFigure.defaultSelection(layerCount: attention.layerCount, headCount: attention.headCount)
+      ?? ModelFigure.defaultSelection(layerCount: attention.layerCount, headCount: attention.headCount, lens: lens)
     try checkSelection(selection, within: attention)
+    let headTitles = lensTitles(selection.headTitles, lens: lens)
     let rows = generationRows(
       of: combiningLayers(selection.select(attention.attentions), layerAggregate),
       promptTokenCount: run.promptTokenCount)
@@ -74,7 +75,7 @@ public struct GenerationFigure: Sendable {
       grid = (1, 1)
       heatmap = try HeatmapFigure(
         matrices: rows, xlabel: xlabel, ylabel: ylabel,
-        titles: [singlePanelTitle(selection, layerAggregate: layerAggregate)],
+        titles: [singlePanelTitle(selection, layerAggregate: layerAggregate, lens: lens)],
         figsize: figsize ?? .d2lDefault,
         colorScale: colorScale, xTickLabels: earlier, yTickLabels: generated)
     } else if layerAggregate == nil, selection.aggregate != nil,
@@ -85,14 +86,14 @@ public struct GenerationFigure: Sendable {
         matrices: rows.reshaped([grid.rows, grid.columns, rows.shape[2], rows.shape[3]]), xlabel: xlabel,
         ylabel: ylabel, figsize: figsize ?? .d2lDefault, colorScale: colorScale, xTickLabels: earlier,
         yTickLabels: generated)
-      try heatmap.setPanelTitles(selection.layerTitles.map { "\($0), \(selection.headTitles[0])" })
+      try heatmap.setPanelTitles(selection.layerTitles.map { "\($0), \(headTitles[0])" })
     } else {
       grid = (rows.shape[0], rows.shape[1])
       let layerTitles =
         layerAggregate.map { ["\($0.rawValue) of layers \(numbersDescription(selection.layers))"] }
         ?? selection.layerTitles
       heatmap = try HeatmapFigure(
-        matrices: rows, xlabel: xlabel, ylabel: ylabel, titles: selection.headTitles, rowTitles: layerTitles,
+        matrices: rows, xlabel: xlabel, ylabel: ylabel, titles: headTitles, rowTitles: layerTitles,
         figsize: figsize ?? .d2lDefault, colorScale: colorScale, xTickLabels: earlier, yTickLabels: generated)
     }
     heatmap.missingCellName = "masked"
@@ -108,10 +109,20 @@ public struct GenerationFigure: Sendable {
 
 /// The title of a figure of one map: "Layer 5, head 3", "mean of heads 1-9,
 /// layer 5", "head 3, mean of layers 1-30", "mean of heads 1-9, layers 1-30".
-func singlePanelTitle(_ selection: AttentionSelection, layerAggregate: AttentionSelection.Aggregation?)
-  -> String
-{
+/// Under a lens other than attention the title names it: "Rollout, layer
+/// 5", "Layer 5, head 3, value norm".
+func singlePanelTitle(
+  _ selection: AttentionSelection, layerAggregate: AttentionSelection.Aggregation?,
+  lens: AttentionLens = .attention
+) -> String {
   let layers = numbersDescription(selection.layers)
+  switch lens {
+  case .attention: break
+  case .rollout:
+    return layerAggregate.map { "Rollout, \($0.rawValue) of layers \(layers)" } ?? "Rollout, layer \(layers)"
+  case .valueNorm:
+    return singlePanelTitle(selection, layerAggregate: layerAggregate) + ", value norm"
+  }
   let heads = selection.aggregate.map { "\($0.rawValue) of heads \(selection.headsDescription)" }
   switch (heads, layerAggregate) {
   case (nil, nil): return "Layer \(layers), head \(selection.headsDescription)"

@@ -43,7 +43,11 @@ public struct ModelFigure: Sendable {
   /// What a figure of a model with these sizes shows without a selection:
   /// every layer and head up to `largestHeadGrid` panels, and past that
   /// every layer with the mean of all its heads.
-  public static func defaultSelection(layerCount: Int, headCount: Int) -> AttentionSelection {
+  /// A lens with one map per layer (rollout) shows every layer's map, wrapped as combined heads are.
+  public static func defaultSelection(layerCount: Int, headCount: Int, lens: AttentionLens = .attention)
+    -> AttentionSelection
+  {
+    if !lens.hasHeads { return try! AttentionSelection(layerCount: layerCount, headCount: 1, aggregate: .mean) }
     if layerCount * headCount <= largestHeadGrid { return .all(layerCount: layerCount, headCount: headCount) }
     return try! AttentionSelection(layerCount: layerCount, headCount: headCount, aggregate: .mean)
   }
@@ -62,18 +66,19 @@ public struct ModelFigure: Sendable {
   ///   layers or heads; `HeatmapError` for a figure size that cannot be drawn.
   public init(
     _ attention: ModelAttention, selection: AttentionSelection? = nil, colorScale: ColorScale = .shared,
-    figsize: FigureSize? = nil
+    figsize: FigureSize? = nil, lens: AttentionLens = .attention
   ) throws {
     let selection =
-      selection ?? Self.defaultSelection(layerCount: attention.layerCount, headCount: attention.headCount)
+      selection ?? Self.defaultSelection(layerCount: attention.layerCount, headCount: attention.headCount, lens: lens)
     try checkSelection(selection, within: attention)
+    let headTitles = lensTitles(selection.headTitles, lens: lens)
     let maps = selection.select(attention.attentions)
     let drawn = attention.kind == .causal ? maskingUpperTriangles(maps) : maps
     var heatmap: HeatmapFigure
     let grid: (rows: Int, columns: Int)
     if selection.aggregate != nil, let wrapped = wrappedGrid(panelCount: selection.layers.count) {
       grid = wrapped
-      let (length, headTitle) = (attention.tokens.count, selection.headTitles[0])
+      let (length, headTitle) = (attention.tokens.count, headTitles[0])
       heatmap = try HeatmapFigure(
         matrices: drawn.reshaped([grid.rows, grid.columns, length, length]), xlabel: "Keys",
         ylabel: "Queries",
@@ -83,7 +88,7 @@ public struct ModelFigure: Sendable {
     } else {
       grid = (maps.shape[0], maps.shape[1])
       heatmap = try HeatmapFigure(
-        matrices: drawn, xlabel: "Keys", ylabel: "Queries", titles: selection.headTitles,
+        matrices: drawn, xlabel: "Keys", ylabel: "Queries", titles: headTitles,
         rowTitles: selection.layerTitles, figsize: figsize ?? .d2lDefault, colorScale: colorScale,
         xTickLabels: attention.tokens, yTickLabels: attention.tokens)
     }
@@ -94,6 +99,16 @@ public struct ModelFigure: Sendable {
     self.heatmap = heatmap
     self.maps = maps
     self.selection = selection
+  }
+}
+
+/// A figure's head titles under `lens`: rollout has one map per layer,
+/// titled by the lens; value norms name the lens beside each head.
+func lensTitles(_ titles: [String], lens: AttentionLens) -> [String] {
+  switch lens {
+  case .attention: titles
+  case .rollout: ["rollout"]
+  case .valueNorm: titles.map { "\($0), value norm" }
   }
 }
 

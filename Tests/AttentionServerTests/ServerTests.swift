@@ -230,9 +230,9 @@ private struct FailingModel: AttentionModel {
   var summary: ModelSummary { model.summary }
   var textTokenizer: any TextTokenizer { model.textTokenizer }
 
-  func attention(for encoding: Encoding) throws -> ModelAttention {
+  func run(_ encoding: Encoding, options: RunOptions) throws -> ModelRun {
     if encoding.tokens.contains("mat") { throw Failure() }
-    return try model.attention(for: encoding)
+    return try model.run(encoding, options: options)
   }
 }
 

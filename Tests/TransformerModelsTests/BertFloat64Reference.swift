@@ -45,8 +45,13 @@ struct BertFloat64Reference {
     return result
   }
 
-  /// - Returns: `hidden` `[L][D]` and `attentions` `[layers][H][L][L]`.
-  func forward(ids: [Int], typeIds: [Int]) -> (hidden: [[Double]], attentions: [[[[Double]]]]) {
+  /// - Returns: `hidden` `[L][D]`, `attentions` `[layers][H][L][L]`, and
+  ///   `valueNorms` `[layers][H][L][L]`: `‖αᵢⱼ · W_O[:, head] vⱼ‖`, each
+  ///   weight times the length of what its value adds through the head's
+  ///   columns of the output projection (Kobayashi et al., 2020).
+  func forward(ids: [Int], typeIds: [Int]) -> (
+    hidden: [[Double]], attentions: [[[[Double]]]], valueNorms: [[[[Double]]]]
+  ) {
     let width = model.hiddenSize
     let headSize = width / model.headCount
     let length = ids.count
@@ -67,6 +72,7 @@ struct BertFloat64Reference {
     var hidden = addAndNorm(embedded, zeros, "embeddings.LayerNorm")
 
     var attentions: [[[[Double]]]] = []
+    var valueNorms: [[[[Double]]]] = []
     for layer in 0..<model.layerCount {
       let prefix = "encoder.layer.\(layer)."
       let queries = linear(hidden, prefix + "attention.self.query")
@@ -95,6 +101,19 @@ struct BertFloat64Reference {
         layerWeights.append(headWeights)
       }
       attentions.append(layerWeights)
+      let output = model.weight(prefix + "attention.output.dense.weight")
+      valueNorms.append(
+        (0..<model.headCount).map { head in
+          let lengths = (0..<length).map { j -> Double in
+            (0..<width).reduce(0.0) { sum, o in
+              let moved = (head * headSize..<(head + 1) * headSize).reduce(0.0) {
+                $0 + output[o * width + $1] * values[j][$1]
+              }
+              return sum + moved * moved
+            }.squareRoot()
+          }
+          return layerWeights[head].map { row in (0..<length).map { row[$0] * lengths[$0] } }
+        })
       let attended = addAndNorm(
         linear(context, prefix + "attention.output.dense"), hidden, prefix + "attention.output.LayerNorm")
       var intermediate = linear(attended, prefix + "intermediate.dense")
@@ -107,6 +126,6 @@ struct BertFloat64Reference {
       hidden = addAndNorm(
         linear(intermediate, prefix + "output.dense"), attended, prefix + "output.LayerNorm")
     }
-    return (hidden, attentions)
+    return (hidden, attentions, valueNorms)
   }
 }

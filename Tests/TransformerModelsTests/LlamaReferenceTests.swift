@@ -22,6 +22,7 @@ struct IDLabelTokenizer: TextDecodingTokenizer {
     return Self.encoding(ids)
   }
   func label(for id: Int) -> String { "#\(id)" }
+  func isSpecialToken(_ label: String) -> Bool { false }
   func decode(_ ids: [Int]) -> String { ids.map { "#\($0)" }.joined(separator: " ") }
   static func encoding(_ ids: [Int]) -> Encoding {
     Encoding(

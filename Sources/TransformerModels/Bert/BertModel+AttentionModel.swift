@@ -11,9 +11,17 @@ extension BertModel: AttentionModel {
   ///
   /// - Throws: `BertModelError` for an empty or too long encoding or an id
   ///   outside the vocabulary.
-  public func attention(for encoding: Encoding) throws -> ModelAttention {
-    let output = try forward(ids: encoding.ids, typeIds: encoding.typeIds)
-    return ModelAttention(tokens: encoding.tokens, attentions: output.attentions, kind: .bidirectional)
+  public func run(_ encoding: Encoding, options: RunOptions) throws -> ModelRun {
+    let output = try forward(
+      batch: [(encoding.ids, encoding.typeIds)], recordsValues: options.recordsValues)[0]
+    let attention = ModelAttention(tokens: encoding.tokens, attentions: output.attentions, kind: .bidirectional)
+    guard let values = output.values else { return ModelRun(attention: attention) }
+    let weights = layers.flatMap(\.attentionOutput.weight.scalars)
+    let width = config.hiddenSize
+    return ModelRun(
+      attention: attention,
+      values: HeadValues(
+        values: values, outputWeights: Tensor(shape: [config.layerCount, width, width], scalars: weights)))
   }
 }
 
@@ -23,4 +31,6 @@ extension WordPieceTokenizer: TextTokenizer {
   public func encode(_ text: String, pair: String?) throws -> Encoding {
     try encode(text, pair: pair, maxLength: nil)
   }
+
+  public func isSpecialToken(_ label: String) -> Bool { options.specialTokens.contains(label) }
 }

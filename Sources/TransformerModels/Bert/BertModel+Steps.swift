@@ -148,6 +148,18 @@ extension BertModel {
     }
   }
 
+  /// Appends one layer's value vectors, `[B, H, L, d]`, to each sequence's
+  /// record, cut to its own length: `[layers, H, Lᵢ, d]` once every layer is in.
+  func record(_ values: Tensor, lengths: [Int], into recorded: inout [[Float]]) {
+    let (heads, length, headSize) = (values.shape[1], values.shape[2], values.shape[3])
+    for (sequence, own) in lengths.enumerated() {
+      for head in 0..<heads {
+        let from = (sequence * heads + head) * length * headSize
+        recorded[sequence].append(contentsOf: values.scalars[from..<from + own * headSize])
+      }
+    }
+  }
+
   /// Mean pooling over the tokens, then L2 normalisation (with PyTorch's
   /// `F.normalize` floor of 1e-12 on the norm).
   ///

@@ -48,10 +48,15 @@ public struct BertModel: Sendable {
   /// `forward(ids:typeIds:)` gives for that sequence alone (up to rounding),
   /// and is cut to the sequence's own length.
   ///
-  /// - Parameter batch: `B` sequences of ids `[Lᵢ]` and type ids `[Lᵢ]`.
+  /// - Parameters:
+  ///   - batch: `B` sequences of ids `[Lᵢ]` and type ids `[Lᵢ]`.
+  ///   - recordsValues: whether each output keeps every layer's value
+  ///     vectors (`BertOutput.values`).
   /// - Returns: `B` outputs, in order.
   /// - Throws: `BertModelError` naming the sequence at fault.
-  public func forward(batch: [(ids: [Int], typeIds: [Int])]) throws(BertModelError) -> [BertOutput] {
+  public func forward(batch: [(ids: [Int], typeIds: [Int])], recordsValues: Bool = false) throws(BertModelError)
+    -> [BertOutput]
+  {
     try checkInputs(batch)
     let lengths = batch.map(\.ids.count)
     let width = config.hiddenSize
@@ -63,6 +68,7 @@ public struct BertModel: Sendable {
     var attentions = lengths.map { length in
       [Float](repeating: 0, count: config.layerCount * config.headCount * length * length)
     }  // B × [layers, H, Lᵢ, Lᵢ]
+    var recordedValues: [[Float]] = recordsValues ? lengths.map { _ in [] } : []  // B × [layers, H, Lᵢ, d]
     for (index, layer) in layers.enumerated() {
       // Self-attention: one GEMM for Q, K and V, then per-head scaled dot-product attention.
       let queryKeyValue = layer.queryKeyValue.multiply(hidden)  // [B·L, 3D], bias not yet added
@@ -71,6 +77,7 @@ public struct BertModel: Sendable {
       let (context, attentionWeights) = BertModel.attend(
         queries: queries, keys: keys, values: values, validLengths: padded ? lengths : nil)
       record(attentionWeights, layer: index, lengths: lengths, into: &attentions)
+      if recordsValues { record(values, lengths: lengths, into: &recordedValues) }
       let merged = mergeHeads(context)  // [B·L, D]
       // Add & norm around the attention block, then the feed-forward block.
       // Each bias joins the pass that follows its GEMM.
@@ -90,7 +97,11 @@ public struct BertModel: Sendable {
         lastHiddenState: lastHiddenState,
         attentions: Tensor(
           shape: [config.layerCount, config.headCount, length, length], scalars: attentions[sequence]),
-        sentenceEmbedding: BertModel.sentenceEmbedding(lastHiddenState))
+        sentenceEmbedding: BertModel.sentenceEmbedding(lastHiddenState),
+        values: recordsValues
+          ? Tensor(
+            shape: [config.layerCount, config.headCount, length, config.headSize], scalars: recordedValues[sequence])
+          : nil)
     }
   }
 

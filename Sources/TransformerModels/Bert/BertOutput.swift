@@ -12,10 +12,14 @@ public struct BertOutput: Equatable, Sendable {
   /// `[D]`: the mean of `lastHiddenState` over the tokens, scaled to unit
   /// length, as sentence-transformers' mean pooling + `Normalize` compute it.
   public var sentenceEmbedding: Tensor
+  /// `[N, H, L, d]`: every layer's value vectors per head, bias included,
+  /// when the run was asked to keep them.
+  public var values: Tensor?
 
-  public init(lastHiddenState: Tensor, attentions: Tensor, sentenceEmbedding: Tensor) {
+  public init(lastHiddenState: Tensor, attentions: Tensor, sentenceEmbedding: Tensor, values: Tensor? = nil) {
     self.lastHiddenState = lastHiddenState
     self.attentions = attentions
     self.sentenceEmbedding = sentenceEmbedding
+    self.values = values
   }
 }

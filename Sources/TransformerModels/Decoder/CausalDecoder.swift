@@ -13,6 +13,8 @@ enum LogitRows { case none, last, all }
 protocol CausalDecoder: GenerativeModel {
   var sizes: DecoderSizes { get }
   var decodingTokenizer: any TextDecodingTokenizer { get }
+  /// Each layer's attention output projection, `[D, H·d]`.
+  var attentionOutputs: [DecoderMatrix] { get }
 
   /// Reads `ids` at the positions after what `state` holds, appends their
   /// keys and values to it (and their attention rows, when it records),
@@ -22,13 +24,25 @@ protocol CausalDecoder: GenerativeModel {
 }
 
 extension CausalDecoder {
-  /// The attention of every layer and head over the prompt: `[N, H, L, L]`, causal.
-  func decoderAttention(for encoding: Encoding) throws -> ModelAttention {
+  /// The attention of every layer and head over the prompt: `[N, H, L, L]`,
+  /// causal, and the heads' values when `options` ask for them.
+  func decoderRun(_ encoding: Encoding, options: RunOptions) throws -> ModelRun {
     try checkPrompt(encoding.ids)
     try checkRecording(encoding.ids.count)
     var state = DecoderState(sizes: sizes, capacity: encoding.ids.count, recordsAttention: true)
     _ = run(encoding.ids, state: &state, logits: .none)
-    return ModelAttention(tokens: encoding.tokens, attentions: state.recordedAttention(), kind: .causal)
+    return ModelRun(
+      attention: ModelAttention(tokens: encoding.tokens, attentions: state.recordedAttention(), kind: .causal),
+      values: options.recordsValues ? headValues(state) : nil)
+  }
+
+  /// The cached values of what `state` has read, and every layer's output projection.
+  func headValues(_ state: DecoderState) -> HeadValues {
+    let outputs = attentionOutputs.map { $0.weights() }
+    let (width, queryWidth) = (outputs[0].shape[0], outputs[0].shape[1])
+    return HeadValues(
+      values: state.cachedValues(keyValueHeads: sizes.keyValueHeadCount, headSize: sizes.headSize),
+      outputWeights: Tensor(shape: [outputs.count, width, queryWidth], scalars: outputs.flatMap(\.scalars)))
   }
 
   /// The logits after every token of `ids`, read from the start: `[L, V]`.
@@ -89,9 +103,11 @@ extension CausalDecoder {
     }
     if stop == .maxTokens, generated.count < options.maxTokens { stop = .contextFull }
     let attention = ModelAttention(tokens: labels, attentions: state.recordedAttention(), kind: .causal)
-    return GenerationRun(
+    var run = GenerationRun(
       attention: attention, promptTokenCount: prompt.ids.count, generatedIds: generated,
       text: tokenizer.decode(stop == .endOfSequence ? Array(generated.dropLast()) : generated), stop: stop)
+    if options.recordsValues { run.values = headValues(state) }
+    return run
   }
 
   /// Refuses a run whose recorded attention, `N · H · L²` float32 for `L`

@@ -87,6 +87,21 @@ struct DecoderMatrix: @unchecked Sendable {
     self.bias = bias
   }
 
+  /// `W` in float32, `[O, I]` row-major: the quantized path's blocks as
+  /// ggml dequantizes them, the exact path's weights as they were packed.
+  func weights() -> Tensor {
+    if let quantized { return quantized.dequantized() }
+    let panel = Int(AK_DENSE_PANEL)
+    var weights = [Float](repeating: 0, count: outputs * inputs)
+    for output in 0..<outputs {
+      let (panelIndex, lane) = output.quotientAndRemainder(dividingBy: panel)
+      for input in 0..<inputs {
+        weights[output * inputs + input] = packed[(panelIndex * inputs + input) * panel + lane]
+      }
+    }
+    return Tensor(shape: [outputs, inputs], scalars: weights)
+  }
+
   /// `outputs[k] = input Wₖᵀ + bₖ` for each matrix, all of the same input
   /// width: one call of the quantized kernel when they share a block type
   /// (the input quantized once), one product each otherwise.

@@ -97,4 +97,19 @@ struct DecoderState {
     }
     return Tensor(shape: [layerCount, headCount, count, count], scalars: scalars)
   }
+
+  /// `[N, K, L, d]`: the cached value vectors of the `L` tokens read, for
+  /// the lenses that weigh what a head moves (`HeadValues`).
+  func cachedValues(keyValueHeads: Int, headSize: Int) -> Tensor {
+    let count = length
+    var scalars = [Float](repeating: 0, count: values.count * keyValueHeads * count * headSize)
+    for (layer, cache) in values.enumerated() {
+      for head in 0..<keyValueHeads {
+        let source = head * capacity * headSize
+        let target = (layer * keyValueHeads + head) * count * headSize
+        scalars.replaceSubrange(target..<target + count * headSize, with: cache[source..<source + count * headSize])
+      }
+    }
+    return Tensor(shape: [values.count, keyValueHeads, count, headSize], scalars: scalars)
+  }
 }

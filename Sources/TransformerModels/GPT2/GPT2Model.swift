@@ -152,8 +152,10 @@ extension GPT2Model: CausalDecoder {
 
   public var textTokenizer: any TextTokenizer { tokenizer }
 
-  public func attention(for encoding: Encoding) throws -> ModelAttention {
-    try decoderAttention(for: encoding)
+  var attentionOutputs: [DecoderMatrix] { layers.map(\.attention.output) }
+
+  public func run(_ encoding: Encoding, options: RunOptions) throws -> ModelRun {
+    try decoderRun(encoding, options: options)
   }
 
   public func generate(

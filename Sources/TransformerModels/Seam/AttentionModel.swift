@@ -20,15 +20,26 @@ public protocol AttentionModel: Sendable {
   /// The tokenizer the model reads its text with.
   var textTokenizer: any TextTokenizer { get }
 
+  /// Runs the model on tokens its tokenizer made, and keeps what `options`
+  /// ask for beside the attention.
+  ///
+  /// - Parameter encoding: `L` tokens, `1 ≤ L ≤ summary.maxTokens`.
+  /// - Returns: the tokens and the attention weights `[N, H, L, L]`, and
+  ///   the heads' values when `options.recordsValues`.
+  /// - Throws: an error that says which token or length is at fault.
+  func run(_ encoding: Encoding, options: RunOptions) throws -> ModelRun
+}
+
+extension AttentionModel {
   /// Runs the model on tokens its tokenizer made.
   ///
   /// - Parameter encoding: `L` tokens, `1 ≤ L ≤ summary.maxTokens`.
   /// - Returns: the tokens and the attention weights `[N, H, L, L]`.
   /// - Throws: an error that says which token or length is at fault.
-  func attention(for encoding: Encoding) throws -> ModelAttention
-}
+  public func attention(for encoding: Encoding) throws -> ModelAttention {
+    try run(encoding, options: RunOptions()).attention
+  }
 
-extension AttentionModel {
   /// Tokenizes `text` (and `pair`, for a model that reads two texts).
   public func tokenize(_ text: String, pair: String? = nil) throws -> Encoding {
     try textTokenizer.encode(text, pair: pair)
@@ -102,4 +113,29 @@ public struct ModelAttention: Sendable, Equatable {
   public var layerCount: Int { attentions.shape[0] }
   /// `H`.
   public var headCount: Int { attentions.shape[1] }
+}
+
+/// What a run keeps beside the attention weights.
+public struct RunOptions: Sendable, Equatable {
+  /// Whether the run keeps every layer's value vectors and output
+  /// projection (`HeadValues`), which the value-norm lens weighs the
+  /// weights with.
+  public var recordsValues: Bool
+
+  public init(recordsValues: Bool = false) {
+    self.recordsValues = recordsValues
+  }
+}
+
+/// One run of a model: its attention, and what else the options asked for.
+public struct ModelRun: Sendable, Equatable {
+  /// The tokens and `[N, H, L, L]`.
+  public var attention: ModelAttention
+  /// The heads' values and output weights, when recorded.
+  public var values: HeadValues?
+
+  public init(attention: ModelAttention, values: HeadValues? = nil) {
+    self.attention = attention
+    self.values = values
+  }
 }

@@ -42,11 +42,15 @@ public struct GenerationOptions: Sendable, Equatable {
   public var seed: UInt64
   /// Whether the model's end-of-sequence token ends the run.
   public var stopAtEndOfSequence: Bool
+  /// Whether the run keeps every layer's value vectors and output
+  /// projection (`GenerationRun.values`), for the value-norm lens.
+  public var recordsValues: Bool
 
   public init(
     maxTokens: Int = 64, temperature: Double = 0, topK: Int? = nil, topP: Double? = nil, seed: UInt64 = 0,
-    stopAtEndOfSequence: Bool = true
+    stopAtEndOfSequence: Bool = true, recordsValues: Bool = false
   ) {
+    self.recordsValues = recordsValues
     self.maxTokens = maxTokens
     self.temperature = temperature
     self.topK = topK
@@ -112,6 +116,8 @@ public struct GenerationRun: Sendable, Equatable {
   public var text: String
   /// Why writing stopped.
   public var stop: GenerationStop
+  /// The heads' values over all `L` tokens, when the options asked for them.
+  public var values: HeadValues?
 
   public init(
     attention: ModelAttention, promptTokenCount: Int, generatedIds: [Int], text: String, stop: GenerationStop

@@ -9,6 +9,10 @@ public protocol TextTokenizer: Sendable {
   ///
   /// - Throws: an error that names the problem with the text.
   func encode(_ text: String, pair: String?) throws -> Encoding
+
+  /// Whether `label` (as `Encoding.tokens` spells it) is one of the
+  /// tokenizer's special tokens (`[CLS]`, `<|im_start|>`), not a piece of text.
+  func isSpecialToken(_ label: String) -> Bool
 }
 
 /// A tokenizer whose ids turn back into text: what a model that writes needs.

@@ -21,7 +21,9 @@ struct Generate: ParsableCommand {
       head over all tokens instead. With many heads the default is each \
       layer's mean over its heads; --layers, --heads and --aggregate choose. \
       --npy writes float32 (layers, heads, tokens, tokens), causal: row i is \
-      token i's attention over tokens 0...i, zero to the right.
+      token i's attention over tokens 0...i, zero to the right. --lens rollout \
+      or value-norm draws and writes that lens instead (rollout: one map per \
+      layer, (layers, tokens, tokens)).
       """
   )
 
@@ -76,6 +78,8 @@ struct Generate: ParsableCommand {
   @Flag(help: "Print to stderr how fast the prompt was read and the tokens written.")
   var timings = false
 
+  @OptionGroup var lensOption: LensOption
+
   @OptionGroup var figureOptions: FigureOptions
 
   private var modelAndPrompt: (model: String, prompt: String) {
@@ -96,6 +100,7 @@ struct Generate: ParsableCommand {
     if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
     if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
     if system != nil, !chat { throw ValidationError("--system goes with --chat") }
+    try lensOption.check(heads: heads, aggregate: aggregate)
   }
 
   func run() throws {
@@ -105,12 +110,9 @@ struct Generate: ParsableCommand {
       throw CommandError("\(path): a \(loaded.summary.architecture) model reads text but does not write it")
     }
     // Nothing chosen: the figures' own default for the model's size.
-    let selection =
-      layers == nil && heads == nil && aggregate == nil
-      ? nil
-      : try attentionSelection(
-        layers: layers, heads: heads, aggregate: aggregate, layerCount: model.summary.layerCount,
-        headCount: model.summary.headCount)
+    let selection = try lensOption.selection(
+      layers: layers, heads: heads, aggregate: aggregate, summary: model.summary)
+    let lens = lensOption.lens
     try checkWritable([out, npy].compactMap { $0 })
     let text = chat ? try model.chatPrompt(user: prompt, system: system) : prompt
     let encoding = try naming("prompt") { try model.tokenize(text) }
@@ -119,11 +121,12 @@ struct Generate: ParsableCommand {
         "prompt: \(encoding.untruncatedLength) tokens, but the model reads at most \(encoding.ids.count)")
     }
     let options = GenerationOptions(
-      maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP, seed: seed)
+      maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP, seed: seed,
+      recordsValues: lens.needsValues)
     let output = FileHandle.standardOutput
     let start = DispatchTime.now().uptimeNanoseconds
     var stamps: [UInt64] = []
-    let run = try naming("prompt") {
+    var run = try naming("prompt") {
       try model.generate(prompt: encoding, options: options) { token in
         stamps.append(DispatchTime.now().uptimeNanoseconds)
         output.write(Data(token.text.utf8))
@@ -142,8 +145,10 @@ struct Generate: ParsableCommand {
       }
       FileHandle.standardError.write(Data((line + "\n").utf8))
     }
+    run.attention = try lens.apply(to: ModelRun(attention: run.attention, values: run.values))
+    run.values = nil
     if let npy {
-      try TensorFile.write(run.attention.attentions, to: npy)
+      try TensorFile.write(lensOption.npyMaps(run.attention.attentions), to: npy)
     }
     guard let out else { return }
     if view == .generation, out.lowercased().hasSuffix(".html") {
@@ -160,12 +165,13 @@ struct Generate: ParsableCommand {
         throw CommandError("\(out): no token was written, nothing to draw")
       }
       heatmap = try GenerationFigure(
-        run, selection: selection, colorScale: figureOptions.colorScale, figsize: figureOptions.figureSize()
+        run, selection: selection, colorScale: figureOptions.colorScale, figsize: figureOptions.figureSize(),
+        lens: lens
       ).heatmap
     case .model:
       heatmap = try ModelFigure(
         run.attention, selection: selection, colorScale: figureOptions.colorScale,
-        figsize: figureOptions.figureSize()
+        figsize: figureOptions.figureSize(), lens: lens
       ).heatmap
     }
     try figureOptions.restyle(&heatmap)

@@ -14,9 +14,14 @@ struct Model: ParsableCommand {
       model.safetensors); left out, the fetched all-MiniLM-L6-v2 \
       (scripts/fetch-model puts it in the cache). \
       The figure has a row per layer and a column per head, the tokens as tick \
-      labels and one colour scale. --npy writes the attentions drawn, float32 \
-      (layers, heads, tokens, tokens). Without --out or --npy the figure is \
-      previewed in the terminal. Layers and heads count from 1: "1,6", "1-4".
+      labels and one colour scale; past 144 panels, each layer's mean over its \
+      heads. --lens rollout draws attention rollout, one map per layer (what \
+      the layers up to it have mixed, the residual counted as half); --lens \
+      value-norm each weight times the length of what its value adds to the \
+      output through the head. --npy writes the maps drawn, float32 (layers, \
+      heads, tokens, tokens), or (layers, tokens, tokens) for rollout. Without \
+      --out or --npy the figure is previewed in the terminal. Layers and heads \
+      count from 1: "1,6", "1-4".
       """
   )
 
@@ -50,6 +55,8 @@ struct Model: ParsableCommand {
   @Option(help: "Width of the terminal preview in columns (default: the terminal's).")
   var columns: Int?
 
+  @OptionGroup var lensOption: LensOption
+
   @OptionGroup var figureOptions: FigureOptions
 
   /// The model folder and the text, from the positional arguments.
@@ -75,14 +82,14 @@ struct Model: ParsableCommand {
     if input != nil, pair != nil {
       throw ValidationError("--pair goes with a single TEXT, not with --input")
     }
+    try lensOption.check(heads: heads, aggregate: aggregate)
   }
 
   func run() throws {
     let (folder, text) = modelAndText
     let model = try ModelLoader.load(contentsOf: folder)
-    let selection = try attentionSelection(
-      layers: layers, heads: heads, aggregate: aggregate, layerCount: model.summary.layerCount,
-      headCount: model.summary.headCount)
+    let selection = try lensOption.selection(
+      layers: layers, heads: heads, aggregate: aggregate, summary: model.summary)
     let texts: [(text: String, pair: String?)]
     if let input {
       texts = try readLines(input).map { ($0, nil) }
@@ -102,7 +109,7 @@ struct Model: ParsableCommand {
 
   private func draw(
     _ text: String, pair: String?, label: String, number: Int?, model: any AttentionModel,
-    selection: AttentionSelection
+    selection: AttentionSelection?
   ) throws {
     let encoding = try naming(label) { try model.tokenize(text, pair: pair) }
     if encoding.truncated {
@@ -115,17 +122,19 @@ struct Model: ParsableCommand {
         "\(label): text has \(encoding.untruncatedLength) tokens; truncated to \(limit) (--no-truncate to refuse)"
       )
     }
-    let attention = try naming(label) { try model.attention(for: encoding) }
+    let lens = lensOption.lens
+    let run = try naming(label) { try model.run(encoding, options: RunOptions(recordsValues: lens.needsValues)) }
+    let lensed = try naming(label) { try lens.apply(to: run) }
     var figure = try naming(label) {
       try ModelFigure(
-        attention, selection: selection, colorScale: figureOptions.colorScale,
-        figsize: figureOptions.figureSize())
+        lensed, selection: selection, colorScale: figureOptions.colorScale,
+        figsize: figureOptions.figureSize(), lens: lens)
     }
     try naming(label) { try figureOptions.restyle(&figure.heatmap) }
     let destinations = [out, npy].compactMap { $0 }.map { numbered($0, number) }
     try checkWritable(destinations)
     if let npy {
-      try TensorFile.write(figure.maps, to: numbered(npy, number))
+      try TensorFile.write(lensOption.npyMaps(figure.maps), to: numbered(npy, number))
     }
     if let out {
       let path = numbered(out, number)

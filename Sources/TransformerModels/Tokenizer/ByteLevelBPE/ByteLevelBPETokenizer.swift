@@ -197,6 +197,9 @@ public struct ByteLevelBPETokenizer: TextTokenizer {
     textTokenIDs[Array(text.utf8)]
   }
 
+  /// Whether `label` spells a control or user-defined token.
+  public func isSpecialToken(_ label: String) -> Bool { specialTokenID(label) != nil }
+
   /// Whether `id` is a control, user-defined or unknown token, which is
   /// written as its text rather than as bytes.
   public func isSpecial(_ id: Int) -> Bool {

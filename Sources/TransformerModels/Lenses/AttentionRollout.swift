@@ -1,0 +1,49 @@
+import AttentionCore
+
+/// Attention rollout (Abnar & Zuidema, 2020): how much each token has drawn
+/// on each input token after the first `l` layers, counting the residual
+/// path as half of every layer.
+///
+/// Legend: `N` layers, `H` heads, `L` tokens.
+///
+/// Each layer's weights are averaged over its heads (`Ā`), the residual
+/// added as `Ã = 0.5·Ā + 0.5·I`, each row divided by its sum, and the
+/// layers multiplied through: `R₁ = Ã₁`, `Rₗ = Ãₗ · Rₗ₋₁`. Row `i` of `Rₗ`
+/// sums to 1, as attention rows do, and a causal run's `Rₗ` stays lower
+/// triangular.
+///
+/// - Parameter attentions: `[N, H, L, L]`, rows summing to 1.
+/// - Returns: `[N, L, L]`: map `l` is `Rₗ₊₁`, what layer `l + 1` has mixed so far.
+/// - Throws: `LensError` when `attentions` is not `[N, H, L, L]` with `N, H ≥ 1`.
+public func attentionRollout(_ attentions: Tensor) throws -> Tensor {
+  guard attentions.rank == 4, attentions.shape[0] >= 1, attentions.shape[1] >= 1,
+    attentions.shape[2] == attentions.shape[3]
+  else {
+    throw LensError("attention rollout needs [layers, heads, L, L], got \(attentions.shape)")
+  }
+  let (layers, heads, length) = (attentions.shape[0], attentions.shape[1], attentions.shape[2])
+  let area = length * length
+  var rollout = [Float](repeating: 0, count: layers * area)
+  var previous = Tensor.zeros([length, length])
+  attentions.scalars.withUnsafeBufferPointer { maps in
+    for layer in 0..<layers {
+      var mixed = [Float](repeating: 0, count: area)
+      let scale = 0.5 / Float(heads)
+      for head in 0..<heads {
+        let map = maps.baseAddress! + (layer * heads + head) * area
+        for index in 0..<area { mixed[index] += map[index] * scale }
+      }
+      for row in 0..<length {
+        mixed[row * length + row] += 0.5
+        var sum: Float = 0
+        for column in 0..<length { sum += mixed[row * length + column] }
+        if sum > 0 { for column in 0..<length { mixed[row * length + column] /= sum } }
+      }
+      let current = Tensor(shape: [length, length], scalars: mixed)
+      let product = layer == 0 ? current : try! matmul(current, previous)
+      rollout.replaceSubrange(layer * area..<(layer + 1) * area, with: product.scalars)
+      previous = product
+    }
+  }
+  return Tensor(shape: [layers, length, length], scalars: rollout)
+}

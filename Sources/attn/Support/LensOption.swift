@@ -1,0 +1,40 @@
+import ArgumentParser
+import TransformerModels
+
+extension AttentionLens: ExpressibleByArgument {}
+
+/// `--lens`, shared by the commands that draw a run.
+struct LensOption: ParsableArguments {
+  @Option(
+    help: """
+      What to draw and write: attention (the weights), rollout (what each layer has mixed so far, \
+      one map per layer) or value-norm (each weight times the length of what its value adds).
+      """)
+  var lens: AttentionLens = .attention
+
+  /// Refuses head options for a lens without heads.
+  func check(heads: String?, aggregate: AttentionSelection.Aggregation?) throws {
+    guard !lens.hasHeads else { return }
+    if heads != nil || aggregate != nil {
+      throw ValidationError("--lens \(lens.rawValue) has one map per layer: --heads and --aggregate do not apply")
+    }
+  }
+
+  /// The selection for the lensed maps: a lens without heads has one
+  /// "head" per layer, so only the layers are chosen.
+  func selection(
+    layers: String?, heads: String?, aggregate: AttentionSelection.Aggregation?, summary: ModelSummary
+  ) throws -> AttentionSelection? {
+    if layers == nil && heads == nil && aggregate == nil { return nil }
+    return try attentionSelection(
+      layers: layers, heads: heads, aggregate: lens.hasHeads ? aggregate : .mean,
+      layerCount: summary.layerCount, headCount: lens.hasHeads ? summary.headCount : 1)
+  }
+
+  /// What `--npy` writes of the drawn maps `[n, h, L, L]`: rollout without
+  /// its head axis, `[n, L, L]`; the others as they are.
+  func npyMaps(_ maps: Tensor) -> Tensor {
+    guard !lens.hasHeads else { return maps }
+    return maps.reshaped([maps.shape[0], maps.shape[2], maps.shape[3]])
+  }
+}
