@@ -17,6 +17,31 @@ import Testing
     return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
   }
 
+  /// Cell texts take the place of the values, each in its own cell, at
+  /// one font size that fits the widest; a count that is not one per cell is refused.
+  @Test func cellTextsAreWrittenInTheirCells() throws {
+    let matrices = randomTensor([2, 3, 4, 5], seed: 7)
+    var figure = try HeatmapFigure(matrices: matrices, figsize: FigureSize(width: 12, height: 6), annotate: true)
+    let texts = (0..<matrices.count).map { ["sink", "prev", "", "broad"][$0 % 4] + ($0 % 7 == 0 ? "" : "\($0)") }
+    #expect(throws: HeatmapError.cellTextCount(texts: 3, cells: matrices.count)) {
+      try figure.setCellTexts(Array(texts.prefix(3)))
+    }
+    try figure.setCellTexts(texts)
+    let layout = layoutFigure(figure, measurer: PangoTextMeasurer())
+    #expect(layout.panels.count == 6)
+    for panel in layout.panels {
+      #expect(panel.annotations.count == 20)
+      #expect(Set(panel.annotations.map(\.fontSize)).count == 1)
+      let start = (panel.row * 3 + panel.column) * 20
+      for text in panel.annotations {
+        let column = Int((text.bounds.midX - panel.frame.minX) / (panel.frame.width / 5))
+        let row = Int((text.bounds.midY - panel.frame.minY) / (panel.frame.height / 4))
+        #expect(text.string == texts[start + row * 5 + column])
+        #expect(text.bounds.width <= panel.frame.width / 5)
+      }
+    }
+  }
+
   @Test func valuesAreCentredAndContrastWithTheirCell() throws {
     var matrices = randomTensor([1, 2, 5, 7], seed: 31)
     matrices.scalars[3] = .nan

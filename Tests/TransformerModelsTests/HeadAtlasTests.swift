@@ -153,3 +153,41 @@ private func oneHot(_ column: Int, _ length: Int) -> [Double] {
     #expect(abs(head.distance - 1) < 1e-12)
   }
 }
+
+@Suite struct HeadAtlasModelTests {
+  /// The atlas of several texts is the mean of each text's, whatever the
+  /// batches, and an encoder's sinks are its special tokens.
+  @Test func atlasOfTextsIsTheMeanOfEachTextsAtlas() throws {
+    let model = try BertModel(contentsOf: try TinyBert(seed: 0xA71A).writeFolder())
+    let vocabulary = TinyBert(seed: 0xA71A).vocabulary
+    let texts = [[5, 6], [7], [8, 9, 10, 5, 6]].map { $0.map { vocabulary[$0] }.joined(separator: " ") }
+    let encodings = try texts.map { try model.tokenize($0) }
+    #expect(model.sinkPositions(of: encodings[0]) == [0, encodings[0].tokens.count - 1])
+    let each = try encodings.map { encoding in
+      try HeadAtlas(
+        model.attention(for: encoding).attentions, kind: .bidirectional, sinks: model.sinkPositions(of: encoding))
+    }
+    let uniform =
+      encodings.reduce(0.0) { $0 + HeadAtlas.uniformEntropy(length: $1.tokens.count, kind: .bidirectional) }
+      / 3
+    let expected = HeadAtlas.mean(each, uniformEntropy: uniform)
+    var reported: [Int] = []
+    for batchSize in [1, 2, 3] {
+      let atlas = try model.headAtlas(of: encodings, batchSize: batchSize) { reported.append($0) }
+      for (row, expectedRow) in zip(atlas.heads, expected.heads) {
+        for (head, want) in zip(row, expectedRow) {
+          #expect(abs(head.entropy - want.entropy) < 1e-5 && abs(head.sink - want.sink) < 1e-5)
+          #expect(abs(head.distance - want.distance) < 1e-5 && abs(head.previous - want.previous) < 1e-5)
+        }
+      }
+    }
+    #expect(reported == [1, 2, 3, 2, 3, 3])
+  }
+
+  @Test func aDecodersSinkIsItsFirstToken() throws {
+    let model = try ModelLoader.load(contentsOf: try TinyLlama().writeFile(name: "tiny-llama-atlas"))
+    let encoding = try model.tokenize("<|im_start|>the cat")
+    #expect(model.sinkPositions(of: encoding) == [0])
+    #expect(model.textTokenizer.isSpecialToken("<|im_start|>") && !model.textTokenizer.isSpecialToken("cat"))
+  }
+}

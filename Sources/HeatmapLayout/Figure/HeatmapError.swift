@@ -11,6 +11,8 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
   /// The number of panel titles differs from the number of panels.
   case panelTitleCount(titles: Int, panels: Int)
   /// The number of x tick labels differs from the width of the matrices.
+  /// `cellTexts` are not one per cell.
+  case cellTextCount(texts: Int, cells: Int)
   case xTickLabelCount(labels: Int, width: Int)
   /// The number of y tick labels differs from the height of the matrices.
   case yTickLabelCount(labels: Int, height: Int)
@@ -40,6 +42,8 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
       return "\(titles) row \(plural(titles, "title")) for \(rows) \(plural(rows, "row"))"
     case .panelTitleCount(let titles, let panels):
       return "\(titles) panel \(plural(titles, "title")) for \(panels) \(plural(panels, "panel"))"
+    case .cellTextCount(let texts, let cells):
+      return "\(texts) cell \(plural(texts, "text")) for \(cells) \(plural(cells, "cell"))"
     case .xTickLabelCount(let labels, let width):
       return "\(labels) x tick \(plural(labels, "label")) for matrices \(width) "
         + "\(plural(width, "column")) wide"

@@ -43,6 +43,10 @@ public struct HeatmapFigure: Sendable {
   public var colorScale: ColorScale
   /// Whether each cell shows its value as text.
   public var annotate: Bool
+  /// One text per cell of every panel (`[R · C · H · W]`, in the order of
+  /// `matrices`), written in the cells in place of their values when
+  /// `annotate` is set: a label per cell, such as a head's pattern.
+  public internal(set) var cellTexts: [String]?
   /// What a NaN or infinite cell stands for, as the HTML page's tooltip
   /// names it: "missing" by default, "masked" where NaN marks a cell a
   /// mask hid (the upper triangle of a causal map). Every renderer draws
@@ -138,6 +142,13 @@ public struct HeatmapFigure: Sendable {
     try checkedChange { $0.panelTitles = panelTitles }
   }
 
+  /// Sets the texts written in the cells, one per cell, or none.
+  ///
+  /// - Throws: `HeatmapError.cellTextCount` when they are not one per cell.
+  public mutating func setCellTexts(_ cellTexts: [String]?) throws(HeatmapError) {
+    try checkedChange { $0.cellTexts = cellTexts }
+  }
+
   /// Sets the labels of the matrices' columns, `[W]`, and rows, `[H]`.
   ///
   /// - Throws: `HeatmapError` when they are not one per column or row.
@@ -193,6 +204,9 @@ public struct HeatmapFigure: Sendable {
     }
     if let panelTitles, panelTitles.count != grid.rows * grid.columns {
       throw .panelTitleCount(titles: panelTitles.count, panels: grid.rows * grid.columns)
+    }
+    if let cellTexts, cellTexts.count != matrices.count {
+      throw .cellTextCount(texts: cellTexts.count, cells: matrices.count)
     }
     if let xTickLabels, xTickLabels.count != grid.width {
       throw .xTickLabelCount(labels: xTickLabels.count, width: grid.width)

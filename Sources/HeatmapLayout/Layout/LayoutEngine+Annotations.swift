@@ -29,17 +29,20 @@ extension LayoutEngine {
     let cellHeight = first.frame.height / Double(grid.height)
     let finite = figure.matrices.scalars.filter(\.isFinite)
     guard let lowest = finite.min(), let highest = finite.max() else { return }
-    guard
-      let format = annotationFormat(
-        cellWidth: cellWidth, cellHeight: cellHeight, extremes: [lowest, highest])
-    else {
+    let format: AnnotationFormat?
+    if let cellTexts = figure.cellTexts {
+      format = textFormat(cellWidth: cellWidth, cellHeight: cellHeight, texts: cellTexts)
+    } else {
+      format = annotationFormat(cellWidth: cellWidth, cellHeight: cellHeight, extremes: [lowest, highest])
+    }
+    guard let format else {
       let size = cFormat("%.1f×%.1f", cellWidth, cellHeight)
       notes.append(
         "values not written in the cells: cells are \(size) pt, too small for "
           + "\(cFormat("%g", style.annotationFontSizes.lowerBound)) pt text; enlarge the figure")
       return
     }
-    if format.decimals < 2 || format.fontSize < style.annotationFontSizes.upperBound {
+    if figure.cellTexts == nil, format.decimals < 2 || format.fontSize < style.annotationFontSizes.upperBound {
       notes.append(
         "values written with \(format.decimals) decimal\(format.decimals == 1 ? "" : "s") at "
           + "\(cFormat("%g", format.fontSize)) pt to fit the cells")
@@ -61,15 +64,29 @@ extension LayoutEngine {
             let center = Point(
               x: panel.frame.minX + (Double(column) + 0.5) * cellWidth,
               y: panel.frame.minY + (Double(row) + 0.5) * cellHeight)
+            let text = figure.cellTexts?[start + row * grid.width + column] ?? format.text(for: value)
             texts.append(
-              placer.horizontal(
-                format.text(for: value), fontSize: format.fontSize, at: center, .center, .center, color: color
-              ))
+              placer.horizontal(text, fontSize: format.fontSize, at: center, .center, .center, color: color))
           }
         }
         panels[index].annotations = texts
       }
     }
+  }
+
+  /// The largest font at which the widest of `texts` fits its cell, or
+  /// `nil` when even the smallest does not.
+  func textFormat(cellWidth: Double, cellHeight: Double, texts: [String]) -> AnnotationFormat? {
+    let sizes = style.annotationFontSizes
+    let distinct = Set(texts)
+    for size in stride(from: sizes.upperBound, through: sizes.lowerBound, by: -0.5) {
+      let fits = distinct.allSatisfy { text in
+        let metrics = measurer.metrics(of: text, fontSize: size)
+        return metrics.width <= cellWidth * 0.9 && metrics.height <= cellHeight * 0.9
+      }
+      if fits { return AnnotationFormat(fontSize: size, decimals: 0) }
+    }
+    return nil
   }
 
   /// The largest font and the most decimals (up to two) at which the widest

@@ -12,16 +12,25 @@ extension BertModel: AttentionModel {
   /// - Throws: `BertModelError` for an empty or too long encoding or an id
   ///   outside the vocabulary.
   public func run(_ encoding: Encoding, options: RunOptions) throws -> ModelRun {
-    let output = try forward(
-      batch: [(encoding.ids, encoding.typeIds)], recordsValues: options.recordsValues)[0]
-    let attention = ModelAttention(tokens: encoding.tokens, attentions: output.attentions, kind: .bidirectional)
-    guard let values = output.values else { return ModelRun(attention: attention) }
-    let weights = layers.flatMap(\.attentionOutput.weight.scalars)
+    try run(batch: [encoding], options: options)[0]
+  }
+
+  /// The encodings padded into one batch of the encoder, each run cut to its own length.
+  public func run(batch encodings: [Encoding], options: RunOptions) throws -> [ModelRun] {
+    let outputs = try forward(
+      batch: encodings.map { ($0.ids, $0.typeIds) }, recordsValues: options.recordsValues)
     let width = config.hiddenSize
-    return ModelRun(
-      attention: attention,
-      values: HeadValues(
-        values: values, outputWeights: Tensor(shape: [config.layerCount, width, width], scalars: weights)))
+    let outputWeights =
+      options.recordsValues
+      ? Tensor(
+        shape: [config.layerCount, width, width], scalars: layers.flatMap(\.attentionOutput.weight.scalars))
+      : nil
+    return zip(encodings, outputs).map { encoding, output in
+      let attention = ModelAttention(
+        tokens: encoding.tokens, attentions: output.attentions, kind: .bidirectional)
+      guard let values = output.values, let outputWeights else { return ModelRun(attention: attention) }
+      return ModelRun(attention: attention, values: HeadValues(values: values, outputWeights: outputWeights))
+    }
   }
 }
 

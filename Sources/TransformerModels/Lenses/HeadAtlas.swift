@@ -200,3 +200,52 @@ public struct HeadAtlas: Sendable, Equatable {
     return lines.joined(separator: "\n") + "\n"
   }
 }
+
+/// One of the numbers of `HeadStatistics`, by the name the atlas's table gives it.
+public enum HeadStatistic: String, Sendable, Equatable, CaseIterable {
+  case entropy, distance, previous, next
+  case `self`
+  case sink
+
+  /// The statistic of `head`.
+  public func value(of head: HeadStatistics) -> Double {
+    switch self {
+    case .entropy: head.entropy
+    case .distance: head.distance
+    case .previous: head.previous
+    case .next: head.next
+    case .self: head.selfWeight
+    case .sink: head.sink
+    }
+  }
+
+  /// What it measures, for a figure's title.
+  public var title: String {
+    switch self {
+    case .entropy: "entropy of the rows (nats)"
+    case .distance: "mean distance attended (tokens)"
+    case .previous: "weight on the previous token"
+    case .next: "weight on the next token"
+    case .self: "weight on the token itself"
+    case .sink: "weight on the sink tokens"
+    }
+  }
+}
+
+extension HeadAtlas {
+  /// One JSON object: the thresholds the labels follow, and one object per
+  /// head with the `csv()` columns as keys.
+  public func json() -> String {
+    func number(_ value: Double) -> String { String(format: "%.6f", value) }
+    let lines = heads.enumerated().flatMap { layer, row in
+      row.enumerated().map { head, statistics in
+        "    {\"layer\": \(layer + 1), \"head\": \(head + 1), \"entropy\": \(number(statistics.entropy)), "
+          + "\"distance\": \(number(statistics.distance)), \"previous\": \(number(statistics.previous)), "
+          + "\"next\": \(number(statistics.next)), \"self\": \(number(statistics.selfWeight)), "
+          + "\"sink\": \(number(statistics.sink)), \"label\": \"\(statistics.label.rawValue)\"}"
+      }
+    }
+    return "{\n  \"dominant\": \(HeadLabel.dominant), \"spread\": \(HeadLabel.spread),\n  \"heads\": [\n"
+      + lines.joined(separator: ",\n") + "\n  ]\n}\n"
+  }
+}

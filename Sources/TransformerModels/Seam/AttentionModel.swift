@@ -28,6 +28,48 @@ public protocol AttentionModel: Sendable {
   ///   the heads' values when `options.recordsValues`.
   /// - Throws: an error that says which token or length is at fault.
   func run(_ encoding: Encoding, options: RunOptions) throws -> ModelRun
+
+  /// Runs several encodings, as one batch where the model can: the same
+  /// runs as one `run(_:options:)` each, in order.
+  func run(batch encodings: [Encoding], options: RunOptions) throws -> [ModelRun]
+}
+
+extension AttentionModel {
+  public func run(batch encodings: [Encoding], options: RunOptions) throws -> [ModelRun] {
+    try encodings.map { try run($0, options: options) }
+  }
+
+  /// The key positions a head atlas counts as sinks: the special tokens
+  /// of a bidirectional model's encoding (`[CLS]`, `[SEP]`), the first
+  /// token of a causal one.
+  public func sinkPositions(of encoding: Encoding) -> [Int] {
+    if summary.attentionKind == .causal { return encoding.tokens.isEmpty ? [] : [0] }
+    let tokenizer = textTokenizer
+    return encoding.tokens.indices.filter { tokenizer.isSpecialToken(encoding.tokens[$0]) }
+  }
+
+  /// The head atlas of `encodings`, run `batchSize` at a time: each head's
+  /// statistics averaged over the texts, its label drawn from the means.
+  ///
+  /// - Parameter progress: called with the number of texts done after each batch.
+  public func headAtlas(
+    of encodings: [Encoding], batchSize: Int = 8, progress: (Int) -> Void = { _ in }
+  ) throws -> HeadAtlas {
+    precondition(!encodings.isEmpty && batchSize >= 1, "an atlas needs texts and a batch size of at least 1")
+    let kind = summary.attentionKind
+    var atlases: [HeadAtlas] = []
+    var uniform = 0.0
+    for start in stride(from: 0, to: encodings.count, by: batchSize) {
+      let batch = Array(encodings[start..<min(start + batchSize, encodings.count)])
+      for (encoding, run) in zip(batch, try run(batch: batch, options: RunOptions())) {
+        atlases.append(
+          try HeadAtlas(run.attention.attentions, kind: kind, sinks: sinkPositions(of: encoding)))
+        uniform += HeadAtlas.uniformEntropy(length: encoding.tokens.count, kind: kind)
+      }
+      progress(atlases.count)
+    }
+    return atlases.count == 1 ? atlases[0] : HeadAtlas.mean(atlases, uniformEntropy: uniform / Double(atlases.count))
+  }
 }
 
 extension AttentionModel {

@@ -12,8 +12,11 @@ final class ProgressBar {
     self.enabled = enabled && isatty(STDERR_FILENO) == 1
   }
 
-  func advance() {
-    done += 1
+  func advance() { update(done: done + 1) }
+
+  /// Draws the bar with `done` of the total finished.
+  func update(done: Int) {
+    self.done = done
     guard enabled else { return }
     let width = 30
     let filled = total > 0 ? width * done / total : width

@@ -1,0 +1,120 @@
+import AttentionCore
+import AttentionTestSupport
+import Foundation
+import TensorIO
+import Testing
+
+/// `--lens` on `attn model` and `attn generate`, and `attn atlas`, on tiny random models.
+@Suite struct LensCommandTests {
+  let folder: URL
+
+  init() throws {
+    folder = try makeScratchFolder()
+  }
+
+  private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+  /// The raw maps, rollout and value norms of one text through the command
+  /// line: rollout `[N, L, L]` with rows summing to 1, value norms
+  /// `[N, H, L, L]` zero exactly where the weights are.
+  @Test func modelWritesEachLens() throws {
+    let model = try TinyBert(seed: 0x1E45).writeFolder()
+    let text = "the cat sat"
+    for (lens, name) in [("attention", "a.npy"), ("rollout", "r.npy"), ("value-norm", "v.npy")] {
+      let run = try runAttn(["model", model, text, "--lens", lens, "--npy", name, "--out", name + ".png"], in: folder)
+      #expect(run.status == 0, "\(lens): \(run.stderr)")
+    }
+    let attention = try TensorFile.read(contentsOf: path("a.npy"))
+    let rollout = try TensorFile.read(contentsOf: path("r.npy"))
+    let norms = try TensorFile.read(contentsOf: path("v.npy"))
+    let (layers, heads, length) = (attention.shape[0], attention.shape[1], attention.shape[2])
+    #expect(rollout.shape == [layers, length, length])
+    #expect(norms.shape == attention.shape)
+    for row in 0..<(layers * length) {
+      let sum = rollout.scalars[row * length..<(row + 1) * length].reduce(0, +)
+      #expect(abs(sum - 1) < 1e-5)
+    }
+    // Layer 1's rollout is its head mean with the residual: 0.5·Ā + 0.5·I.
+    for i in 0..<length {
+      for j in 0..<length {
+        let mean = (0..<heads).reduce(Float(0)) { $0 + attention[0, $1, i, j] } / Float(heads)
+        #expect(abs(rollout[0, i, j] - (0.5 * mean + (i == j ? 0.5 : 0))) < 1e-6)
+      }
+    }
+    #expect(zip(norms.scalars, attention.scalars).allSatisfy { ($0 == 0) == ($1 == 0) && $0 >= 0 })
+    #expect(FileManager.default.fileExists(atPath: path("v.npy.png")))
+
+    let refused = try runAttn(["model", model, text, "--lens", "rollout", "--heads", "1"], in: folder)
+    #expect(refused.status == 64)
+    #expect(refused.stderr.contains("--lens rollout has one map per layer"))
+    let unknown = try runAttn(["model", model, text, "--lens", "gradient"], in: folder)
+    #expect(unknown.status == 64)
+  }
+
+  @Test func generateWritesTheLensOfTheWholeRun() throws {
+    let decoder = try TinyLlama().writeFile(name: "tiny-llama-lens")
+    let run = try runAttn(
+      ["generate", decoder, "the cat", "--max-tokens", "3", "--lens", "rollout", "--npy", "g.npy", "--out", "g.png"],
+      in: folder)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    let rollout = try TensorFile.read(contentsOf: path("g.npy"))
+    #expect(rollout.rank == 3 && rollout.shape[0] == TinyLlama().layerCount)
+    let length = rollout.shape[1]
+    for layer in 0..<rollout.shape[0] {
+      for i in 0..<length {
+        // Causal: nothing right of the diagonal, rows summing to 1.
+        #expect((i + 1..<length).allSatisfy { rollout[layer, i, $0] == 0 })
+        let sum = (0...i).reduce(Float(0)) { $0 + rollout[layer, i, $1] }
+        #expect(abs(sum - 1) < 1e-5)
+      }
+    }
+    let norms = try runAttn(
+      ["generate", decoder, "the cat", "--max-tokens", "3", "--lens", "value-norm", "--npy", "n.npy"], in: folder)
+    #expect(norms.status == 0, "stderr: \(norms.stderr)")
+    let shape = try TensorFile.read(contentsOf: path("n.npy")).shape
+    #expect(shape == [TinyLlama().layerCount, TinyLlama().headCount, length, length])
+  }
+
+  @Test func atlasWritesTheTableAsCSVAndJSONAndAFigure() throws {
+    let tiny = TinyBert(seed: 0xA7_1A5)
+    let model = try tiny.writeFolder()
+    let texts = path("texts.txt")
+    try "the cat sat\ncat\nthe the cat sat sat\n".write(toFile: texts, atomically: true, encoding: .utf8)
+    let run = try runAttn(
+      ["atlas", model, "--input", texts, "--csv", "a.csv", "--json", "a.json", "--out", "a.png", "--batch-size", "2"],
+      in: folder)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    let lines = try String(contentsOfFile: path("a.csv"), encoding: .utf8).split(separator: "\n")
+    #expect(lines.first == "layer,head,entropy,distance,previous,next,self,sink,label")
+    #expect(lines.count == 1 + tiny.layerCount * tiny.headCount)
+    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("a.json")))
+    let heads = try #require((object as? [String: Any])?["heads"] as? [[String: Any]])
+    #expect(heads.count == tiny.layerCount * tiny.headCount)
+    for (line, head) in zip(lines.dropFirst(), heads) {
+      let fields = line.split(separator: ",")
+      #expect(Int(fields[0]) == head["layer"] as? Int && Int(fields[1]) == head["head"] as? Int)
+      #expect(Double(fields[2]) == head["entropy"] as? Double)
+      #expect(String(fields[8]) == head["label"] as? String)
+      let weights = fields[4...7].compactMap { Double($0) }
+      #expect(weights.count == 4 && weights.allSatisfy { (0...1).contains($0) })
+    }
+    let png = try Data(contentsOf: folder.appendingPathComponent("a.png"))
+    #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+
+    // Batches of 2 (padded) and of 1 give the same table, up to rounding.
+    let single = try runAttn(["atlas", model, "--input", texts, "--batch-size", "1"], in: folder)
+    #expect(single.status == 0)
+    let singleLines = single.stdout.split(separator: "\n")
+    #expect(singleLines.count == lines.count)
+    for (a, b) in zip(lines.dropFirst(), singleLines.dropFirst()) {
+      let (x, y) = (a.split(separator: ","), b.split(separator: ","))
+      #expect(x[0] == y[0] && x[1] == y[1])
+      for column in 2...7 { #expect(abs(Double(x[column])! - Double(y[column])!) < 2e-5, "\(a) vs \(b)") }
+    }
+
+    let missing = try runAttn(["atlas", model, "--input", path("none.txt"), "--csv", "b.csv"], in: folder)
+    #expect(missing.status == 1)
+    #expect(missing.stderr.hasPrefix("error: ") && missing.stderr.contains("none.txt"))
+    #expect(!FileManager.default.fileExists(atPath: path("b.csv")))
+  }
+}
