@@ -51,6 +51,37 @@ import Testing
     #expect(unknown.status == 64)
   }
 
+  /// `--words` and `--span` through the command line: word maps whose rows
+  /// sum to 1, and span sums equal to the raw maps' rows and columns.
+  @Test func wordsAndSpans() throws {
+    let model = try TinyBert(seed: 0x5BA7).writeFolder()
+    let text = "the cat sat on the mat"
+    for arguments in [["--npy", "a.npy"], ["--words", "--npy", "w.npy"], ["--span", "2-3", "--npy", "s.npy", "--out", "s.png"]] {
+      let run = try runAttn(["model", model, text] + arguments, in: folder)
+      #expect(run.status == 0, "\(arguments): \(run.stderr)")
+    }
+    let attention = try TensorFile.read(contentsOf: path("a.npy"))
+    let words = try TensorFile.read(contentsOf: path("w.npy"))
+    let spans = try TensorFile.read(contentsOf: path("s.npy"))
+    let (layers, heads, length) = (attention.shape[0], attention.shape[1], attention.shape[2])
+    #expect(words.shape[0] == layers && words.shape[1] == heads && words.shape[2] <= length)
+    let count = words.shape[2]
+    for row in 0..<(layers * heads * count) {
+      #expect(abs(words.scalars[row * count..<(row + 1) * count].reduce(0, +) - 1) < 1e-5)
+    }
+    #expect(spans.shape == [2, layers, heads, length])
+    for layer in 0..<layers {
+      for head in 0..<heads {
+        for k in 0..<length {
+          #expect(abs(spans[0, layer, head, k] - attention[layer, head, 2, k] - attention[layer, head, 3, k]) < 1e-6)
+          #expect(abs(spans[1, layer, head, k] - attention[layer, head, k, 2] - attention[layer, head, k, 3]) < 1e-6)
+        }
+      }
+    }
+    let outside = try runAttn(["model", model, text, "--span", "5-40"], in: folder)
+    #expect(outside.status == 1 && outside.stderr.hasPrefix("error: --span"))
+  }
+
   @Test func generateWritesTheLensOfTheWholeRun() throws {
     let decoder = try TinyLlama().writeFile(name: "tiny-llama-lens")
     let run = try runAttn(

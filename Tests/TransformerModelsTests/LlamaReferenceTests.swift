@@ -23,6 +23,7 @@ struct IDLabelTokenizer: TextDecodingTokenizer {
   }
   func label(for id: Int) -> String { "#\(id)" }
   func isSpecialToken(_ label: String) -> Bool { false }
+  func wordIDs(of encoding: Encoding) -> [Int] { Array(encoding.ids.indices) }
   func decode(_ ids: [Int]) -> String { ids.map { "#\($0)" }.joined(separator: " ") }
   static func encoding(_ ids: [Int]) -> Encoding {
     Encoding(

@@ -42,4 +42,18 @@ extension WordPieceTokenizer: TextTokenizer {
   }
 
   public func isSpecialToken(_ label: String) -> Bool { options.specialTokens.contains(label) }
+
+  /// A piece spelled `##…` continues the word before it (the encoder's
+  /// pre-tokenizer already made each CJK character a word of its own).
+  public func wordIDs(of encoding: Encoding) -> [Int] {
+    var words: [Int] = []
+    var word = -1
+    for (index, token) in encoding.tokens.enumerated() {
+      let continues =
+        index > 0 && token.hasPrefix("##") && !isSpecialToken(token) && !isSpecialToken(encoding.tokens[index - 1])
+      if !continues { word += 1 }
+      words.append(word)
+    }
+    return words
+  }
 }

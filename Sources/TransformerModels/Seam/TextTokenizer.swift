@@ -13,6 +13,11 @@ public protocol TextTokenizer: Sendable {
   /// Whether `label` (as `Encoding.tokens` spells it) is one of the
   /// tokenizer's special tokens (`[CLS]`, `<|im_start|>`), not a piece of text.
   func isSpecialToken(_ label: String) -> Bool
+
+  /// The word each token of `encoding` belongs to, numbered from 0 in
+  /// order: the pieces a word was split into share its number; a special
+  /// token is a word of its own.
+  func wordIDs(of encoding: Encoding) -> [Int]
 }
 
 /// A tokenizer whose ids turn back into text: what a model that writes needs.

@@ -18,8 +18,11 @@ struct Model: ParsableCommand {
       heads. --lens rollout draws attention rollout, one map per layer (what \
       the layers up to it have mixed, the residual counted as half); --lens \
       value-norm each weight times the length of what its value adds to the \
-      output through the head. --npy writes the maps drawn, float32 (layers, \
-      heads, tokens, tokens), or (layers, tokens, tokens) for rollout. Without \
+      output through the head. --words merges word pieces into words (Clark \
+      et al., 2019). --span a-b draws, per map, what the span attends to and \
+      what attends to it. --npy writes the maps drawn, float32 (layers, \
+      heads, tokens, tokens), (layers, tokens, tokens) for rollout, and \
+      (2, layers, heads, tokens) for a span: from it, then to it. Without \
       --out or --npy the figure is previewed in the terminal. Layers and heads \
       count from 1: "1,6", "1-4".
       """
@@ -56,6 +59,16 @@ struct Model: ParsableCommand {
   var columns: Int?
 
   @OptionGroup var lensOption: LensOption
+
+  @Flag(help: "Words instead of word pieces: attention to a word sums its pieces, from a word averages them.")
+  var words = false
+
+  @Option(
+    help: """
+      Draw the attention from and to a span of tokens (or words, with --words), counted from 0 as \
+      attn tokenize lists them: e.g. 3-5 or 4.
+      """)
+  var span: String?
 
   @OptionGroup var figureOptions: FigureOptions
 
@@ -124,25 +137,41 @@ struct Model: ParsableCommand {
     }
     let lens = lensOption.lens
     let run = try naming(label) { try model.run(encoding, options: RunOptions(recordsValues: lens.needsValues)) }
-    let lensed = try naming(label) { try lens.apply(to: run) }
-    var figure = try naming(label) {
-      try ModelFigure(
-        lensed, selection: selection, colorScale: figureOptions.colorScale,
-        figsize: figureOptions.figureSize(), lens: lens)
+    var lensed = try naming(label) { try lens.apply(to: run) }
+    if words {
+      lensed = try naming(label) { try wordAttention(lensed, wordIDs: model.textTokenizer.wordIDs(of: encoding)) }
     }
-    try naming(label) { try figureOptions.restyle(&figure.heatmap) }
+    var heatmap: HeatmapFigure
+    let maps: Tensor
+    if let span {
+      let positions = try parseSpan(span, count: lensed.tokens.count, of: words ? "words" : "tokens")
+      let figure = try naming(label) {
+        try SpanFigure(
+          lensed, span: positions, selection: selection, colorScale: figureOptions.colorScale,
+          figsize: figureOptions.figureSize(), lens: lens)
+      }
+      (heatmap, maps) = (figure.heatmap, figure.sums)
+    } else {
+      let figure = try naming(label) {
+        try ModelFigure(
+          lensed, selection: selection, colorScale: figureOptions.colorScale,
+          figsize: figureOptions.figureSize(), lens: lens)
+      }
+      (heatmap, maps) = (figure.heatmap, lensOption.npyMaps(figure.maps))
+    }
+    try naming(label) { try figureOptions.restyle(&heatmap) }
     let destinations = [out, npy].compactMap { $0 }.map { numbered($0, number) }
     try checkWritable(destinations)
     if let npy {
-      try TensorFile.write(lensOption.npyMaps(figure.maps), to: numbered(npy, number))
+      try TensorFile.write(maps, to: numbered(npy, number))
     }
     if let out {
       let path = numbered(out, number)
-      let layout = try naming(path) { try renderFigure(figure.heatmap, to: path) }
+      let layout = try naming(path) { try renderFigure(heatmap, to: path) }
       reportNotes(layout.notes)
     }
     if out == nil && npy == nil {
-      print(renderTerminalPreview(figure.heatmap, columns: columns ?? terminalColumns()), terminator: "")
+      print(renderTerminalPreview(heatmap, columns: columns ?? terminalColumns()), terminator: "")
     }
   }
 }

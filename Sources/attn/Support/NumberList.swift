@@ -40,3 +40,18 @@ func attentionSelection(
 }
 
 extension AttentionSelection.Aggregation: ExpressibleByArgument {}
+
+/// `--span`: "a-b" or "a", positions from 0, inclusive, within `0..<count`.
+func parseSpan(_ text: String, count: Int, of what: String) throws -> Range<Int> {
+  let parts = text.split(separator: "-", omittingEmptySubsequences: false).map {
+    Int($0.trimmingCharacters(in: .whitespaces))
+  }
+  guard (1...2).contains(parts.count), let first = parts[0], let last = parts.last!, first <= last, first >= 0
+  else {
+    throw CommandError("--span \"\(text)\": give positions from 0 as a-b or a, e.g. 3-5")
+  }
+  guard last < count else {
+    throw CommandError("--span \"\(text)\": the text has \(what) 0-\(count - 1)")
+  }
+  return first..<(last + 1)
+}

@@ -43,7 +43,7 @@ public struct ByteLevelBPETokenizer: TextTokenizer {
   /// unknown tokens) rather than as bytes in GPT-2's alphabet.
   private let isTextToken: [Bool]
   private let textTokenIDs: [[UInt8]: Int]
-  private let preTokenizer: ByteLevelPreTokenizer
+  let preTokenizer: ByteLevelPreTokenizer
   private let merges: BytePairMerges
   private let specialTokens: SpecialTokenSplitter
   /// The id of each ordinary token by its bytes, for a pre-tokenizer whose
