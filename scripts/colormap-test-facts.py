@@ -11,7 +11,7 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import ListedColormap, Normalize
 
-BASE = ["Reds", "Blues", "Greens", "Greys", "Oranges", "Purples",
+BASE = ["Reds", "Blues", "Greens", "Greys", "Oranges", "Purples", "RdBu", "coolwarm",
         "viridis", "magma", "inferno", "plasma", "cividis"]
 ALL = BASE + [name + "_r" for name in BASE]
 BASE_POINTS = [0.0, 0.1, 0.25, 1 / 3, 0.5, 0.75, 0.9, 1.0]

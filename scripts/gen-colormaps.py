@@ -17,6 +17,8 @@ import numpy as np
 from matplotlib import _cm, _cm_listed
 
 BREWER = ["Reds", "Blues", "Greens", "Greys", "Oranges", "Purples"]
+DIVERGING = ["RdBu"]
+SEGMENTED = ["coolwarm"]
 LISTED = ["viridis", "magma", "inferno", "plasma", "cividis"]
 
 
@@ -46,6 +48,26 @@ def main():
         out.append(f"  /// ColorBrewer `{name}`: the colour stops, evenly spaced over 0...1.")
         out.append(f'  static let {swift_name(name)}Stops = """')
         out.append(text_rows(stops, "    "))
+        out.append('    """')
+        out.append("")
+    for name in DIVERGING:
+        stops = np.asarray(_cm.datad[name], dtype=float)
+        assert stops.shape == (11, 3), (name, stops.shape)
+        out.append(f"  /// ColorBrewer `{name}`: the colour stops, evenly spaced over 0...1.")
+        out.append(f'  static let {swift_name(name)}Stops = """')
+        out.append(text_rows(stops, "    "))
+        out.append('    """')
+        out.append("")
+    for name in SEGMENTED:
+        data = {channel: np.asarray(_cm.datad[name][channel], dtype=float) for channel in ("red", "green", "blue")}
+        positions = data["red"][:, 0]
+        # Continuous segment data on shared positions: colour stops joined by straight lines.
+        for channel in data.values():
+            assert (channel[:, 0] == positions).all() and (channel[:, 1] == channel[:, 2]).all(), name
+        rows = np.stack([positions, data["red"][:, 1], data["green"][:, 1], data["blue"][:, 1]], axis=1)
+        out.append(f"  /// `{name}`: its segment data as colour stops, one per line: position red green blue.")
+        out.append(f'  static let {swift_name(name)}Stops = """')
+        out.append(text_rows(rows, "    "))
         out.append('    """')
         out.append("")
     for name in LISTED:

@@ -18,6 +18,8 @@ public struct TinyLlama {
   /// Whether the metadata names `<|im_end|>` as the end of a sequence;
   /// without one a run always writes as many tokens as it is asked for.
   public var hasEndOfSequence = true
+  /// Changes a tensor's values, by name, before it is written.
+  public var edit: @Sendable (_ name: String, _ values: inout [Float]) -> Void = { _, _ in }
 
   /// The merges, lowest rank first; each makes the token of its two halves joined.
   public static let merges = ["Ġ t", "h e", "Ġt he", "a t", "Ġ c"]
@@ -61,6 +63,11 @@ public struct TinyLlama {
     let width = hiddenSize
     let keyValueWidth = keyValueHeadCount * (hiddenSize / headCount)
     var file = GGUFWriter()
+    func tensor(_ name: String, shape: [Int], _ scalars: [Float]) {
+      var values = scalars
+      edit(name, &values)
+      file.tensor(name, shape: shape, values)
+    }
     file.metadata("general.architecture", .string("llama"))
     file.metadata("llama.block_count", .uint32(layerCount))
     file.metadata("llama.embedding_length", .uint32(width))
@@ -82,32 +89,32 @@ public struct TinyLlama {
       file.metadata("tokenizer.ggml.eos_token_id", .uint32(tokens.firstIndex(of: "<|im_end|>")!))
     }
     file.metadata("tokenizer.chat_template", .string(Self.chatTemplate))
-    file.tensor(
+    tensor(
       "token_embd.weight", shape: [tokens.count, width], weights(tokens.count * width, deviation: 1))
     for layer in 0..<layerCount {
       let prefix = "blk.\(layer)."
-      file.tensor(prefix + "attn_norm.weight", shape: [width], weights(width, deviation: 0.2).map { 1 + $0 })
-      file.tensor(prefix + "attn_q.weight", shape: [width, width], weights(width * width, deviation: 0.6))
-      file.tensor(
+      tensor(prefix + "attn_norm.weight", shape: [width], weights(width, deviation: 0.2).map { 1 + $0 })
+      tensor(prefix + "attn_q.weight", shape: [width, width], weights(width * width, deviation: 0.6))
+      tensor(
         prefix + "attn_k.weight", shape: [keyValueWidth, width],
         weights(keyValueWidth * width, deviation: 0.6))
-      file.tensor(
+      tensor(
         prefix + "attn_v.weight", shape: [keyValueWidth, width],
         weights(keyValueWidth * width, deviation: 0.3))
-      file.tensor(
+      tensor(
         prefix + "attn_output.weight", shape: [width, width], weights(width * width, deviation: 0.3))
-      file.tensor(prefix + "ffn_norm.weight", shape: [width], weights(width, deviation: 0.2).map { 1 + $0 })
-      file.tensor(
+      tensor(prefix + "ffn_norm.weight", shape: [width], weights(width, deviation: 0.2).map { 1 + $0 })
+      tensor(
         prefix + "ffn_gate.weight", shape: [feedForwardSize, width],
         weights(feedForwardSize * width, deviation: 0.3))
-      file.tensor(
+      tensor(
         prefix + "ffn_up.weight", shape: [feedForwardSize, width],
         weights(feedForwardSize * width, deviation: 0.3))
-      file.tensor(
+      tensor(
         prefix + "ffn_down.weight", shape: [width, feedForwardSize],
         weights(feedForwardSize * width, deviation: 0.3))
     }
-    file.tensor("output_norm.weight", shape: [width], weights(width, deviation: 0.2).map { 1 + $0 })
+    tensor("output_norm.weight", shape: [width], weights(width, deviation: 0.2).map { 1 + $0 })
     try Data(file.bytes()).write(to: URL(fileURLWithPath: path))
   }
 

@@ -148,4 +148,33 @@ import Testing
     #expect(missing.stderr.hasPrefix("error: ") && missing.stderr.contains("none.txt"))
     #expect(!FileManager.default.fileExists(atPath: path("b.csv")))
   }
+
+  @Test func ablateReportsTheChangeAndRanksTheHeads() throws {
+    let tiny = TinyBert(seed: 0xAB1D)
+    let model = try tiny.writeFolder()
+    let text = "the cat sat on the mat"
+    let run = try runAttn(["ablate", model, text, "--ablate", "2.1", "--out", "d.png"], in: folder)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    let lines = run.stdout.split(separator: "\n")
+    #expect(lines.first == "ablated: 2.1 (zero)")
+    let cosine = try #require(lines.first { $0.hasPrefix("sentence embedding cosine") }?.split(separator: " ").last)
+    #expect(Double(cosine).map { $0 < 1 && $0 > -1 } == true)
+    // Layer 1 comes before the ablated head: its attention cannot change.
+    #expect(lines.last?.contains("1: 0.0000, 2: 0.0000") == true)
+    #expect(try Data(contentsOf: folder.appendingPathComponent("d.png")).starts(with: [0x89, 0x50]))
+
+    let ranked = try runAttn(["ablate", model, text, "--rank", "--top", "0"], in: folder)
+    #expect(ranked.status == 0, "stderr: \(ranked.stderr)")
+    let rows = ranked.stdout.split(separator: "\n")
+    #expect(rows.first == "rank,head,1 - embedding cosine")
+    #expect(rows.count == 1 + tiny.layerCount * tiny.headCount)
+    let changes = rows.dropFirst().map { Double($0.split(separator: ",")[2])! }
+    #expect(zip(changes, changes.dropFirst()).allSatisfy { $0 >= $1 })
+
+    for (bad, message) in [("3.1", "outside the model"), ("1-2", "layer.head"), ("0.1", "layer.head")] {
+      let refused = try runAttn(["ablate", model, text, "--ablate", bad], in: folder)
+      #expect(refused.status == 1, "\(bad): \(refused.stderr)")
+      #expect(refused.stderr.hasPrefix("error: ") && refused.stderr.contains(message), "\(refused.stderr)")
+    }
+  }
 }

@@ -4,7 +4,7 @@ import Testing
 @testable import Heatmaps
 
 private let matplotlibNames = [
-  "Reds", "Blues", "Greens", "Greys", "Oranges", "Purples",
+  "Reds", "Blues", "Greens", "Greys", "Oranges", "Purples", "RdBu", "coolwarm",
   "viridis", "magma", "inferno", "plasma", "cividis",
 ]
 

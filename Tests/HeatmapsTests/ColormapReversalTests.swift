@@ -18,7 +18,15 @@ import Testing
       #expect(abs(a.blue - b.blue) <= tolerance)
     }
     #expect(colormap.reversed() == reversed)
-    #expect(reversed.reversed() == colormap)
+    // Reversed twice, the stops' positions are 1 − (1 − x): exact for the
+    // nine-stop maps (multiples of 1/8), within the last bit for RdBu's tenths.
+    let twice = reversed.reversed()
+    #expect(twice.name == colormap.name)
+    for (a, b) in zip(twice.table, colormap.table) {
+      #expect(abs(a.red - b.red) <= tolerance && abs(a.green - b.green) <= tolerance)
+      #expect(abs(a.blue - b.blue) <= tolerance)
+    }
+    if colormap.stops?.positions.count != 11 { #expect(twice == colormap) }
   }
 
   // Gathered once with matplotlib 3.11.2 (scripts/colormap-test-facts.py, "entries whose
@@ -30,6 +38,9 @@ import Testing
       ("Greens_r", 34, [2, 110, 45], [2, 111, 45]),
       ("Greens_r", 85, [54, 160, 85], [55, 160, 85]),
       ("Oranges_r", 180, [253, 195, 142], [253, 196, 142]),
+      ("RdBu_r", 170, [247, 183, 153], [247, 182, 152]),
+      ("RdBu_r", 187, [234, 142, 112], [234, 141, 112]),
+      ("RdBu_r", 210, [205, 79, 69], [205, 79, 68]),
     ]
 
   @Test("reversed ColorBrewer maps round to matplotlib's bytes where the plain reversal would not")

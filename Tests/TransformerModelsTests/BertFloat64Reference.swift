@@ -49,7 +49,10 @@ struct BertFloat64Reference {
   ///   `valueNorms` `[layers][H][L][L]`: `‖αᵢⱼ · W_O[:, head] vⱼ‖`, each
   ///   weight times the length of what its value adds through the head's
   ///   columns of the output projection (Kobayashi et al., 2020).
-  func forward(ids: [Int], typeIds: [Int]) -> (
+  /// - Parameters:
+  ///   - ablated: heads `(layer, head)` whose context is replaced before the
+  ///     output projection: by zero, or with `meanAblation` by its mean over the tokens.
+  func forward(ids: [Int], typeIds: [Int], ablated: Set<[Int]> = [], meanAblation: Bool = false) -> (
     hidden: [[Double]], attentions: [[[[Double]]]], valueNorms: [[[[Double]]]]
   ) {
     let width = model.hiddenSize
@@ -101,6 +104,12 @@ struct BertFloat64Reference {
         layerWeights.append(headWeights)
       }
       attentions.append(layerWeights)
+      for head in 0..<model.headCount where ablated.contains([layer, head]) {
+        for c in head * headSize..<(head + 1) * headSize {
+          let mean = meanAblation ? context.reduce(0.0) { $0 + $1[c] } / Double(length) : 0
+          for i in 0..<length { context[i][c] = mean }
+        }
+      }
       let output = model.weight(prefix + "attention.output.dense.weight")
       valueNorms.append(
         (0..<model.headCount).map { head in

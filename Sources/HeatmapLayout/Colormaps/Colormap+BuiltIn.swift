@@ -18,6 +18,13 @@ extension Colormap {
   public static let purples = Colormap(
     name: "Purples", stops: ColorStops(evenlySpaced: colors(ColormapTables.purplesStops)))
 
+  /// ColorBrewer's diverging red to white to blue, as matplotlib's `RdBu`:
+  /// for differences centred at 0 (`RdBu_r` puts red above 0).
+  public static let rdBu = Colormap(
+    name: "RdBu", stops: ColorStops(evenlySpaced: colors(ColormapTables.rdBuStops)))
+  /// Moreland's diverging blue to grey to red, as matplotlib's `coolwarm`.
+  public static let coolwarm = Colormap(name: "coolwarm", stops: positionedStops(ColormapTables.coolwarmStops))
+
   /// matplotlib's default colormap, perceptually uniform, blue to yellow.
   public static let viridis = Colormap(name: "viridis", table: colors(ColormapTables.viridis))
   /// Perceptually uniform, black through purple to pale yellow.
@@ -31,7 +38,7 @@ extension Colormap {
 
   /// The built-in maps without their reversals, in the order names are listed.
   public static let builtIn: [Colormap] = [
-    .reds, .blues, .greens, .greys, .oranges, .purples,
+    .reds, .blues, .greens, .greys, .oranges, .purples, .rdBu, .coolwarm,
     .viridis, .magma, .inferno, .plasma, .cividis,
   ]
 
@@ -54,6 +61,19 @@ extension Colormap {
       return colormap
     }
     throw UnknownColormapError(name: name, knownNames: names)
+  }
+
+  /// Colour stops from text of one `position red green blue` line each.
+  private static func positionedStops(_ text: String) -> ColorStops {
+    let rows = text.split(whereSeparator: \.isNewline).map { line in
+      line.split(whereSeparator: \.isWhitespace).map { word in
+        guard let value = Double(word) else { preconditionFailure("not a number in a colour table: \(word)") }
+        return value
+      }
+    }
+    precondition(rows.allSatisfy { $0.count == 4 }, "positioned stops hold a position and three components")
+    return ColorStops(
+      positions: rows.map { $0[0] }, colors: rows.map { RGB(red: $0[1], green: $0[2], blue: $0[3]) })
   }
 
   /// Colours from text of one `red green blue` line each.

@@ -17,8 +17,12 @@ extension BertModel: AttentionModel {
 
   /// The encodings padded into one batch of the encoder, each run cut to its own length.
   public func run(batch encodings: [Encoding], options: RunOptions) throws -> [ModelRun] {
+    if let ablation = options.ablation {
+      try ablation.check(layerCount: config.layerCount, headCount: config.headCount)
+    }
     let outputs = try forward(
-      batch: encodings.map { ($0.ids, $0.typeIds) }, recordsValues: options.recordsValues)
+      batch: encodings.map { ($0.ids, $0.typeIds) }, recordsValues: options.recordsValues,
+      ablation: options.ablation)
     let width = config.hiddenSize
     let outputWeights =
       options.recordsValues
@@ -28,8 +32,12 @@ extension BertModel: AttentionModel {
     return zip(encodings, outputs).map { encoding, output in
       let attention = ModelAttention(
         tokens: encoding.tokens, attentions: output.attentions, kind: .bidirectional)
-      guard let values = output.values, let outputWeights else { return ModelRun(attention: attention) }
-      return ModelRun(attention: attention, values: HeadValues(values: values, outputWeights: outputWeights))
+      var run = ModelRun(attention: attention)
+      if let values = output.values, let outputWeights {
+        run.values = HeadValues(values: values, outputWeights: outputWeights)
+      }
+      if options.recordsOutputs { run.sentenceEmbedding = output.sentenceEmbedding }
+      return run
     }
   }
 }

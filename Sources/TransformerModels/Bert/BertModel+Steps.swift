@@ -148,6 +148,29 @@ extension BertModel {
     }
   }
 
+  /// Replaces the context of `heads` in `context` (`[B, H, L, d]`): zero,
+  /// or each sequence's mean over its own tokens (padding stays as it is).
+  func ablate(_ context: inout Tensor, heads: [Int], mode: HeadAblation.Mode, lengths: [Int]) {
+    let (headCount, length, headSize) = (context.shape[1], context.shape[2], context.shape[3])
+    context.scalars.withUnsafeMutableBufferPointer { context in
+      for (sequence, own) in lengths.enumerated() {
+        for head in heads {
+          let start = (sequence * headCount + head) * length * headSize
+          var mean = [Float](repeating: 0, count: headSize)
+          if mode == .mean {
+            for token in 0..<own {
+              for index in 0..<headSize { mean[index] += context[start + token * headSize + index] }
+            }
+            for index in 0..<headSize { mean[index] /= Float(own) }
+          }
+          for token in 0..<own {
+            for index in 0..<headSize { context[start + token * headSize + index] = mean[index] }
+          }
+        }
+      }
+    }
+  }
+
   /// Appends one layer's value vectors, `[B, H, L, d]`, to each sequence's
   /// record, cut to its own length: `[layers, H, Lᵢ, d]` once every layer is in.
   func record(_ values: Tensor, lengths: [Int], into recorded: inout [[Float]]) {

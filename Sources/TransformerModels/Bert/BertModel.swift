@@ -52,11 +52,13 @@ public struct BertModel: Sendable {
   ///   - batch: `B` sequences of ids `[Lᵢ]` and type ids `[Lᵢ]`.
   ///   - recordsValues: whether each output keeps every layer's value
   ///     vectors (`BertOutput.values`).
+  ///   - ablation: heads whose context is replaced (by zero, or by its mean
+  ///     over each sequence's tokens) before the output projection.
   /// - Returns: `B` outputs, in order.
   /// - Throws: `BertModelError` naming the sequence at fault.
-  public func forward(batch: [(ids: [Int], typeIds: [Int])], recordsValues: Bool = false) throws(BertModelError)
-    -> [BertOutput]
-  {
+  public func forward(
+    batch: [(ids: [Int], typeIds: [Int])], recordsValues: Bool = false, ablation: HeadAblation? = nil
+  ) throws(BertModelError) -> [BertOutput] {
     try checkInputs(batch)
     let lengths = batch.map(\.ids.count)
     let width = config.hiddenSize
@@ -74,8 +76,11 @@ public struct BertModel: Sendable {
       let queryKeyValue = layer.queryKeyValue.multiply(hidden)  // [B·L, 3D], bias not yet added
       let (queries, keys, values) = splitHeads(
         queryKeyValue, bias: layer.queryKeyValue.bias, batch: batchSize, length: sequenceLength)
-      let (context, attentionWeights) = BertModel.attend(
+      var (context, attentionWeights) = BertModel.attend(
         queries: queries, keys: keys, values: values, validLengths: padded ? lengths : nil)
+      if let ablation, !ablation.heads(of: index).isEmpty {
+        ablate(&context, heads: ablation.heads(of: index), mode: ablation.mode, lengths: lengths)
+      }
       record(attentionWeights, layer: index, lengths: lengths, into: &attentions)
       if recordsValues { record(values, lengths: lengths, into: &recordedValues) }
       let merged = mergeHeads(context)  // [B·L, D]

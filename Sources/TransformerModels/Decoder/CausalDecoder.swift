@@ -30,10 +30,22 @@ extension CausalDecoder {
     try checkPrompt(encoding.ids)
     try checkRecording(encoding.ids.count)
     var state = DecoderState(sizes: sizes, capacity: encoding.ids.count, recordsAttention: true)
-    _ = run(encoding.ids, state: &state, logits: .none)
+    try ablate(options.ablation, in: &state)
+    let logits = run(encoding.ids, state: &state, logits: options.recordsOutputs ? .last : .none)
     return ModelRun(
       attention: ModelAttention(tokens: encoding.tokens, attentions: state.recordedAttention(), kind: .causal),
-      values: options.recordsValues ? headValues(state) : nil)
+      values: options.recordsValues ? headValues(state) : nil,
+      nextTokenLogits: options.recordsOutputs ? Tensor(shape: [logits.count], scalars: logits) : nil)
+  }
+
+  /// Switches off `ablation`'s heads for the passes over `state`.
+  func ablate(_ ablation: HeadAblation?, in state: inout DecoderState) throws {
+    guard let ablation else { return }
+    try ablation.check(layerCount: sizes.layerCount, headCount: sizes.headCount)
+    guard ablation.mode == .zero else {
+      throw DecoderError("a decoder ablates heads by zeroing them: a mean over tokens is not known while it writes")
+    }
+    for layer in 0..<sizes.layerCount { state.ablatedHeads[layer] = ablation.heads(of: layer) }
   }
 
   /// The cached values of what `state` has read, and every layer's output projection.
@@ -65,6 +77,7 @@ extension CausalDecoder {
     let capacity = min(contextLength, prompt.ids.count + options.maxTokens)
     try checkRecording(capacity)
     var state = DecoderState(sizes: sizes, capacity: capacity, recordsAttention: true)
+    try ablate(options.ablation, in: &state)
     var sampler = TokenSampler(options: options)
     var logits = run(prompt.ids, state: &state, logits: .last)
     var generated: [Int] = []

@@ -124,6 +124,13 @@ struct AttentionPass {
         }
       }
     }
+    for head in state.ablatedHeads[layer] {
+      for token in 0..<count {
+        mixed.withUnsafeMutableBufferPointer {
+          ($0.baseAddress! + token * width + head * headSize).update(repeating: 0, count: headSize)
+        }
+      }
+    }
     mixed.withUnsafeBufferPointer { input in
       output.withUnsafeMutableBufferPointer {
         block.output.multiply(input.baseAddress!, rows: count, into: $0.baseAddress!)

@@ -23,6 +23,9 @@ struct DecoderState {
   /// read yet are unwritten: whoever records a row writes all `C` of it.
   var attention: [Float]
   let recordsAttention: Bool
+  /// Per layer, the heads whose context is zeroed before the output
+  /// projection (`HeadAblation`); empty for the model as it is.
+  var ablatedHeads: [[Int]]
   private let layerCount: Int
   private let headCount: Int
 
@@ -34,6 +37,7 @@ struct DecoderState {
     layerCount = sizes.layerCount
     headCount = sizes.headCount
     self.recordsAttention = recordsAttention
+    ablatedHeads = Array(repeating: [], count: sizes.layerCount)
     attention = recordsAttention ? Self.unwritten(count: sizes.layerCount * sizes.headCount * capacity * capacity) : []
   }
 

@@ -163,9 +163,16 @@ public struct RunOptions: Sendable, Equatable {
   /// projection (`HeadValues`), which the value-norm lens weighs the
   /// weights with.
   public var recordsValues: Bool
+  /// Whether the run keeps what the model puts out: an encoder's sentence
+  /// embedding, a decoder's logits for the token after the last.
+  public var recordsOutputs: Bool
+  /// Heads to switch off, or nil for the model as it is.
+  public var ablation: HeadAblation?
 
-  public init(recordsValues: Bool = false) {
+  public init(recordsValues: Bool = false, recordsOutputs: Bool = false, ablation: HeadAblation? = nil) {
     self.recordsValues = recordsValues
+    self.recordsOutputs = recordsOutputs
+    self.ablation = ablation
   }
 }
 
@@ -175,9 +182,66 @@ public struct ModelRun: Sendable, Equatable {
   public var attention: ModelAttention
   /// The heads' values and output weights, when recorded.
   public var values: HeadValues?
+  /// `[D]`: an encoder's sentence embedding, when outputs are recorded.
+  public var sentenceEmbedding: Tensor?
+  /// `[V]`: a decoder's logits for the token after the last, when outputs are recorded.
+  public var nextTokenLogits: Tensor?
 
-  public init(attention: ModelAttention, values: HeadValues? = nil) {
+  public init(
+    attention: ModelAttention, values: HeadValues? = nil, sentenceEmbedding: Tensor? = nil,
+    nextTokenLogits: Tensor? = nil
+  ) {
     self.attention = attention
     self.values = values
+    self.sentenceEmbedding = sentenceEmbedding
+    self.nextTokenLogits = nextTokenLogits
+  }
+}
+
+/// One head of one layer, both counted from 0 (shown from 1, as `3.7`).
+public struct HeadIndex: Hashable, Sendable, Comparable, CustomStringConvertible {
+  public var layer: Int
+  public var head: Int
+
+  public init(layer: Int, head: Int) {
+    self.layer = layer
+    self.head = head
+  }
+
+  public static func < (a: HeadIndex, b: HeadIndex) -> Bool { (a.layer, a.head) < (b.layer, b.head) }
+
+  /// `layer.head` from 1, as the command line takes it: `3.7`.
+  public var description: String { "\(layer + 1).\(head + 1)" }
+}
+
+/// Heads switched off for a run: what each contributes to its layer's
+/// output before the output projection is replaced, by zero or by its mean.
+public struct HeadAblation: Sendable, Equatable {
+  public enum Mode: String, Sendable, Equatable, CaseIterable {
+    /// The head's context is zero: it adds nothing (its output bias stays, as it belongs to no head).
+    case zero
+    /// Each token's context from the head is the mean of the head's context
+    /// over the run's tokens: the head still adds its average, but nothing
+    /// that depends on which token reads (encoders only: a decoder writes
+    /// one token at a time).
+    case mean
+  }
+
+  public var heads: Set<HeadIndex>
+  public var mode: Mode
+
+  public init(heads: Set<HeadIndex>, mode: Mode = .zero) {
+    self.heads = heads
+    self.mode = mode
+  }
+
+  /// The ablated heads of `layer`, in order.
+  public func heads(of layer: Int) -> [Int] { heads.filter { $0.layer == layer }.map(\.head).sorted() }
+
+  /// Refuses heads outside a model of these sizes.
+  public func check(layerCount: Int, headCount: Int) throws(LensError) {
+    if let outside = heads.sorted().first(where: { !(0..<layerCount).contains($0.layer) || !(0..<headCount).contains($0.head) }) {
+      throw LensError("head \(outside) is outside the model, which has layers 1-\(layerCount) and heads 1-\(headCount)")
+    }
   }
 }

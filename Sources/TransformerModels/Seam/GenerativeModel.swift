@@ -45,12 +45,15 @@ public struct GenerationOptions: Sendable, Equatable {
   /// Whether the run keeps every layer's value vectors and output
   /// projection (`GenerationRun.values`), for the value-norm lens.
   public var recordsValues: Bool
+  /// Heads switched off while writing (zeroed), or nil for the model as it is.
+  public var ablation: HeadAblation?
 
   public init(
     maxTokens: Int = 64, temperature: Double = 0, topK: Int? = nil, topP: Double? = nil, seed: UInt64 = 0,
-    stopAtEndOfSequence: Bool = true, recordsValues: Bool = false
+    stopAtEndOfSequence: Bool = true, recordsValues: Bool = false, ablation: HeadAblation? = nil
   ) {
     self.recordsValues = recordsValues
+    self.ablation = ablation
     self.maxTokens = maxTokens
     self.temperature = temperature
     self.topK = topK

@@ -25,10 +25,7 @@ struct LensOption: ParsableArguments {
   func selection(
     layers: String?, heads: String?, aggregate: AttentionSelection.Aggregation?, summary: ModelSummary
   ) throws -> AttentionSelection? {
-    if layers == nil && heads == nil && aggregate == nil { return nil }
-    return try attentionSelection(
-      layers: layers, heads: heads, aggregate: lens.hasHeads ? aggregate : .mean,
-      layerCount: summary.layerCount, headCount: lens.hasHeads ? summary.headCount : 1)
+    try lensSelection(lens: lens, layers: layers, heads: heads, aggregate: aggregate, summary: summary)
   }
 
   /// What `--npy` writes of the drawn maps `[n, h, L, L]`: rollout without
@@ -37,4 +34,16 @@ struct LensOption: ParsableArguments {
     guard !lens.hasHeads else { return maps }
     return maps.reshaped([maps.shape[0], maps.shape[2], maps.shape[3]])
   }
+}
+
+/// The selection `--layers`, `--heads` and `--aggregate` make for `lens`'s
+/// maps, or nil when none is given (the figure's default).
+func lensSelection(
+  lens: AttentionLens, layers: String?, heads: String?, aggregate: AttentionSelection.Aggregation?,
+  summary: ModelSummary
+) throws -> AttentionSelection? {
+  if layers == nil && heads == nil && aggregate == nil { return nil }
+  return try attentionSelection(
+    layers: layers, heads: heads, aggregate: lens.hasHeads ? aggregate : .mean,
+    layerCount: summary.layerCount, headCount: lens.hasHeads ? summary.headCount : 1)
 }

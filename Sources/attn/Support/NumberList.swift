@@ -55,3 +55,18 @@ func parseSpan(_ text: String, count: Int, of what: String) throws -> Range<Int>
   }
   return first..<(last + 1)
 }
+
+/// `--ablate`: heads as layer.head from 1, comma-separated: "3.7,5.2".
+func parseHeads(_ list: String) throws -> Set<HeadIndex> {
+  var heads = Set<HeadIndex>()
+  for item in list.split(separator: ",", omittingEmptySubsequences: false) {
+    let parts = item.split(separator: ".", omittingEmptySubsequences: false).map {
+      Int($0.trimmingCharacters(in: .whitespaces))
+    }
+    guard parts.count == 2, let layer = parts[0], let head = parts[1], layer >= 1, head >= 1 else {
+      throw CommandError("--ablate \"\(list)\": \"\(item)\" is not a head as layer.head from 1, like 3.7")
+    }
+    heads.insert(HeadIndex(layer: layer - 1, head: head - 1))
+  }
+  return heads
+}
