@@ -7,7 +7,7 @@ struct Attn: ParsableCommand {
     commandName: "attn",
     abstract: "Compute attention and draw it as heatmaps.",
     version: "0.1.0",
-    subcommands: [Demo.self, Heatmap.self, Attend.self, Tokenize.self, Model.self, Atlas.self, Ablate.self, Generate.self, Serve.self, Bench.self]
+    subcommands: [Demo.self, Heatmap.self, Attend.self, Tokenize.self, Model.self, Atlas.self, Compare.self, Ablate.self, Generate.self, Serve.self, Bench.self]
   )
 
   /// Runs the command line, turning every failure into one `error:` line.

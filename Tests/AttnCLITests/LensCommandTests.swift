@@ -177,4 +177,19 @@ import Testing
       #expect(refused.stderr.hasPrefix("error: ") && refused.stderr.contains(message), "\(refused.stderr)")
     }
   }
+
+  @Test func compareRanksTheHeadsOfAMinimalPair() throws {
+    let tiny = TinyBert(seed: 0xC0A2)
+    let model = try tiny.writeFolder()
+    let run = try runAttn(["compare", model, "the cat sat", "the mat sat", "--top", "0", "--npy", "d.npy", "--out", "d.png"], in: folder)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    let lines = run.stdout.split(separator: "\n")
+    #expect(lines.first == "aligned: [CLS] the cat/mat sat [SEP]")
+    #expect(lines.count == 2 + tiny.layerCount * tiny.headCount)
+    let difference = try TensorFile.read(contentsOf: path("d.npy"))
+    #expect(difference.shape == [tiny.layerCount, tiny.headCount, 5, 5])
+    #expect(difference.scalars.allSatisfy { abs($0) <= 1 })
+    let wrong = try runAttn(["compare", model, "only one text"], in: folder)
+    #expect(wrong.status == 64)
+  }
 }

@@ -126,12 +126,7 @@ struct Ablate: ParsableCommand {
     let selection = try lensSelection(
       lens: .attention, layers: layers, heads: heads, aggregate: aggregate, summary: model.summary)
     var figure = try ModelFigure(change, selection: selection, figsize: figureOptions.figureSize()).heatmap
-    try figureOptions.restyle(&figure)
-    if figureOptions.cmap == "Reds" { figure.colormap = try Colormap.named("RdBu_r") }
-    if figureOptions.vmin == nil && figureOptions.vmax == nil {
-      let largest = figure.matrices.scalars.filter(\.isFinite).map(abs).max() ?? 0
-      try figure.setLimits(vmin: -max(largest, 1e-6), vmax: max(largest, 1e-6))
-    }
+    try figureOptions.restyleAsDifference(&figure)
     let layout = try naming(out) { try renderFigure(figure, to: out) }
     reportNotes(layout.notes)
   }

@@ -92,6 +92,17 @@ extension FigureOptions {
     figure.annotate = annotate
   }
 
+  /// `restyle` for a figure of differences: RdBu_r unless --cmap chooses,
+  /// and limits symmetric about 0 unless --vmin or --vmax set them.
+  func restyleAsDifference(_ figure: inout HeatmapFigure) throws {
+    try restyle(&figure)
+    if cmap == "Reds" { figure.colormap = try Colormap.named("RdBu_r") }
+    if vmin == nil && vmax == nil {
+      let largest = max(figure.matrices.scalars.filter(\.isFinite).map(abs).max() ?? 0, 1e-6)
+      try figure.setLimits(vmin: -largest, vmax: largest)
+    }
+  }
+
   /// One colour scale for all panels, or one each with `--per-panel-scale`.
   var colorScale: ColorScale { perPanelScale ? .perPanel : .shared }
 }
