@@ -29,8 +29,8 @@ public struct HeadAtlasFigure: Sendable {
 
   /// - Parameters:
   ///   - statistic: the number that colours the cells.
-  ///   - figsize: the size in inches; `nil` gives each head about 0.6 inch
-  ///     and each layer about 0.36.
+  ///   - figsize: the size in inches; `nil` fits the figure to the grid
+  ///     as `ModelFigure` does, with square cells.
   /// - Throws: `HeatmapError` for an atlas without heads or a size that cannot be drawn.
   public init(_ atlas: HeadAtlas, statistic: HeadStatistic = .entropy, figsize: FigureSize? = nil) throws {
     let layers = atlas.heads.count
@@ -39,11 +39,15 @@ public struct HeadAtlasFigure: Sendable {
     var heatmap = try HeatmapFigure(
       matrices: Tensor(shape: [layers, heads], scalars: values), xlabel: "Head", ylabel: "Layer",
       titles: [statistic.title],
-      figsize: figsize ?? FigureSize(width: 2.0 + 0.5 * Double(heads), height: 1.3 + 0.36 * Double(layers)),
+      figsize: figsize ?? .d2lDefault,
       xTickLabels: (1...max(heads, 1)).map(String.init).prefix(heads).map { $0 },
       yTickLabels: (1...max(layers, 1)).map(String.init).prefix(layers).map { $0 })
     heatmap.annotate = true
     try heatmap.setCellTexts(atlas.heads.flatMap { $0.map { Self.cellText($0.label) } })
+    if figsize == nil {
+      fitTokenFigure(
+        &heatmap, rows: 1, columns: 1, keys: heatmap.xTickLabels ?? [], queries: heatmap.yTickLabels ?? [])
+    }
     self.heatmap = heatmap
   }
 }

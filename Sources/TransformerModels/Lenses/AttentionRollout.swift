@@ -25,25 +25,39 @@ public func attentionRollout(_ attentions: Tensor) throws -> Tensor {
   let area = length * length
   var rollout = [Float](repeating: 0, count: layers * area)
   var previous = Tensor.zeros([length, length])
-  attentions.scalars.withUnsafeBufferPointer { maps in
-    for layer in 0..<layers {
-      var mixed = [Float](repeating: 0, count: area)
-      let scale = 0.5 / Float(heads)
-      for head in 0..<heads {
-        let map = maps.baseAddress! + (layer * heads + head) * area
-        for index in 0..<area { mixed[index] += map[index] * scale }
+  var mixed = [Float](repeating: 0, count: area)
+  let scale = 0.5 / Float(heads)
+  for layer in 0..<layers {
+    // 0.5·Ā + 0.5·I, rows renormalised.
+    attentions.scalars.withUnsafeBufferPointer { maps in
+      mixed.withUnsafeMutableBufferPointer { mixed in
+        let first = maps.baseAddress! + layer * heads * area
+        for index in 0..<area { mixed[index] = first[index] }
+        for head in 1..<max(heads, 1) {
+          let map = first + head * area
+          for index in 0..<area { mixed[index] += map[index] }
+        }
+        for row in 0..<length {
+          let cells = mixed.baseAddress! + row * length
+          for column in 0..<length { cells[column] *= scale }
+          cells[row] += 0.5
+          var sum: Float = 0
+          for column in 0..<length { sum += cells[column] }
+          if sum > 0 {
+            let reciprocal = 1 / sum
+            for column in 0..<length { cells[column] *= reciprocal }
+          }
+        }
       }
-      for row in 0..<length {
-        mixed[row * length + row] += 0.5
-        var sum: Float = 0
-        for column in 0..<length { sum += mixed[row * length + column] }
-        if sum > 0 { for column in 0..<length { mixed[row * length + column] /= sum } }
-      }
-      let current = Tensor(shape: [length, length], scalars: mixed)
-      let product = layer == 0 ? current : try! matmul(current, previous)
-      rollout.replaceSubrange(layer * area..<(layer + 1) * area, with: product.scalars)
-      previous = product
     }
+    let current = Tensor(shape: [length, length], scalars: mixed)
+    let product = layer == 0 ? current : try! matmul(current, previous)
+    rollout.withUnsafeMutableBufferPointer { rollout in
+      product.scalars.withUnsafeBufferPointer {
+        (rollout.baseAddress! + layer * area).update(from: $0.baseAddress!, count: area)
+      }
+    }
+    previous = product
   }
   return Tensor(shape: [layers, length, length], scalars: rollout)
 }
