@@ -97,6 +97,7 @@ public struct GenerationFigure: Sendable {
         figsize: figsize ?? .d2lDefault, colorScale: colorScale, xTickLabels: earlier, yTickLabels: generated)
     }
     heatmap.missingCellName = "masked"
+    heatmap.colorbarLabel = lens == .attention ? nil : lens.scaleName
     if figsize == nil {
       fitTokenFigure(&heatmap, rows: grid.rows, columns: grid.columns, keys: earlier, queries: generated)
     }

@@ -93,6 +93,7 @@ public struct ModelFigure: Sendable {
         xTickLabels: attention.tokens, yTickLabels: attention.tokens)
     }
     if attention.kind == .causal { heatmap.missingCellName = "masked" }
+    heatmap.colorbarLabel = lens == .attention ? nil : lens.scaleName
     if figsize == nil {
       fitModelFigure(&heatmap, rows: grid.rows, columns: grid.columns, tokens: attention.tokens)
     }

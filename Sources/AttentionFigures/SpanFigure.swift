@@ -46,6 +46,7 @@ public struct SpanFigure: Sendable {
       matrices: Tensor(shape: [1, 2, rows, length], scalars: from.scalars + to.scalars), xlabel: "Tokens",
       titles: ["from \(numbers) “\(spanText)”", "to \(numbers) “\(spanText)”"], figsize: figsize ?? .d2lDefault,
       colorScale: colorScale, xTickLabels: attention.tokens, yTickLabels: rowLabels)
+    heatmap.colorbarLabel = lens == .attention ? "summed attention weight" : "summed " + lens.scaleName
     if figsize == nil {
       fitTokenFigure(&heatmap, rows: 1, columns: 2, keys: attention.tokens, queries: rowLabels)
     }

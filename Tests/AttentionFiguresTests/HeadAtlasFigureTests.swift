@@ -30,3 +30,31 @@ import TransformerModels
     #expect(figure.annotate)
   }
 }
+
+@Suite struct LensFigureTests {
+  private func attention(layers: Int, heads: Int) -> ModelAttention {
+    let length = 3
+    return ModelAttention(
+      tokens: ["a", "b", "c"],
+      attentions: Tensor(
+        shape: [layers, heads, length, length],
+        scalars: (0..<(layers * heads * length * length)).map { Float($0 % 7) / 7 }),
+      kind: .bidirectional)
+  }
+
+  @Test func lensFiguresNameTheirLensOnTheTitlesAndTheScale() throws {
+    let raw = try ModelFigure(attention(layers: 2, heads: 3))
+    #expect(raw.heatmap.colorbarLabel == nil && raw.heatmap.titles == ["Head 1", "Head 2", "Head 3"])
+    let norms = try ModelFigure(attention(layers: 2, heads: 3), lens: .valueNorm)
+    #expect(norms.heatmap.colorbarLabel == "‖α·f(x)‖")
+    #expect(norms.heatmap.titles == ["Head 1, value norm", "Head 2, value norm", "Head 3, value norm"])
+    // Rollout has one map per layer; 12 layers wrap into a grid titled by layer.
+    let rollout = try ModelFigure(attention(layers: 12, heads: 1), lens: .rollout)
+    #expect(rollout.heatmap.colorbarLabel == "rollout")
+    #expect(rollout.maps.shape == [12, 1, 3, 3])
+    #expect(rollout.heatmap.panelTitles?.first == "Layer 1, rollout")
+    let span = try SpanFigure(attention(layers: 2, heads: 3), span: 1..<3)
+    #expect(span.heatmap.colorbarLabel == "summed attention weight")
+    #expect(span.sums.shape == [2, 2, 3, 3])
+  }
+}

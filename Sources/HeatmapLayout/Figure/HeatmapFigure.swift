@@ -41,6 +41,9 @@ public struct HeatmapFigure: Sendable {
   public internal(set) var vmax: Float?
   /// Whether all panels share one colour range or each has its own.
   public var colorScale: ColorScale
+  /// What the colours measure, written along the colorbar's right side
+  /// (matplotlib's `colorbar.set_label`), e.g. "rollout"; nil for none.
+  public var colorbarLabel: String?
   /// Whether each cell shows its value as text.
   public var annotate: Bool
   /// One text per cell of every panel (`[R · C · H · W]`, in the order of

@@ -80,10 +80,12 @@ public struct ColorbarLayout: Sendable {
   public var ticks: [Tick]
   /// A common factor or offset of the tick labels, e.g. `1e−5`, above the bar.
   public var offsetText: FigureText?
+  /// The figure's `colorbarLabel`, reading upwards right of the tick labels.
+  public var label: FigureText?
 
-  /// The tick labels and the offset text.
+  /// The tick labels, the offset text and the label.
   public var texts: [FigureText] {
-    ticks.compactMap(\.label) + [offsetText].compactMap { $0 }
+    ticks.compactMap(\.label) + [offsetText, label].compactMap { $0 }
   }
 }
 

@@ -25,6 +25,12 @@ extension LayoutEngine {
         formatter.offsetText, fontSize: style.tickFontSize,
         at: Point(x: frame.maxX, y: frame.minY - style.offsetTextPad), .left, .bottom)
     }
-    return ColorbarLayout(frame: frame, valueRange: range, ticks: ticks, offsetText: offsetText)
+    var label: FigureText?
+    if let text = figure.colorbarLabel, !text.isEmpty {
+      let right = ticks.compactMap(\.label?.bounds.maxX).max() ?? frame.maxX + style.tickLength
+      label = placer.vertical(
+        text, fontSize: style.labelFontSize, at: Point(x: right + style.labelPad, y: frame.midY), .left, .center)
+    }
+    return ColorbarLayout(frame: frame, valueRange: range, ticks: ticks, offsetText: offsetText, label: label)
   }
 }

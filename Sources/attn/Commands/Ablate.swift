@@ -126,6 +126,7 @@ struct Ablate: ParsableCommand {
     let selection = try lensSelection(
       lens: .attention, layers: layers, heads: heads, aggregate: aggregate, summary: model.summary)
     var figure = try ModelFigure(change, selection: selection, figsize: figureOptions.figureSize()).heatmap
+    figure.colorbarLabel = "after − before"
     try figureOptions.restyleAsDifference(&figure)
     let layout = try naming(out) { try renderFigure(figure, to: out) }
     reportNotes(layout.notes)

@@ -96,6 +96,7 @@ struct Compare: ParsableCommand {
       lens: .attention, layers: layers, heads: heads, aggregate: aggregate, summary: modelA.summary)
     var figure = try ModelFigure(comparison.difference, selection: selection, figsize: figureOptions.figureSize())
       .heatmap
+    figure.colorbarLabel = "A − B"
     try figureOptions.restyleAsDifference(&figure)
     let layout = try naming(out) { try renderFigure(figure, to: out) }
     reportNotes(layout.notes)

@@ -108,6 +108,8 @@ struct HTMLRenderer {
       writeTicks(colorbar.ticks, into: &json)
       json.key("off")
       writeText(colorbar.offsetText, into: &json)
+      json.key("lab")
+      writeText(colorbar.label, into: &json)
       json.close()
     }
     json.raw("]")

@@ -165,7 +165,7 @@ function layoutScene() {
     var frame = [bar.f[0] + offset[0], bar.f[1] + offset[1], bar.f[2], bar.f[3]];
     items.push({ kind: "colorbar", f: frame });
     items.push({ kind: "frame", f: frame });
-    tickMarks(bar.ticks, offset); tickLabels(bar.ticks, offset); text(bar.off, offset);
+    tickMarks(bar.ticks, offset); tickLabels(bar.ticks, offset); text(bar.off, offset); text(bar.lab, offset);
   }
   for (var i = 0; i < rows.length; i++) {
     for (var j = 0; j < columns.length; j++) {
@@ -223,7 +223,10 @@ function shortenedColorbar(bar, top, bottom, fullBottom) {
     ticks.unshift([tick[0], movedY, tick[2], movedY, label]);
   });
   var offsetText = bar.off ? Object.assign({}, bar.off, { b: bar.off.b + (y - bar.f[1]) }) : null;
-  return { f: [bar.f[0], y, bar.f[2], height], lo: bar.lo, hi: bar.hi, ticks: ticks, off: offsetText };
+  // The label stays centred on the bar.
+  var centre = y + height / 2 - (bar.f[1] + bar.f[3] / 2);
+  var label = bar.lab ? Object.assign({}, bar.lab, { m: bar.lab.m + centre }) : null;
+  return { f: [bar.f[0], y, bar.f[2], height], lo: bar.lo, hi: bar.hi, ticks: ticks, off: offsetText, lab: label };
 }
 
 // Where a text item's anchor goes, and whether it reads upwards.
