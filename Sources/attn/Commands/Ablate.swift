@@ -49,14 +49,7 @@ struct Ablate: ParsableCommand {
   @Option(name: .shortAndLong, help: "Figure of the change in attention: .png, .svg, .pdf or .html.")
   var out: String?
 
-  @Option(help: "Layers to draw, from 1 (default: all).")
-  var layers: String?
-
-  @Option(help: "Heads to draw, from 1 (default: all).")
-  var heads: String?
-
-  @Option(help: "Combine the chosen heads of each layer into one panel: mean or max.")
-  var aggregate: AttentionSelection.Aggregation?
+  @OptionGroup var chosen: SelectionOptions
 
   @OptionGroup var figureOptions: FigureOptions
 
@@ -124,7 +117,7 @@ struct Ablate: ParsableCommand {
       tokens: before.tokens, attentions: Tensor(shape: before.attentions.shape, scalars: difference),
       kind: before.kind)
     let selection = try lensSelection(
-      lens: .attention, layers: layers, heads: heads, aggregate: aggregate, summary: model.summary)
+      lens: .attention, layers: chosen.layers, heads: chosen.heads, aggregate: chosen.aggregate, summary: model.summary)
     var figure = try ModelFigure(change, selection: selection, figsize: figureOptions.figureSize()).heatmap
     figure.colorbarLabel = "after − before"
     try figureOptions.restyleAsDifference(&figure)

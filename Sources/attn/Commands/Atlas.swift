@@ -50,25 +50,10 @@ struct Atlas: ParsableCommand {
 
   @OptionGroup var figureOptions: FigureOptions
 
-  private var modelAndText: (model: String, text: String?) {
-    switch (arguments.count, input) {
-    case (0, _): return (defaultModelFolder(), nil)
-    case (1, nil): return (defaultModelFolder(), arguments[0])
-    case (1, _): return (arguments[0], nil)
-    default: return (arguments[0], arguments[1])
-    }
-  }
+  private var modelAndText: (model: String, text: String?) { splitModelAndText(arguments, input: input) }
 
   func validate() throws {
-    guard arguments.count <= 2 else {
-      throw ValidationError("give MODEL and TEXT, not \(arguments.count) arguments")
-    }
-    if arguments.count == 1, input == nil, isModelPath(arguments[0]) {
-      throw ValidationError("give the TEXT after the model \(arguments[0])")
-    }
-    guard (modelAndText.text == nil) != (input == nil) else {
-      throw ValidationError("give either TEXT or --input FILE")
-    }
+    try checkModelAndText(arguments, input: input)
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
   }
 

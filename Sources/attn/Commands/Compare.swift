@@ -36,14 +36,7 @@ struct Compare: ParsableCommand {
   @Option(help: "Heads to list, most changed first (0: all).")
   var top = 10
 
-  @Option(help: "Layers to draw, from 1 (default: all).")
-  var layers: String?
-
-  @Option(help: "Heads to draw, from 1 (default: all).")
-  var heads: String?
-
-  @Option(help: "Combine the chosen heads of each layer into one panel: mean or max.")
-  var aggregate: AttentionSelection.Aggregation?
+  @OptionGroup var chosen: SelectionOptions
 
   @OptionGroup var figureOptions: FigureOptions
 
@@ -93,7 +86,7 @@ struct Compare: ParsableCommand {
     if let npy { try TensorFile.write(comparison.difference.attentions, to: npy) }
     guard let out else { return }
     let selection = try lensSelection(
-      lens: .attention, layers: layers, heads: heads, aggregate: aggregate, summary: modelA.summary)
+      lens: .attention, layers: chosen.layers, heads: chosen.heads, aggregate: chosen.aggregate, summary: modelA.summary)
     var figure = try ModelFigure(comparison.difference, selection: selection, figsize: figureOptions.figureSize())
       .heatmap
     figure.colorbarLabel = "A − B"

@@ -59,14 +59,7 @@ struct Generate: ParsableCommand {
   @Option(help: "Where to write the attentions as float32 .npy (layers, heads, tokens, tokens).")
   var npy: String?
 
-  @Option(help: "Layers to draw, from 1: e.g. 1,6 or 2-4 (default: all).")
-  var layers: String?
-
-  @Option(help: "Heads to draw, from 1: e.g. 1-4 (default: all).")
-  var heads: String?
-
-  @Option(help: "Combine the chosen heads of each layer into one panel: mean or max.")
-  var aggregate: AttentionSelection.Aggregation?
+  @OptionGroup var chosen: SelectionOptions
 
   @Option(help: "What --out draws: generation (a row per written token) or model (layers × heads).")
   var view: View = .generation
@@ -100,7 +93,7 @@ struct Generate: ParsableCommand {
     if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
     if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
     if system != nil, !chat { throw ValidationError("--system goes with --chat") }
-    try lensOption.check(heads: heads, aggregate: aggregate)
+    try lensOption.check(heads: chosen.heads, aggregate: chosen.aggregate)
   }
 
   func run() throws {
@@ -111,7 +104,7 @@ struct Generate: ParsableCommand {
     }
     // Nothing chosen: the figures' own default for the model's size.
     let selection = try lensOption.selection(
-      layers: layers, heads: heads, aggregate: aggregate, summary: model.summary)
+      layers: chosen.layers, heads: chosen.heads, aggregate: chosen.aggregate, summary: model.summary)
     let lens = lensOption.lens
     try checkWritable([out, npy].compactMap { $0 })
     let text = chat ? try model.chatPrompt(user: prompt, system: system) : prompt

@@ -43,14 +43,7 @@ struct Model: ParsableCommand {
   @Option(help: "Where to write the attentions as float32 .npy (layers, heads, tokens, tokens).")
   var npy: String?
 
-  @Option(help: "Layers to draw, from 1: e.g. 1,6 or 2-4 (default: all).")
-  var layers: String?
-
-  @Option(help: "Heads to draw, from 1: e.g. 1-4 (default: all).")
-  var heads: String?
-
-  @Option(help: "Combine the chosen heads of each layer into one panel: mean or max.")
-  var aggregate: AttentionSelection.Aggregation?
+  @OptionGroup var chosen: SelectionOptions
 
   @Flag(help: "Refuse texts longer than the model's positions instead of truncating them.")
   var noTruncate = false
@@ -72,37 +65,21 @@ struct Model: ParsableCommand {
 
   @OptionGroup var figureOptions: FigureOptions
 
-  /// The model folder and the text, from the positional arguments.
-  private var modelAndText: (model: String, text: String?) {
-    switch (arguments.count, input) {
-    case (0, _): return (defaultModelFolder(), nil)
-    case (1, nil): return (defaultModelFolder(), arguments[0])
-    case (1, _): return (arguments[0], nil)
-    default: return (arguments[0], arguments[1])
-    }
-  }
+  private var modelAndText: (model: String, text: String?) { splitModelAndText(arguments, input: input) }
 
   func validate() throws {
-    guard arguments.count <= 2 else {
-      throw ValidationError("give MODEL and TEXT, not \(arguments.count) arguments")
-    }
-    if arguments.count == 1, input == nil, isModelPath(arguments[0]) {
-      throw ValidationError("give the TEXT after the model \(arguments[0])")
-    }
-    guard (modelAndText.text == nil) != (input == nil) else {
-      throw ValidationError("give either TEXT or --input FILE")
-    }
+    try checkModelAndText(arguments, input: input)
     if input != nil, pair != nil {
       throw ValidationError("--pair goes with a single TEXT, not with --input")
     }
-    try lensOption.check(heads: heads, aggregate: aggregate)
+    try lensOption.check(heads: chosen.heads, aggregate: chosen.aggregate)
   }
 
   func run() throws {
     let (folder, text) = modelAndText
     let model = try ModelLoader.load(contentsOf: folder)
     let selection = try lensOption.selection(
-      layers: layers, heads: heads, aggregate: aggregate, summary: model.summary)
+      layers: chosen.layers, heads: chosen.heads, aggregate: chosen.aggregate, summary: model.summary)
     let texts: [(text: String, pair: String?)]
     if let input {
       texts = try readLines(input).map { ($0, nil) }

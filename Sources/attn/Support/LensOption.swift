@@ -47,3 +47,15 @@ func lensSelection(
     layers: layers, heads: heads, aggregate: lens.hasHeads ? aggregate : .mean,
     layerCount: summary.layerCount, headCount: lens.hasHeads ? summary.headCount : 1)
 }
+
+/// `--layers`, `--heads` and `--aggregate`, shared by the commands that draw a model's maps.
+struct SelectionOptions: ParsableArguments {
+  @Option(help: "Layers to draw, from 1: e.g. 1,6 or 2-4 (default: all).")
+  var layers: String?
+
+  @Option(help: "Heads to draw, from 1: e.g. 1-4 (default: all).")
+  var heads: String?
+
+  @Option(help: "Combine the chosen heads of each layer into one panel: mean or max.")
+  var aggregate: AttentionSelection.Aggregation?
+}
