@@ -151,6 +151,7 @@ extension BertModel {
   /// Replaces the context of `heads` in `context` (`[B, H, L, d]`): zero,
   /// or each sequence's mean over its own tokens (padding stays as it is).
   func ablate(_ context: inout Tensor, heads: [Int], mode: HeadAblation.Mode, lengths: [Int]) {
+    guard !heads.isEmpty else { return }
     let (headCount, length, headSize) = (context.shape[1], context.shape[2], context.shape[3])
     context.scalars.withUnsafeMutableBufferPointer { context in
       for (sequence, own) in lengths.enumerated() {

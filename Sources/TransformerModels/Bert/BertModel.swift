@@ -78,7 +78,7 @@ public struct BertModel: Sendable {
         queryKeyValue, bias: layer.queryKeyValue.bias, batch: batchSize, length: sequenceLength)
       var (context, attentionWeights) = BertModel.attend(
         queries: queries, keys: keys, values: values, validLengths: padded ? lengths : nil)
-      if let ablation, !ablation.heads(of: index).isEmpty {
+      if let ablation {
         ablate(&context, heads: ablation.heads(of: index), mode: ablation.mode, lengths: lengths)
       }
       record(attentionWeights, layer: index, lengths: lengths, into: &attentions)

@@ -124,10 +124,10 @@ struct AttentionPass {
         }
       }
     }
-    for head in state.ablatedHeads[layer] {
-      for token in 0..<count {
-        mixed.withUnsafeMutableBufferPointer {
-          ($0.baseAddress! + token * width + head * headSize).update(repeating: 0, count: headSize)
+    mixed.withUnsafeMutableBufferPointer { mixed in
+      for head in state.ablatedHeads[layer] {
+        for token in 0..<count {
+          (mixed.baseAddress! + token * width + head * headSize).update(repeating: 0, count: headSize)
         }
       }
     }

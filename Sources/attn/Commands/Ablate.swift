@@ -140,8 +140,9 @@ struct Ablate: ParsableCommand {
   }
 }
 
-/// `text` in double quotes, with newlines and quotes escaped, for one-line reports.
+/// `text` as a quoted JSON string, so that newlines and quotes stay on one report line.
 private func quoted(_ text: String) -> String {
-  "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-    .replacingOccurrences(of: "\n", with: "\\n") + "\""
+  var line = ""
+  appendJSONString(text, to: &line)
+  return line
 }
