@@ -6,6 +6,15 @@ import TransformerModels
 /// The models a server holds for its whole life, loaded once and read by
 /// every request at the same time.
 struct AttentionService: Sendable {
+  /// What a served figure shows of a run, as `attn model`'s `--lens`,
+  /// `--words` and `--span` choose it.
+  struct PageView: Sendable {
+    var lens: AttentionLens = .attention
+    var words = false
+    /// Positions from 0 as typed, "a-b" or "a"; nil draws every map.
+    var span: String?
+  }
+
   /// At least one; the first answers a request that names none.
   let models: [ServedModel]
   /// The most tokens one `POST /api/generate` may ask for.
@@ -68,26 +77,58 @@ struct AttentionService: Sendable {
   func attention(text: String, pair: String?, model name: String? = nil) async throws -> ModelAttention {
     let model = try self.model(named: name).model
     let encoding = try Self.encode(text, pair: pair, with: model, what: "text")
+    return try await Self.compute { try model.attention(for: encoding) }
+  }
+
+  /// The self-contained HTML page of `attn model --out x.html` for `text`
+  /// as `view` asks (`--lens`, `--words`, `--span`), and the tokens (or
+  /// words) it shows.
+  ///
+  /// - Throws: `ServeError`: 422 for a span outside the text or a run the
+  ///   model refuses, besides `attention(text:pair:model:)`'s refusals.
+  func page(text: String, pair: String?, model name: String? = nil, view: PageView = PageView()) async throws
+    -> (tokens: [String], html: [UInt8])
+  {
+    let model = try self.model(named: name).model
+    let encoding = try Self.encode(text, pair: pair, with: model, what: "text")
+    let lensed = try await Self.compute { try model.lensedAttention(encoding, lens: view.lens, words: view.words) }
+    let heatmap: HeatmapFigure
+    if let span = view.span {
+      let positions = try Self.refusingLensErrors("span \"\(span)\"") {
+        try parseSpan(span, count: lensed.tokens.count, of: view.words ? "words" : "tokens")
+      }
+      heatmap = try SpanFigure(lensed, span: positions, lens: view.lens).heatmap
+    } else {
+      heatmap = try ModelFigure(lensed, lens: view.lens).heatmap
+    }
+    return (lensed.tokens, try await Self.renderPage(heatmap))
+  }
+
+  /// `heatmap` as a self-contained HTML page.
+  static func renderPage(_ heatmap: HeatmapFigure) async throws -> [UInt8] {
+    try await run(on: renderQueue) { try renderFigureData(heatmap, format: .html).bytes }
+  }
+
+  /// Runs `body` on `computeQueue`, a refusal of the lens or the decoder
+  /// (its recorded attention would not fit, a mode it does not take)
+  /// answered as 422: the request asked for what the model cannot give.
+  static func compute<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     do {
-      return try await Self.run(on: Self.computeQueue) { try model.attention(for: encoding) }
+      return try await run(on: computeQueue, body)
     } catch let error as DecoderError {
-      // A run the decoder refuses before computing (its recorded attention
-      // would not fit), not a failure of the server.
+      throw ServeError(status: .unprocessableContent, error.reason)
+    } catch let error as LensError {
       throw ServeError(status: .unprocessableContent, error.reason)
     }
   }
 
-  /// The self-contained HTML page of `attn model --out x.html` for `text`,
-  /// and the tokens it shows.
-  func page(text: String, pair: String?, model name: String? = nil) async throws -> (
-    tokens: [String], html: [UInt8]
-  ) {
-    let attention = try await self.attention(text: text, pair: pair, model: name)
-    let figure = try ModelFigure(attention)
-    let html = try await Self.run(on: Self.renderQueue) {
-      try renderFigureData(figure.heatmap, format: .html).bytes
+  /// `body`, a `LensError` answered as 422 after `what`.
+  static func refusingLensErrors<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as LensError {
+      throw ServeError(status: .unprocessableContent, "\(what): \(error.reason)")
     }
-    return (attention.tokens, html)
   }
 
   /// The tokens `model` reads for `text`, refused rather than cut when they

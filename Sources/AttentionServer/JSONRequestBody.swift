@@ -71,6 +71,13 @@ struct JSONMembers {
     return text
   }
 
+  /// A string that is not blank, which the route needs.
+  func text(_ name: String) throws -> String {
+    guard let text = try string(name) else { throw wrong(name, "a string") }
+    guard !text.allSatisfy(\.isWhitespace) else { throw ServeError(status: .badRequest, "\"\(name)\" is empty") }
+    return text
+  }
+
   func bool(_ name: String) throws -> Bool? {
     guard let value = present(name) else { return nil }
     guard Self.isBool(value), let flag = value as? Bool else { throw wrong(name, "true or false") }

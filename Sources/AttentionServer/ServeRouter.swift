@@ -25,8 +25,9 @@ func makeServeRouter(
     }
     let pair = query["pair"].flatMap { isBlank($0) ? nil : $0 }
     let model = try service.model(named: query["model"]).name
+    let view = try pageView(query)
     let permit = await gate.enter()
-    let (tokens, page) = try await service.page(text: text, pair: pair, model: model)
+    let (tokens, page) = try await service.page(text: text, pair: pair, model: model, view: view)
     var response = Response.bytes(page, contentType: "text/html; charset=utf-8")
     response.headers[.attentionTokens] = asciiJSONArray(tokens)
     return response.afterBody { permit.release() }
@@ -40,6 +41,63 @@ func makeServeRouter(
     let attention = try await service.attention(text: text, pair: pair, model: model)
     return try Response.attention(tokens: attention.tokens, attentions: attention.attentions, format: format)
       .afterBody { permit.release() }
+  }
+  router.get("/view/compare") { request, _ in
+    let query = try FormQuery(request.uri.query ?? "")
+    guard let text = query["text"], !isBlank(text), let other = query["text_b"], !isBlank(other) else {
+      throw ServeError(status: .badRequest, "the query needs a non-empty \"text\" and \"text_b\"")
+    }
+    let model = try service.model(named: query["model"]).name
+    let permit = await gate.enter()
+    let comparison = try await service.comparison(text: text, against: other, model: model)
+    var response = Response.bytes(
+      try await AttentionService.differencePage(comparison), contentType: "text/html; charset=utf-8")
+    response.headers[.attentionTokens] = asciiJSONArray(comparison.alignment.labels)
+    return response.afterBody { permit.release() }
+  }
+  router.post("/api/compare") { request, _ in
+    let members = JSONMembers(
+      fields: try await readJSONObject(request, shape: "{\"text\": \"..\", \"text_b\": \"..\"}"))
+    try members.refuseOthers(than: ["text", "text_b", "model"])
+    let (text, other) = (try members.text("text"), try members.text("text_b"))
+    let model = try service.model(named: try members.string("model")).name
+    let permit = await gate.enter()
+    let comparison = try await service.comparison(text: text, against: other, model: model)
+    return Response.json(comparisonJSON(comparison)).afterBody { permit.release() }
+  }
+  router.post("/api/atlas") { request, _ in
+    let (text, pair, model) = try await readAttentionRequest(request)
+    _ = try service.model(named: model)
+    let permit = await gate.enter()
+    let atlas = try await service.atlas(text: text, pair: pair, model: model)
+    return Response.json(atlas.json()).afterBody { permit.release() }
+  }
+  router.post("/api/ablate") { request, _ in
+    let members = JSONMembers(
+      fields: try await readJSONObject(request, shape: "{\"text\": \"..\", \"heads\": \"3.7,5.2\"}"))
+    try members.refuseOthers(than: ["text", "heads", "mode", "model", "chat", "max_tokens"])
+    let text = try members.text("text")
+    guard let heads = try members.string("heads") else {
+      throw ServeError(status: .badRequest, "\"heads\" must be a string of heads as layer.head, like \"3.7,5.2\"")
+    }
+    let headSet: Set<HeadIndex>
+    do {
+      headSet = try HeadIndex.parseList(heads)
+    } catch let error as LensError {
+      throw ServeError(status: .badRequest, "\"heads\" \"\(heads)\": \(error.reason)")
+    }
+    let modeName = try members.string("mode") ?? "zero"
+    guard let mode = HeadAblation.Mode(rawValue: modeName) else {
+      throw ServeError(status: .badRequest, "\"mode\" must be \"zero\" or \"mean\"")
+    }
+    let maxTokens =
+      try members.integer("max_tokens", in: 0...service.maxGeneratedTokens) ?? min(16, service.maxGeneratedTokens)
+    let model = try service.model(named: try members.string("model")).name
+    let permit = await gate.enter()
+    let json = try await service.ablation(
+      text: text, model: model, ablation: HeadAblation(heads: headSet, mode: mode),
+      chat: try members.bool("chat") ?? false, maxTokens: maxTokens)
+    return Response.json(json).afterBody { permit.release() }
   }
   router.get("/api/models") { _, _ in Response.json(modelsJSON(service)) }
   router.post("/api/generate") { request, _ in
@@ -101,6 +159,26 @@ private func readAttentionRequest(_ request: Request) async throws -> (
   guard !isBlank(text) else { throw ServeError(status: .badRequest, "\"text\" is empty") }
   let pair = try members.string("pair").flatMap { isBlank($0) ? nil : $0 }
   return (text, pair, try members.string("model"))
+}
+
+/// The lens, words and span a `GET /view` query asks for.
+private func pageView(_ query: FormQuery) throws -> AttentionService.PageView {
+  var view = AttentionService.PageView()
+  if let name = query["lens"], !name.isEmpty {
+    guard let lens = AttentionLens(rawValue: name) else {
+      throw ServeError(
+        status: .badRequest,
+        "\"lens\" must be \(AttentionLens.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(name)\"")
+    }
+    view.lens = lens
+  }
+  switch query["words"] {
+  case nil, "", "0", "false": view.words = false
+  case "1", "true": view.words = true
+  case let other?: throw ServeError(status: .badRequest, "\"words\" must be 1 or 0, not \"\(other)\"")
+  }
+  view.span = query["span"].flatMap { $0.isEmpty ? nil : $0 }
+  return view
 }
 
 private func isBlank(_ text: String) -> Bool {

@@ -56,6 +56,21 @@ public enum AttentionLens: String, Sendable, Equatable, CaseIterable {
   }
 }
 
+extension AttentionModel {
+  /// `lens`'s maps of a run of `encoding`, over words rather than word
+  /// pieces when `words` is set (`wordAttention`): what `attn model` draws
+  /// and `attn serve` answers for one text.
+  ///
+  /// - Throws: the model's errors for the run; `LensError` from the lens or the words.
+  public func lensedAttention(_ encoding: Encoding, lens: AttentionLens, words: Bool = false) throws
+    -> ModelAttention
+  {
+    let lensed = try lens.apply(to: run(encoding, options: RunOptions(recordsValues: lens.needsValues)))
+    guard words else { return lensed }
+    return try wordAttention(lensed, wordIDs: textTokenizer.wordIDs(of: encoding))
+  }
+}
+
 /// A lens that cannot be applied to a run.
 public struct LensError: Error, CustomStringConvertible, Equatable, Sendable {
   public var reason: String

@@ -46,6 +46,14 @@ public struct AblationEffect: Sendable {
     }
   }
 
+  /// The attention after minus before, `[N, H, L, L]`, on the run's tokens.
+  public var attentionDifference: ModelAttention {
+    let (a, b) = (before.attention, after.attention)
+    let difference = zip(b.attentions.scalars, a.attentions.scalars).map { $0 - $1 }
+    return ModelAttention(
+      tokens: a.tokens, attentions: Tensor(shape: a.attentions.shape, scalars: difference), kind: a.kind)
+  }
+
   /// The `count` likeliest next tokens of a run and their probabilities, likeliest first.
   public static func topTokens(of run: ModelRun, count: Int) -> [(id: Int, probability: Double)] {
     guard let logits = run.nextTokenLogits else { return [] }

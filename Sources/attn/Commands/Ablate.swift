@@ -111,11 +111,7 @@ struct Ablate: ParsableCommand {
         + effect.attentionChange.enumerated().map { "\($0 + 1): \(String(format: "%.4f", $1))" }.joined(separator: ", "))
     print(lines.joined(separator: "\n"))
     guard let out else { return }
-    let before = effect.before.attention
-    let difference = zip(effect.after.attention.attentions.scalars, before.attentions.scalars).map { $0 - $1 }
-    let change = ModelAttention(
-      tokens: before.tokens, attentions: Tensor(shape: before.attentions.shape, scalars: difference),
-      kind: before.kind)
+    let change = effect.attentionDifference
     let selection = try lensSelection(
       lens: .attention, layers: chosen.layers, heads: chosen.heads, aggregate: chosen.aggregate, summary: model.summary)
     var figure = try ModelFigure(change, selection: selection, figsize: figureOptions.figureSize()).heatmap

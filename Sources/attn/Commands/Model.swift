@@ -113,11 +113,7 @@ struct Model: ParsableCommand {
       )
     }
     let lens = lensOption.lens
-    let run = try naming(label) { try model.run(encoding, options: RunOptions(recordsValues: lens.needsValues)) }
-    var lensed = try naming(label) { try lens.apply(to: run) }
-    if words {
-      lensed = try naming(label) { try wordAttention(lensed, wordIDs: model.textTokenizer.wordIDs(of: encoding)) }
-    }
+    let lensed = try naming(label) { try model.lensedAttention(encoding, lens: lens, words: words) }
     var heatmap: HeatmapFigure
     let maps: Tensor
     if let span {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttentionCore
+import AttentionFigures
 import Heatmaps
 
 /// The drawing options shared by every command that makes a figure.
@@ -96,10 +97,10 @@ extension FigureOptions {
   /// and limits symmetric about 0 unless --vmin or --vmax set them.
   func restyleAsDifference(_ figure: inout HeatmapFigure) throws {
     try restyle(&figure)
-    if cmap == "Reds" { figure.colormap = try Colormap.named("RdBu_r") }
     if vmin == nil && vmax == nil {
-      let largest = max(figure.matrices.scalars.filter(\.isFinite).map(abs).max() ?? 0, 1e-6)
-      try figure.setLimits(vmin: -largest, vmax: largest)
+      try figure.useDifferenceScale(colormap: cmap == "Reds" ? Colormap.rdBu.reversed() : nil)
+    } else if cmap == "Reds" {
+      figure.colormap = Colormap.rdBu.reversed()
     }
   }
 

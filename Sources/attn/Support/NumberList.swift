@@ -43,30 +43,18 @@ extension AttentionSelection.Aggregation: ExpressibleByArgument {}
 
 /// `--span`: "a-b" or "a", positions from 0, inclusive, within `0..<count`.
 func parseSpan(_ text: String, count: Int, of what: String) throws -> Range<Int> {
-  let parts = text.split(separator: "-", omittingEmptySubsequences: false).map {
-    Int($0.trimmingCharacters(in: .whitespaces))
+  do {
+    return try TransformerModels.parseSpan(text, count: count, of: what)
+  } catch let error as LensError {
+    throw CommandError("--span \"\(text)\": \(error.reason)")
   }
-  guard (1...2).contains(parts.count), let first = parts[0], let last = parts.last!, first <= last, first >= 0
-  else {
-    throw CommandError("--span \"\(text)\": give positions from 0 as a-b or a, e.g. 3-5")
-  }
-  guard last < count else {
-    throw CommandError("--span \"\(text)\": the text has \(what) 0-\(count - 1)")
-  }
-  return first..<(last + 1)
 }
 
 /// `--ablate`: heads as layer.head from 1, comma-separated: "3.7,5.2".
 func parseHeads(_ list: String) throws -> Set<HeadIndex> {
-  var heads = Set<HeadIndex>()
-  for item in list.split(separator: ",", omittingEmptySubsequences: false) {
-    let parts = item.split(separator: ".", omittingEmptySubsequences: false).map {
-      Int($0.trimmingCharacters(in: .whitespaces))
-    }
-    guard parts.count == 2, let layer = parts[0], let head = parts[1], layer >= 1, head >= 1 else {
-      throw CommandError("--ablate \"\(list)\": \"\(item)\" is not a head as layer.head from 1, like 3.7")
-    }
-    heads.insert(HeadIndex(layer: layer - 1, head: head - 1))
+  do {
+    return try HeadIndex.parseList(list)
+  } catch let error as LensError {
+    throw CommandError("--ablate \"\(list)\": \(error.reason)")
   }
-  return heads
 }
