@@ -8,7 +8,9 @@ extension HeatmapFigure {
   /// - Parameters:
   ///   - colormap: nil keeps the figure's colormap.
   ///   - label: the scale's label, e.g. "A − B".
-  public mutating func useDifferenceScale(colormap: Colormap? = Colormap.rdBu.reversed(), label: String? = nil) throws {
+  public mutating func useDifferenceScale(
+    colormap: Colormap? = Colormap.rdBu.reversed(), label: String? = nil
+  ) throws {
     if let colormap { self.colormap = colormap }
     if let label { colorbarLabel = label }
     let largest = max(matrices.scalars.lazy.filter(\.isFinite).map(abs).max() ?? 0, 1e-6)

@@ -16,7 +16,9 @@ extension AttentionService {
 
   /// `text` against `other` through one model: their tokens aligned, A − B
   /// and the heads ranked by how much their rows moved.
-  func comparison(text: String, against other: String, model name: String?) async throws -> AttentionComparison {
+  func comparison(text: String, against other: String, model name: String?) async throws
+    -> AttentionComparison
+  {
     let model = try self.model(named: name).model
     let encodings = try [("text", text), ("text_b", other)].map { what, text in
       try Self.encode(text, with: model, what: what)
@@ -35,7 +37,7 @@ extension AttentionService {
     return try await renderPage(heatmap)
   }
 
-  /// Switches `ablation`'s heads off for `text` and answers what changed,
+  /// Switches `ablation`'s heads off for `text` (and `pair`) and answers what changed,
   /// as `attn ablate` prints it, in one JSON object: `ablated` (layer.head
   /// from 1), `mode`, `attention_change` (each layer's mean |after −
   /// before|), and for an encoder `embedding_cosine`; for a decoder
@@ -43,7 +45,7 @@ extension AttentionService {
   /// next tokens, `{"token", "text", "probability"}`), and `text_before` and
   /// `text_after`, `maxTokens` tokens written greedily.
   func ablation(
-    text: String, model name: String?, ablation: HeadAblation, chat: Bool, maxTokens: Int
+    text: String, pair: String? = nil, model name: String?, ablation: HeadAblation, chat: Bool, maxTokens: Int
   ) async throws -> String {
     let model = try self.model(named: name).model
     let summary = model.summary
@@ -59,7 +61,7 @@ extension AttentionService {
         throw ServeError(status: .unprocessableContent, "\(error)")
       }
     }
-    let encoding = try Self.encode(prompt, with: model, what: "text")
+    let encoding = try Self.encode(prompt, pair: pair, with: model, what: "text")
     return try await Self.compute {
       let effect = try model.ablationEffect(of: ablation, on: encoding)
       var json = "{\"ablated\":["
@@ -84,7 +86,8 @@ extension AttentionService {
         }
         for (name, ablated) in [("text_before", nil), ("text_after", ablation)] {
           let options = GenerationOptions(maxTokens: maxTokens, ablation: ablated)
-          let written = maxTokens == 0 ? "" : try generative.generate(prompt: encoding, options: options) { _ in }.text
+          let written =
+            maxTokens == 0 ? "" : try generative.generate(prompt: encoding, options: options) { _ in }.text
           json += ",\"\(name)\":"
           appendJSONString(written, to: &json)
         }

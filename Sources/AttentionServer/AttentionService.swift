@@ -91,7 +91,9 @@ struct AttentionService: Sendable {
   {
     let model = try self.model(named: name).model
     let encoding = try Self.encode(text, pair: pair, with: model, what: "text")
-    let lensed = try await Self.compute { try model.lensedAttention(encoding, lens: view.lens, words: view.words) }
+    let lensed = try await Self.compute {
+      try model.lensedAttention(encoding, lens: view.lens, words: view.words)
+    }
     let heatmap: HeatmapFigure
     if let span = view.span {
       let positions = try Self.refusingLensErrors("span \"\(span)\"") {

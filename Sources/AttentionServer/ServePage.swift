@@ -1,11 +1,15 @@
 import Heatmaps
 
 /// The page `GET /` answers: a model selector; a form that fetches `GET
-/// /view`, the interactive HTML figure of `attn model`, once, and shows it
-/// in a frame, or the error the server answered instead (`/?text=..&pair=..`
-/// draws that text at once); and for a model that writes, a prompt whose
-/// generation is drawn as it streams, each written token shading the tokens
-/// before it by its attention on the figures' colormap. Its markup, style
+/// /view`, the interactive HTML figure of `attn model` through the lens
+/// chosen, over words or word pieces, once, and shows it in a frame, or the
+/// error the server answered instead (`/?text=..&pair=..` draws that text at
+/// once); the tokens, dragged over to draw a span's attention; two texts
+/// compared, side by side and A − B (`GET /view/compare`, `POST
+/// /api/compare`); the head atlas (`POST /api/atlas`), whose heads a click
+/// switches off (`POST /api/ablate`); and for a model that writes, a prompt
+/// whose generation is drawn as it streams, each written token shading the
+/// tokens before it by its attention on the figures' colormap. Its markup, style
 /// and script are the files in `Page/`, compiled in; the page loads nothing else.
 let servePage = """
   <!DOCTYPE html>

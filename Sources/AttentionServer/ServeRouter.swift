@@ -75,10 +75,12 @@ func makeServeRouter(
   router.post("/api/ablate") { request, _ in
     let members = JSONMembers(
       fields: try await readJSONObject(request, shape: "{\"text\": \"..\", \"heads\": \"3.7,5.2\"}"))
-    try members.refuseOthers(than: ["text", "heads", "mode", "model", "chat", "max_tokens"])
+    try members.refuseOthers(than: ["text", "pair", "heads", "mode", "model", "chat", "max_tokens"])
     let text = try members.text("text")
+    let pair = try members.string("pair").flatMap { isBlank($0) ? nil : $0 }
     guard let heads = try members.string("heads") else {
-      throw ServeError(status: .badRequest, "\"heads\" must be a string of heads as layer.head, like \"3.7,5.2\"")
+      throw ServeError(
+        status: .badRequest, "\"heads\" must be a string of heads as layer.head, like \"3.7,5.2\"")
     }
     let headSet: Set<HeadIndex>
     do {
@@ -91,11 +93,12 @@ func makeServeRouter(
       throw ServeError(status: .badRequest, "\"mode\" must be \"zero\" or \"mean\"")
     }
     let maxTokens =
-      try members.integer("max_tokens", in: 0...service.maxGeneratedTokens) ?? min(16, service.maxGeneratedTokens)
+      try members.integer("max_tokens", in: 0...service.maxGeneratedTokens)
+      ?? min(16, service.maxGeneratedTokens)
     let model = try service.model(named: try members.string("model")).name
     let permit = await gate.enter()
     let json = try await service.ablation(
-      text: text, model: model, ablation: HeadAblation(heads: headSet, mode: mode),
+      text: text, pair: pair, model: model, ablation: HeadAblation(heads: headSet, mode: mode),
       chat: try members.bool("chat") ?? false, maxTokens: maxTokens)
     return Response.json(json).afterBody { permit.release() }
   }

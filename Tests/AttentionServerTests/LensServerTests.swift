@@ -30,7 +30,9 @@ import TransformerModels
     try await Application(router: server.makeRouter()).test(.router, body)
   }
 
-  private func post(_ client: any TestClientProtocol, _ uri: String, _ body: String) async throws -> TestResponse {
+  private func post(_ client: any TestClientProtocol, _ uri: String, _ body: String) async throws
+    -> TestResponse
+  {
     try await client.execute(uri: uri, method: .post, body: ByteBuffer(string: body))
   }
 
@@ -46,7 +48,8 @@ import TransformerModels
     let expectedRollout = try html(ModelFigure(rollout, lens: .rollout).heatmap)
     let expectedSpan = try html(SpanFigure(valueNorm, span: 2..<4, lens: .valueNorm).heatmap)
     try await withServer { client in
-      let first = try await client.execute(uri: "/view?text=the+cat+sat+on+the+mat&lens=rollout&words=1", method: .get)
+      let first = try await client.execute(
+        uri: "/view?text=the+cat+sat+on+the+mat&lens=rollout&words=1", method: .get)
       #expect(first.status == .ok)
       #expect(Array(first.body.readableBytesView) == expectedRollout)
       #expect(first.headers[.attentionTokens] == asciiJSONArray(rollout.tokens))
@@ -55,7 +58,8 @@ import TransformerModels
       #expect(second.status == .ok)
       #expect(Array(second.body.readableBytesView) == expectedSpan)
       #expect(second.headers[.attentionTokens] == asciiJSONArray(valueNorm.tokens))
-      let llama = try await client.execute(uri: "/view?text=the+cat+sat&model=llama&lens=rollout", method: .get)
+      let llama = try await client.execute(
+        uri: "/view?text=the+cat+sat&model=llama&lens=rollout", method: .get)
       #expect(llama.status == .ok)
     }
   }
@@ -78,7 +82,8 @@ import TransformerModels
   }
 
   @Test func atlasAnswersEveryHeadsStatisticsAndLabel() async throws {
-    for (model, name, text) in [(encoder, "bert", "the cat sat on the mat"), (decoder, "llama", "a cat sat")] {
+    for (model, name, text) in [(encoder, "bert", "the cat sat on the mat"), (decoder, "llama", "a cat sat")]
+    {
       let expected = try model.headAtlas(of: [try model.tokenize(text)], batchSize: 1)
       try await withServer { client in
         let answer = try await post(client, "/api/atlas", #"{"text":"\#(text)","model":"\#(name)"}"#)
@@ -124,8 +129,10 @@ import TransformerModels
       #expect(page.status == .ok)
       #expect(Array(page.body.readableBytesView) == expectedPage)
       #expect(page.headers[.attentionTokens] == asciiJSONArray(comparison.alignment.labels))
-      for (uri, body) in [("/api/compare", #"{"text":"the cat"}"#), ("/api/compare", #"{"text":"a","text_b":" "}"#),
-        ("/api/compare", #"{"text":"a","text_b":"b","pair":"c"}"#)] {
+      for (uri, body) in [
+        ("/api/compare", #"{"text":"the cat"}"#), ("/api/compare", #"{"text":"a","text_b":" "}"#),
+        ("/api/compare", #"{"text":"a","text_b":"b","pair":"c"}"#),
+      ] {
         let refused = try await post(client, uri, body)
         #expect(refused.status == .badRequest, "\(body)")
       }
@@ -135,11 +142,12 @@ import TransformerModels
   }
 
   @Test func ablateAnswersAnEncodersCosineAndLayerChanges() async throws {
-    let text = "the cat sat on the mat"
+    let (text, pair) = ("the cat sat", "on the mat")
     let ablation = HeadAblation(heads: [HeadIndex(layer: 0, head: 1)], mode: .mean)
-    let effect = try encoder.ablationEffect(of: ablation, on: try encoder.tokenize(text))
+    let effect = try encoder.ablationEffect(of: ablation, on: try encoder.tokenize(text, pair: pair))
     try await withServer { client in
-      let answer = try await post(client, "/api/ablate", #"{"text":"\#(text)","heads":"1.2","mode":"mean"}"#)
+      let answer = try await post(
+        client, "/api/ablate", #"{"text":"\#(text)","pair":"\#(pair)","heads":"1.2","mode":"mean"}"#)
       #expect(answer.status == .ok)
       let fields = try #require(try jsonObject(answer.body))
       #expect(fields["ablated"] as? [String] == ["1.2"])
@@ -156,8 +164,11 @@ import TransformerModels
     let encoding = try decoder.tokenize(text)
     let ablation = HeadAblation(heads: [HeadIndex(layer: 1, head: 0), HeadIndex(layer: 1, head: 3)])
     let effect = try decoder.ablationEffect(of: ablation, on: encoding)
-    let before = try decoder.generate(prompt: encoding, options: GenerationOptions(maxTokens: 5)) { _ in }.text
-    let after = try decoder.generate(prompt: encoding, options: GenerationOptions(maxTokens: 5, ablation: ablation)) {
+    let before = try decoder.generate(prompt: encoding, options: GenerationOptions(maxTokens: 5)) { _ in }
+      .text
+    let after = try decoder.generate(
+      prompt: encoding, options: GenerationOptions(maxTokens: 5, ablation: ablation)
+    ) {
       _ in
     }.text
     let tokenizer = try #require(decoder.textTokenizer as? any TextDecodingTokenizer)
@@ -185,7 +196,10 @@ import TransformerModels
   @Test func ablateRefusesBadHeadsModesAndMembers() async throws {
     try await withServer { client in
       for (body, status, words) in [
-        (#"{"text":"a cat","heads":"3.7"}"#, HTTPResponse.Status.unprocessableContent, "head 3.7 is outside the model"),
+        (
+          #"{"text":"a cat","heads":"3.7"}"#, HTTPResponse.Status.unprocessableContent,
+          "head 3.7 is outside the model"
+        ),
         (#"{"text":"a cat","heads":"1-2"}"#, .badRequest, "\"1-2\" is not a head as layer.head"),
         (#"{"text":"a cat","heads":12}"#, .badRequest, "\"heads\" must be a string"),
         (#"{"text":"a cat"}"#, .badRequest, "\"heads\" must be a string"),

@@ -8,13 +8,15 @@ import time
 from .figure import FigureChecks
 from .generation import GenerationChecks
 from .head_view import HeadViewChecks
+from .lenses import LensChecks
 from .offline_file import OfflineFileChecks
 from .page_scripts import PageScriptChecks
 from .served_page import ServedPageChecks
 from .settings import HEADS, LAYERS
 
 
-class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, HeadViewChecks, GenerationChecks):
+class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, HeadViewChecks, GenerationChecks,
+          LensChecks):
     def __init__(self, options):
         self.options = options
         self.out = options.out
@@ -49,6 +51,14 @@ class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, H
         self.step("blank and 602-token texts are refused in #status", self.errors)
         self.step("a typed second sentence draws [CLS] text [SEP] pair [SEP], labels at their tokens", self.pair)
         self.step("the address holds the drawn text; a link /?text=..&pair=.. draws at once", self.link)
+        self.step(f"the lens selector draws rollout: {LAYERS} maps, its scale labelled", self.lens_rollout)
+        self.shot("lens-rollout.png")
+        self.step("dragging over tokens 2-4 draws that span's attention, the page GET /view answers",
+                  self.drag_span)
+        self.step(f"the atlas labels {LAYERS} × {HEADS} heads as POST /api/atlas; a click switches one off and back",
+                  self.atlas_and_ablation)
+        self.step("Compare shows A and B side by side and A − B on aligned tokens, heads ranked as the API",
+                  self.compare)
         skipped = self.generation_skipped()
         if skipped:
             print(f"skip  the decoder's generation on the served page: {skipped}", flush=True)

@@ -5,7 +5,9 @@
 # label. Not the serve page's default sentence.
 SENTENCE = "Seven quiet rivers carry old stones toward the sea"
 PAIR = "Small boats drift past green hills"
+# SENTENCE with one word changed, for the comparison.
+MINIMAL_PAIR = "Seven small rivers carry old stones toward the sea"
 LAYERS, HEADS = 6, 12
 WINDOW = (1400, 1100)
 SCREENSHOTS = ("served.png", "hover.png", "enlarged.png", "dark.png", "pair.png", "file.png", "headview.png",
-               "headview-words.png", "generation.png")
+               "headview-words.png", "generation.png", "lens-rollout.png", "span-served.png", "atlas.png", "compare.png")

@@ -9,7 +9,13 @@ struct Serve: ParsableCommand {
     abstract: "Serve models' attention over HTTP, with a page to draw it and to watch a decoder write.",
     discussion: """
       Loads the models once, then answers GET / (a page with a form), \
-      GET /view?text=..&pair=..&model=.. (the HTML figure of attn model), \
+      GET /view?text=..&pair=..&model=..&lens=..&words=1&span=a-b (the HTML \
+      figure of attn model, with its --lens, --words and --span), \
+      GET /view/compare?text=..&text_b=.. (A − B, as attn compare draws it), \
+      POST /api/compare with {"text", "text_b"} (the aligned tokens and the \
+      heads ranked), POST /api/atlas with {"text", "pair"} (the head atlas), \
+      POST /api/ablate with {"text", "heads": "3.7,5.2", "mode": "zero"} \
+      (what switching the heads off changes, as attn ablate prints it), \
       POST /api/attention with {"text": "..", "pair": "..", "model": ".."} (the \
       tokens and the attentions, layers × heads × tokens × tokens, as JSON), \
       GET /api/models, POST /api/generate with {"prompt": "..", "chat": false, \
