@@ -95,6 +95,7 @@ let package = Package(
         "AttentionServer", "AttentionTestSupport",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]),
-    .testTarget(name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO", "AttentionTestSupport"]),
+    .testTarget(
+      name: "AttnCLITests", dependencies: ["AttentionCore", "TensorIO", "TransformerModels", "AttentionTestSupport"]),
   ]
 )

@@ -3,6 +3,7 @@ import AttentionTestSupport
 import Foundation
 import TensorIO
 import Testing
+import TransformerModels
 
 /// `--lens` on `attn model` and `attn generate`, and `attn atlas`, on tiny random models.
 @Suite struct LensCommandTests {
@@ -104,6 +105,45 @@ import Testing
     #expect(norms.status == 0, "stderr: \(norms.stderr)")
     let shape = try TensorFile.read(contentsOf: path("n.npy")).shape
     #expect(shape == [TinyLlama().layerCount, TinyLlama().headCount, length, length])
+  }
+
+  @Test func generateMergesWordsAndDrawsSpansOverTheWholeRun() throws {
+    let decoder = try TinyLlama().writeFile(name: "tiny-llama-words")
+    let prompt = "the cat sat on"
+    for arguments in [
+      ["--npy", "a.npy"], ["--words", "--npy", "w.npy", "--view", "model", "--out", "w.png"],
+      ["--span", "1-2", "--npy", "s.npy", "--out", "s.png"],
+    ] {
+      let run = try runAttn(["generate", decoder, prompt, "--max-tokens", "4"] + arguments, in: folder)
+      #expect(run.status == 0, "\(arguments): \(run.stderr)")
+    }
+    let attention = try TensorFile.read(contentsOf: path("a.npy"))
+    let words = try TensorFile.read(contentsOf: path("w.npy"))
+    let spans = try TensorFile.read(contentsOf: path("s.npy"))
+    let (layers, heads, length) = (attention.shape[0], attention.shape[1], attention.shape[2])
+    // The words of the run as the tokenizer finds them, written tokens included.
+    let model = try #require(try ModelLoader.load(contentsOf: decoder) as? any GenerativeModel)
+    let encoding = try model.tokenize(prompt)
+    let run = try model.generate(prompt: encoding, options: GenerationOptions(maxTokens: 4)) { _ in }
+    #expect(run.attention.attentions == attention)
+    let wordIDs = model.textTokenizer.wordIDs(of: run.encoding(after: encoding))
+    #expect(wordIDs.count == length)
+    let expected = try wordAttention(run.attention, wordIDs: wordIDs)
+    #expect(words == expected.attentions)
+    #expect(spans.shape == [2, layers, heads, length])
+    for layer in 0..<layers {
+      for head in 0..<heads {
+        for k in 0..<length {
+          #expect(spans[0, layer, head, k] == attention[layer, head, 1, k] + attention[layer, head, 2, k])
+          #expect(spans[1, layer, head, k] == attention[layer, head, k, 1] + attention[layer, head, k, 2])
+        }
+      }
+    }
+    let refused = try runAttn(["generate", decoder, prompt, "--words", "--out", "x.png"], in: folder)
+    #expect(refused.status == 64 && refused.stderr.contains("--view model or --span"), "\(refused.stderr)")
+    let outside = try runAttn(["generate", decoder, prompt, "--max-tokens", "2", "--span", "3-99"], in: folder)
+    #expect(outside.status == 1 && outside.stderr.hasPrefix("error: --span"), "\(outside.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: path("x.png")))
   }
 
   @Test func atlasWritesTheTableAsCSVAndJSONAndAFigure() throws {

@@ -133,3 +133,16 @@ public struct GenerationRun: Sendable, Equatable {
     self.stop = stop
   }
 }
+
+extension GenerationRun {
+  /// The run's tokens as one encoding, prompt and written alike, so that
+  /// whatever reads an encoding (words, sinks) reads the whole run.
+  ///
+  /// - Parameter prompt: the encoding the run was written after.
+  public func encoding(after prompt: Encoding) -> Encoding {
+    let ids = prompt.ids + generatedIds
+    return Encoding(
+      tokens: attention.tokens, ids: ids, typeIds: [Int](repeating: 0, count: ids.count), truncated: false,
+      untruncatedLength: ids.count)
+  }
+}

@@ -23,7 +23,11 @@ struct Generate: ParsableCommand {
       --npy writes float32 (layers, heads, tokens, tokens), causal: row i is \
       token i's attention over tokens 0...i, zero to the right. --lens rollout \
       or value-norm draws and writes that lens instead (rollout: one map per \
-      layer, (layers, tokens, tokens)).
+      layer, (layers, tokens, tokens)). --words merges word pieces into \
+      words over the whole run, written tokens included (with --view model \
+      or --span); --span a-b draws what those tokens (or words) attend to \
+      and what attends to them, positions from 0 over prompt and written \
+      tokens alike, and --npy then writes (2, layers, heads, tokens).
       """
   )
 
@@ -73,6 +77,12 @@ struct Generate: ParsableCommand {
 
   @OptionGroup var lensOption: LensOption
 
+  @Flag(help: "Words instead of word pieces, over the whole run (with --view model or --span).")
+  var words = false
+
+  @Option(help: "Draw the attention from and to a span of the run's tokens (or words), from 0: e.g. 3-5.")
+  var span: String?
+
   @OptionGroup var figureOptions: FigureOptions
 
   private var modelAndPrompt: (model: String, prompt: String) {
@@ -94,6 +104,9 @@ struct Generate: ParsableCommand {
     if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
     if system != nil, !chat { throw ValidationError("--system goes with --chat") }
     try lensOption.check(heads: chosen.heads, aggregate: chosen.aggregate)
+    if words, span == nil, view == .generation, out != nil {
+      throw ValidationError("--words draws with --view model or --span: the generation view has a row per written token")
+    }
   }
 
   func run() throws {
@@ -140,8 +153,26 @@ struct Generate: ParsableCommand {
     }
     run.attention = try lens.apply(to: ModelRun(attention: run.attention, values: run.values))
     run.values = nil
+    // Words and spans read the whole run as attn model reads a text.
+    var maps = run.attention
+    if words {
+      maps = try wordAttention(maps, wordIDs: model.textTokenizer.wordIDs(of: run.encoding(after: encoding)))
+    }
+    if let span {
+      let positions = try parseSpan(span, count: maps.tokens.count, of: words ? "words" : "tokens")
+      let figure = try SpanFigure(
+        maps, span: positions, selection: selection, colorScale: figureOptions.colorScale,
+        figsize: figureOptions.figureSize(), lens: lens)
+      if let npy { try TensorFile.write(figure.sums, to: npy) }
+      guard let out else { return }
+      var heatmap = figure.heatmap
+      try figureOptions.restyle(&heatmap)
+      let layout = try naming(out) { try renderFigure(heatmap, to: out) }
+      reportNotes(layout.notes)
+      return
+    }
     if let npy {
-      try TensorFile.write(lensOption.npyMaps(run.attention.attentions), to: npy)
+      try TensorFile.write(lensOption.npyMaps(maps.attentions), to: npy)
     }
     guard let out else { return }
     if view == .generation, out.lowercased().hasSuffix(".html") {
@@ -163,7 +194,7 @@ struct Generate: ParsableCommand {
       ).heatmap
     case .model:
       heatmap = try ModelFigure(
-        run.attention, selection: selection, colorScale: figureOptions.colorScale,
+        maps, selection: selection, colorScale: figureOptions.colorScale,
         figsize: figureOptions.figureSize(), lens: lens
       ).heatmap
     }
