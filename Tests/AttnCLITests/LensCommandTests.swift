@@ -107,6 +107,34 @@ import TransformerModels
     #expect(shape == [TinyLlama().layerCount, TinyLlama().headCount, length, length])
   }
 
+  @Test func modelWritesSeveralLensesIntoOnePage() throws {
+    let model = try TinyBert(seed: 0x3E75).writeFolder()
+    let text = "the cat sat on the mat"
+    let run = try runAttn(["model", model, text, "--lens", "rollout,attention,value-norm", "--out", "v.html"], in: folder)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    let page = try String(contentsOfFile: path("v.html"), encoding: .utf8)
+    #expect(page.contains(#"<script type="application/json" id="figure-data" data-view="rollout">"#))
+    for name in ["attention", "value-norm"] {
+      #expect(page.contains(#"<script type="application/json" class="figure-view" data-view="\#(name)">"#), "\(name)")
+    }
+    // Each view is the page --lens writes alone, with the same data.
+    let alone = try runAttn(["model", model, text, "--lens", "value-norm", "--out", "n.html"], in: folder)
+    #expect(alone.status == 0)
+    let single = try String(contentsOfFile: path("n.html"), encoding: .utf8)
+    let data = try #require(single.components(separatedBy: #"id="figure-data">"#).last?.components(separatedBy: "</script>").first)
+    #expect(page.contains(#"data-view="value-norm">"# + data + "</script>"))
+    for (arguments, words) in [
+      (["--lens", "attention,rollout", "--out", "x.png"], "several lenses go into one .html page"),
+      (["--lens", "attention,rollout", "--out", "x.html", "--npy", "x.npy"], "several lenses go into one .html page"),
+      (["--lens", "attention,attention", "--out", "x.html"], "is invalid for '--lens"),
+      (["--lens", "attention,rollout", "--heads", "1", "--out", "x.html"], "--lens rollout has one map per layer"),
+    ] {
+      let refused = try runAttn(["model", model, text] + arguments, in: folder)
+      #expect(refused.status == 64 && refused.stderr.contains(words), "\(arguments): \(refused.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: path("x.html")) && !FileManager.default.fileExists(atPath: path("x.png")))
+  }
+
   @Test func generateMergesWordsAndDrawsSpansOverTheWholeRun() throws {
     let decoder = try TinyLlama().writeFile(name: "tiny-llama-words")
     let prompt = "the cat sat on"

@@ -70,6 +70,7 @@ class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, H
             self.shot("generation.png")
         self.step("the served page asked only its server and threw nothing", self.no_stray_requests)
         self.step("attn model --out fig.html opens from disk offline, hover works", self.export)
+        self.step("its View select reloads the page with the rollout lens, and back", self.export_views)
         self.step("the head view follows its selects; a hovered query shows only its lines, strongest most opaque",
                   self.head_view)
         self.step("leaving out [CLS] and [SEP] drops their lines and rescales the words'", self.head_view_words)

@@ -32,6 +32,29 @@ public func renderFigure(_ figure: HeatmapFigure, to path: String, format: Outpu
   return layout
 }
 
+/// One self-contained HTML page of several views of the same text (a lens
+/// each, say), the first shown when it opens and the others chosen in the
+/// page's View select (or with `#view=NAME` in its address).
+///
+/// - Parameter views: at least one, each with the name the select shows.
+/// - Returns: the page's bytes and the layout of each view.
+public func renderFigurePage(views: [(name: String, figure: HeatmapFigure)]) -> (
+  bytes: [UInt8], layouts: [FigureLayout]
+) {
+  precondition(!views.isEmpty, "a page has at least one view")
+  let measurer = PangoTextMeasurer()
+  var renderers = views.map { view in
+    var renderer = HTMLRenderer(figure: view.figure, layout: layoutFigure(view.figure, measurer: measurer))
+    renderer.name = view.name
+    return renderer
+  }
+  let layouts = renderers.map(\.layout)
+  if renderers.count > 1 {
+    renderers[0].otherViews = renderers.dropFirst().map { ($0.name ?? "", $0) }
+  }
+  return (Array(renderers[0].document().utf8), layouts)
+}
+
 /// Draws `figure` into the bytes of a PNG, SVG, PDF or HTML file.
 ///
 /// - Returns: the file's bytes and the layout that was drawn.

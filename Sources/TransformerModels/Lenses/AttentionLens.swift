@@ -65,9 +65,20 @@ extension AttentionModel {
   public func lensedAttention(_ encoding: Encoding, lens: AttentionLens, words: Bool = false) throws
     -> ModelAttention
   {
-    let lensed = try lens.apply(to: run(encoding, options: RunOptions(recordsValues: lens.needsValues)))
-    guard words else { return lensed }
-    return try wordAttention(lensed, wordIDs: textTokenizer.wordIDs(of: encoding))
+    try lensedAttentions(encoding, lenses: [lens], words: words)[0]
+  }
+
+  /// Each of `lenses` over one run of `encoding`, in order.
+  public func lensedAttentions(_ encoding: Encoding, lenses: [AttentionLens], words: Bool = false) throws
+    -> [ModelAttention]
+  {
+    let run = try run(encoding, options: RunOptions(recordsValues: lenses.contains(where: \.needsValues)))
+    let wordIDs = words ? textTokenizer.wordIDs(of: encoding) : nil
+    return try lenses.map { lens in
+      let lensed = try lens.apply(to: run)
+      guard let wordIDs else { return lensed }
+      return try wordAttention(lensed, wordIDs: wordIDs)
+    }
   }
 }
 

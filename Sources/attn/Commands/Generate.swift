@@ -103,7 +103,10 @@ struct Generate: ParsableCommand {
     if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
     if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
     if system != nil, !chat { throw ValidationError("--system goes with --chat") }
-    try lensOption.check(heads: chosen.heads, aggregate: chosen.aggregate)
+    try lensOption.check(heads: chosen.heads, aggregate: chosen.aggregate, out: out, npy: npy)
+    guard lensOption.lenses.count == 1 else {
+      throw ValidationError("attn generate draws one lens; attn model --out x.html takes several")
+    }
     if words, span == nil, view == .generation, out != nil {
       throw ValidationError("--words draws with --view model or --span: the generation view has a row per written token")
     }

@@ -72,14 +72,16 @@ struct Model: ParsableCommand {
     if input != nil, pair != nil {
       throw ValidationError("--pair goes with a single TEXT, not with --input")
     }
-    try lensOption.check(heads: chosen.heads, aggregate: chosen.aggregate)
+    try lensOption.check(heads: chosen.heads, aggregate: chosen.aggregate, out: out, npy: npy)
   }
 
   func run() throws {
     let (folder, text) = modelAndText
     let model = try ModelLoader.load(contentsOf: folder)
-    let selection = try lensOption.selection(
-      layers: chosen.layers, heads: chosen.heads, aggregate: chosen.aggregate, summary: model.summary)
+    let selections = try lensOption.lenses.map { lens in
+      try lensOption.selection(
+        for: lens, layers: chosen.layers, heads: chosen.heads, aggregate: chosen.aggregate, summary: model.summary)
+    }
     let texts: [(text: String, pair: String?)]
     if let input {
       texts = try readLines(input).map { ($0, nil) }
@@ -91,7 +93,7 @@ struct Model: ParsableCommand {
       let label = input.map { "\($0):\(index + 1)" } ?? "text"
       try draw(
         item.text, pair: item.pair, label: label, number: texts.count > 1 ? index + 1 : nil, model: model,
-        selection: selection)
+        selections: selections)
       progress.advance()
     }
     progress.finish()
@@ -99,7 +101,7 @@ struct Model: ParsableCommand {
 
   private func draw(
     _ text: String, pair: String?, label: String, number: Int?, model: any AttentionModel,
-    selection: AttentionSelection?
+    selections: [AttentionSelection?]
   ) throws {
     let encoding = try naming(label) { try model.tokenize(text, pair: pair) }
     if encoding.truncated {
@@ -112,39 +114,50 @@ struct Model: ParsableCommand {
         "\(label): text has \(encoding.untruncatedLength) tokens; truncated to \(limit) (--no-truncate to refuse)"
       )
     }
-    let lens = lensOption.lens
-    let lensed = try naming(label) { try model.lensedAttention(encoding, lens: lens, words: words) }
-    var heatmap: HeatmapFigure
-    let maps: Tensor
-    if let span {
-      let positions = try parseSpan(span, count: lensed.tokens.count, of: words ? "words" : "tokens")
-      let figure = try naming(label) {
-        try SpanFigure(
-          lensed, span: positions, selection: selection, colorScale: figureOptions.colorScale,
-          figsize: figureOptions.figureSize(), lens: lens)
+    let lenses = lensOption.lenses
+    let lensed = try naming(label) { try model.lensedAttentions(encoding, lenses: lenses, words: words) }
+    let span = try self.span.map { try parseSpan($0, count: lensed[0].tokens.count, of: words ? "words" : "tokens") }
+    // A figure (and the maps --npy writes) for each lens.
+    var views: [(name: String, figure: HeatmapFigure)] = []
+    var maps: Tensor?
+    for (index, lens) in lenses.enumerated() {
+      var heatmap: HeatmapFigure
+      if let span {
+        let figure = try naming(label) {
+          try SpanFigure(
+            lensed[index], span: span, selection: selections[index], colorScale: figureOptions.colorScale,
+            figsize: figureOptions.figureSize(), lens: lens)
+        }
+        (heatmap, maps) = (figure.heatmap, maps ?? figure.sums)
+      } else {
+        let figure = try naming(label) {
+          try ModelFigure(
+            lensed[index], selection: selections[index], colorScale: figureOptions.colorScale,
+            figsize: figureOptions.figureSize(), lens: lens)
+        }
+        (heatmap, maps) = (figure.heatmap, maps ?? lensOption.npyMaps(figure.maps))
       }
-      (heatmap, maps) = (figure.heatmap, figure.sums)
-    } else {
-      let figure = try naming(label) {
-        try ModelFigure(
-          lensed, selection: selection, colorScale: figureOptions.colorScale,
-          figsize: figureOptions.figureSize(), lens: lens)
-      }
-      (heatmap, maps) = (figure.heatmap, lensOption.npyMaps(figure.maps))
+      try naming(label) { try figureOptions.restyle(&heatmap) }
+      views.append((lens.rawValue, heatmap))
     }
-    try naming(label) { try figureOptions.restyle(&heatmap) }
     let destinations = [out, npy].compactMap { $0 }.map { numbered($0, number) }
     try checkWritable(destinations)
-    if let npy {
+    if let npy, let maps {
       try TensorFile.write(maps, to: numbered(npy, number))
     }
     if let out {
       let path = numbered(out, number)
-      let layout = try naming(path) { try renderFigure(heatmap, to: path) }
-      reportNotes(layout.notes)
+      if views.count > 1 {
+        let page = renderFigurePage(views: views)
+        try AtomicFileWriter.write(page.bytes, to: path)
+        page.layouts.forEach { reportNotes($0.notes) }
+      } else {
+        let layout = try naming(path) { try renderFigure(views[0].figure, to: path) }
+        reportNotes(layout.notes)
+      }
     }
     if out == nil && npy == nil {
-      print(renderTerminalPreview(heatmap, columns: columns ?? terminalColumns()), terminator: "")
+      print(renderTerminalPreview(views[0].figure, columns: columns ?? terminalColumns()), terminator: "")
     }
   }
 }

@@ -13,6 +13,11 @@ import Tensors
 struct HTMLRenderer {
   let figure: HeatmapFigure
   let layout: FigureLayout
+  /// The page's other views of the same text (another lens of it), each
+  /// with its name, which the page's view select lists after this figure's
+  /// (named `name`). The page draws one view at a time.
+  var name: String?
+  var otherViews: [(name: String, renderer: HTMLRenderer)] = []
 
   /// Up to this many values travel as decimal JSON (the shortest text of each Float32);
   /// more travel as 16-bit fixed point, deflated, which keeps a page of
@@ -41,13 +46,20 @@ struct HTMLRenderer {
       \(Self.style)</style>
       </head>
       <body>
-      \(Self.body)<script type="application/json" id="figure-data">\(dataJSON())</script>
-      <script>
+      \(Self.body)<script type="application/json" id="figure-data"\(otherViews.isEmpty ? "" : viewAttribute(name))>\(dataJSON())</script>
+      \(otherViews.map { view in
+        "<script type=\"application/json\" class=\"figure-view\"\(viewAttribute(view.name))>\(view.renderer.dataJSON())</script>\n"
+      }.joined())      <script>
       \(Self.script)</script>
       </body>
       </html>
 
       """
+  }
+
+  /// ` data-view="name"`, escaped: a view's name, as the page's select lists it.
+  private func viewAttribute(_ name: String?) -> String {
+    " data-view=\"\(htmlEscaped(name ?? ""))\""
   }
 
   // MARK: The embedded data

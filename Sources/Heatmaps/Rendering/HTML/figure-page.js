@@ -2,17 +2,31 @@
 // the figure's data from the JSON in #figure-data (written by
 // HTMLRenderer.dataJSON) and draws into the elements of figure-page.html.
 //
-// Read top to bottom: the data and its decoding, the view the URL's hash
-// chooses, the layout of the chosen rows and columns, drawing it, hover and
-// tooltip, the enlarged panel, the head view, the choosers, saving, theme
-// and zoom, and last the start, which waits for the data to be decoded.
+// Read top to bottom: the URL's hash, the data (of the view it names) and
+// its decoding, the state the page opens with, the layout of the chosen
+// rows and columns, drawing it, hover and tooltip, the enlarged panel, the
+// head view, the choosers, saving, theme, zoom and views, and last the
+// start, which waits for the data to be decoded.
 (function () {
 "use strict";
 var started = performance.now();
 
 // --- The figure's data -------------------------------------------------------
 
-var figureData = JSON.parse(document.getElementById("figure-data").textContent);
+// The URL's hash may choose what the page opens with, e.g.
+// #dark&rows=1,6&columns=2&enlarge&query=3&zoom=100&nospecial&view=rollout.
+var options = {};
+location.hash.slice(1).split("&").forEach(function (part) {
+  var pair = part.split("=");
+  if (pair[0]) options[pair[0]] = pair.length > 1 ? decodeURIComponent(pair[1]) : "";
+});
+// A page may hold several views of one text (a lens each) in scripts of
+// class figure-view beside #figure-data: the hash's view=NAME draws that
+// one, and the View select reloads the page with another.
+var dataElement = document.getElementById("figure-data");
+var otherViews = Array.prototype.slice.call(document.querySelectorAll("script.figure-view"));
+otherViews.forEach(function (view) { if (view.dataset.view === options.view) dataElement = view; });
+var figureData = JSON.parse(dataElement.textContent);
 // A grid of gridRows × gridColumns panels, each of queryCount rows (one a
 // query) and keyCount columns (one a key).
 var gridRows = figureData.grid[0], gridColumns = figureData.grid[1];
@@ -87,7 +101,7 @@ function decodeCells() {
   return Promise.all(decoded).then(function () {
     // The page keeps only the decoded arrays, not the text they came from.
     figureData.colors = figureData.values = null;
-    element("figure-data").textContent = "";
+    [element("figure-data")].concat(otherViews).forEach(function (view) { view.textContent = ""; });
   });
 }
 
@@ -119,12 +133,6 @@ function keyName(key) { return figureData.xTickLabels ? figureData.xTickLabels[k
 
 // --- The view the page opens with --------------------------------------------
 
-// The URL's hash may choose the first view, e.g. #dark&rows=1,6&columns=2&enlarge&query=3&zoom=100&nospecial.
-var options = {};
-location.hash.slice(1).split("&").forEach(function (part) {
-  var pair = part.split("=");
-  if (pair[0]) options[pair[0]] = pair.length > 1 ? decodeURIComponent(pair[1]) : "";
-});
 // A list of 1-based numbers as 0-based indices below count; none, all.
 function chosen(list, count) {
   var picked = (list || "").split(",").map(function (number) { return parseInt(number, 10) - 1; })
@@ -760,10 +768,28 @@ function start() {
   element("save-png").addEventListener("click", savePNG);
   element("save-svg").addEventListener("click", saveSVG);
   setUpZoom();
+  setUpViews();
 
   if ("enlarge" in options) openEnlarged(shownScene.slots[0]);
   // #bench times what a user waits for and writes the numbers into the page.
   if (location.hash.indexOf("bench") >= 0) bench(renderMs);
+}
+
+// The View select, for a page of several views: choosing one reloads the
+// page drawing it, with the theme kept.
+function setUpViews() {
+  var select = element("view");
+  if (otherViews.length === 0) { element("view-label").style.display = "none"; return; }
+  [element("figure-data")].concat(otherViews).forEach(function (view) {
+    var option = document.createElement("option");
+    option.value = option.textContent = view.dataset.view;
+    select.appendChild(option);
+  });
+  select.value = dataElement.dataset.view;
+  select.addEventListener("change", function () {
+    location.hash = "view=" + encodeURIComponent(select.value) + (state.dark ? "&dark" : "");
+    location.reload();
+  });
 }
 
 function bench(renderMs) {
