@@ -119,8 +119,9 @@ func singlePanelTitle(
   let layers = numbersDescription(selection.layers)
   switch lens {
   case .attention: break
-  case .rollout:
-    return layerAggregate.map { "Rollout, \($0.rawValue) of layers \(layers)" } ?? "Rollout, layer \(layers)"
+  case .rollout, .flow:
+    let name = lens == .flow ? "Flow" : "Rollout"
+    return layerAggregate.map { "\(name), \($0.rawValue) of layers \(layers)" } ?? "\(name), layer \(layers)"
   case .valueNorm:
     return singlePanelTitle(selection, layerAggregate: layerAggregate) + ", value norm"
   }

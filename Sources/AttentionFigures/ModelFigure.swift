@@ -103,12 +103,13 @@ public struct ModelFigure: Sendable {
   }
 }
 
-/// A figure's head titles under `lens`: rollout has one map per layer,
-/// titled by the lens; value norms name the lens beside each head.
+/// A figure's head titles under `lens`: rollout and flow have one map per
+/// layer, titled by the lens; value norms name the lens beside each head.
 func lensTitles(_ titles: [String], lens: AttentionLens) -> [String] {
   switch lens {
   case .attention: titles
   case .rollout: ["rollout"]
+  case .flow: ["flow"]
   case .valueNorm: titles.map { "\($0), value norm" }
   }
 }

@@ -67,7 +67,7 @@ import TransformerModels
   @Test func viewRefusesAnUnknownLensOrWordsAndASpanPastTheText() async throws {
     try await withServer { client in
       for (query, status, words) in [
-        ("lens=flow", HTTPResponse.Status.badRequest, "\"lens\" must be attention, rollout, value-norm"),
+        ("lens=gradient", HTTPResponse.Status.badRequest, "\"lens\" must be attention, rollout, value-norm, flow"),
         ("words=yes", .badRequest, "\"words\" must be 1 or 0"),
         ("span=3-40", .unprocessableContent, "span \"3-40\": the text has tokens 0-4"),
         ("span=b", .unprocessableContent, "span \"b\": give positions from 0"),

@@ -21,7 +21,7 @@ import TransformerModels
   @Test func modelWritesEachLens() throws {
     let model = try TinyBert(seed: 0x1E45).writeFolder()
     let text = "the cat sat"
-    for (lens, name) in [("attention", "a.npy"), ("rollout", "r.npy"), ("value-norm", "v.npy")] {
+    for (lens, name) in [("attention", "a.npy"), ("rollout", "r.npy"), ("value-norm", "v.npy"), ("flow", "f.npy")] {
       let run = try runAttn(["model", model, text, "--lens", lens, "--npy", name, "--out", name + ".png"], in: folder)
       #expect(run.status == 0, "\(lens): \(run.stderr)")
     }
@@ -43,6 +43,13 @@ import TransformerModels
       }
     }
     #expect(zip(norms.scalars, attention.scalars).allSatisfy { ($0 == 0) == ($1 == 0) && $0 >= 0 })
+    // Flow: one map per layer, rows summing to 1; after one layer, rollout's map.
+    let flow = try TensorFile.read(contentsOf: path("f.npy"))
+    #expect(flow.shape == rollout.shape)
+    for row in 0..<(layers * length) {
+      #expect(abs(flow.scalars[row * length..<(row + 1) * length].reduce(0, +) - 1) < 1e-5)
+    }
+    #expect(zip(flow.scalars.prefix(length * length), rollout.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
     #expect(FileManager.default.fileExists(atPath: path("v.npy.png")))
 
     let refused = try runAttn(["model", model, text, "--lens", "rollout", "--heads", "1"], in: folder)

@@ -11,7 +11,9 @@ import Testing
   /// The JSON of each data script of `text`, by its `data-view` name, in order.
   private func views(in text: String) throws -> [(name: String?, id: Bool, json: String)] {
     let pattern = try NSRegularExpression(
-      pattern: #"<script type="application/json"( id="figure-data")?( class="figure-view")?( data-view="([^"]*)")?>"#)
+      pattern:
+        #"<script type="application/json"( id="figure-data")?( class="figure-view")?( data-view="([^"]*)")?>"#
+    )
     var found: [(String?, Bool, String)] = []
     for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
       let start = try #require(Range(match.range, in: text)).upperBound

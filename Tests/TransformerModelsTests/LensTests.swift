@@ -32,24 +32,121 @@ private func product(_ a: [[Double]], _ b: [[Double]]) -> [[Double]] {
   }
 }
 
-/// Attention rollout from its definition: head means, `0.5·A + 0.5·I`,
-/// rows renormalised, an explicit product of matrices.
-private func rolloutReference(_ rows: [[Double]], layers: Int, heads: Int, length: Int) -> [[[Double]]] {
-  var result: [[[Double]]] = []
-  for layer in 0..<layers {
-    var mixed = (0..<length).map { row in
+/// Each layer's head mean with the residual, `0.5·A + 0.5·I`, rows renormalised.
+private func residualMixedReference(_ rows: [[Double]], layers: Int, heads: Int, length: Int) -> [[[Double]]] {
+  (0..<layers).map { layer in
+    let mixed = (0..<length).map { row in
       (0..<length).map { column in
         (0..<heads).reduce(0.0) { $0 + rows[(layer * heads + $1) * length + row][column] } / Double(heads) * 0.5
           + (row == column ? 0.5 : 0)
       }
     }
-    mixed = mixed.map { row in row.map { $0 / row.reduce(0, +) } }
-    result.append(layer == 0 ? mixed : product(mixed, result[layer - 1]))
+    return mixed.map { row in row.map { $0 / row.reduce(0, +) } }
+  }
+}
+
+/// Attention rollout from its definition: head means, `0.5·A + 0.5·I`,
+/// rows renormalised, an explicit product of matrices.
+private func rolloutReference(_ rows: [[Double]], layers: Int, heads: Int, length: Int) -> [[[Double]]] {
+  var result: [[[Double]]] = []
+  for mixed in residualMixedReference(rows, layers: layers, heads: heads, length: length) {
+    result.append(result.isEmpty ? mixed : product(mixed, result[result.count - 1]))
   }
   return result
 }
 
+/// The maximum flow from `source` to `sink` over a dense capacity matrix,
+/// by Edmonds–Karp: shortest augmenting paths found breadth first.
+private func edmondsKarp(_ capacity: [[Double]], from source: Int, to sink: Int) -> Double {
+  var residual = capacity
+  var total = 0.0
+  while true {
+    var parent = [Int](repeating: -1, count: capacity.count)
+    parent[source] = source
+    var queue = [source]
+    while !queue.isEmpty, parent[sink] < 0 {
+      let node = queue.removeFirst()
+      for next in capacity.indices where parent[next] < 0 && residual[node][next] > 1e-12 {
+        parent[next] = node
+        queue.append(next)
+      }
+    }
+    guard parent[sink] >= 0 else { return total }
+    var bottleneck = Double.infinity
+    var node = sink
+    while node != source {
+      bottleneck = min(bottleneck, residual[parent[node]][node])
+      node = parent[node]
+    }
+    node = sink
+    while node != source {
+      residual[parent[node]][node] -= bottleneck
+      residual[node][parent[node]] += bottleneck
+      node = parent[node]
+    }
+    total += bottleneck
+  }
+}
+
+/// Attention flow from its definition: for each layer `l`, a graph of the
+/// tokens below layer 1 to above layer `l`, edges carrying the residual
+/// mixed weights, a maximum flow per pair of input and output token, each
+/// row divided by its sum.
+private func flowReference(_ rows: [[Double]], layers: Int, heads: Int, length: Int) -> [[[Double]]] {
+  let mixed = residualMixedReference(rows, layers: layers, heads: heads, length: length)
+  return (1...layers).map { top in
+    let nodes = (top + 1) * length
+    var capacity = [[Double]](repeating: [Double](repeating: 0, count: nodes), count: nodes)
+    for layer in 1...top {
+      for above in 0..<length {
+        for below in 0..<length {
+          capacity[(layer - 1) * length + below][layer * length + above] = mixed[layer - 1][above][below]
+        }
+      }
+    }
+    return (0..<length).map { token in
+      let row = (0..<length).map { edmondsKarp(capacity, from: $0, to: top * length + token) }
+      return row.map { $0 / row.reduce(0, +) }
+    }
+  }
+}
+
 @Suite struct LensTests {
+  @Test func theFlowLensRefusesTextsPastItsLimit() throws {
+    var random = BertTestRandom(seed: 0xF11)
+    for (length, allowed) in [(9, true), (AttentionLens.flowTokenLimit + 1, false)] {
+      let (maps, _) = randomMaps(layers: 1, heads: 1, length: length, causal: true, using: &random)
+      let run = ModelRun(
+        attention: ModelAttention(tokens: (0..<length).map { "t\($0)" }, attentions: maps, kind: .causal))
+      if allowed {
+        #expect(try AttentionLens.flow.apply(to: run).attentions.shape == [1, 1, length, length])
+      } else {
+        #expect(throws: LensError.self) { try AttentionLens.flow.apply(to: run) }
+      }
+    }
+  }
+
+  @Test(arguments: [(3, 2, 5, false), (2, 3, 6, true), (1, 1, 1, false), (4, 2, 4, true), (1, 3, 5, false)])
+  func flowIsTheMaximumFlowThroughTheLayers(layers: Int, heads: Int, length: Int, causal: Bool) throws {
+    var random = BertTestRandom(seed: 0xF10 + UInt64(length * 7 + layers))
+    let (maps, rows) = randomMaps(layers: layers, heads: heads, length: length, causal: causal, using: &random)
+    let flow = try attentionFlow(maps)
+    #expect(flow.shape == [layers, length, length])
+    let reference = flowReference(rows, layers: layers, heads: heads, length: length)
+    let error = maximumDifference(flow.scalars, reference.joined().joined())
+    #expect(error < 1e-6, "largest difference \(error)")
+    // One layer: a single edge joins each input to each output, so the flow is the mixed row.
+    let mixed = residualMixedReference(rows, layers: layers, heads: heads, length: length)[0]
+    #expect(maximumDifference(Array(flow.scalars.prefix(length * length)), mixed.joined()) < 1e-6)
+    if causal {
+      for layer in 0..<layers {
+        for row in 0..<length {
+          #expect((row + 1..<length).allSatisfy { flow[layer, row, $0] == 0 }, "a later token has no path back")
+        }
+      }
+    }
+  }
+
   @Test(arguments: [(3, 5, 11, false), (4, 3, 13, true), (1, 1, 1, false), (2, 7, 17, true)])
   func rolloutIsTheProductOfTheResidualMixedLayers(layers: Int, heads: Int, length: Int, causal: Bool) throws {
     var random = BertTestRandom(seed: 0x5011 + UInt64(length))

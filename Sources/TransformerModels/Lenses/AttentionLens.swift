@@ -14,12 +14,18 @@ public enum AttentionLens: String, Sendable, Equatable, CaseIterable {
   /// The norm-based view (`valueWeightedNorms`): `[N, H, L, L]`, in the
   /// units of the residual stream.
   case valueNorm = "value-norm"
+  /// Attention flow (`attentionFlow`): `[N, 1, L, L]`, one map per layer,
+  /// rows summing to 1; for short texts, as its cost grows as `L⁴`.
+  case flow
+
+  /// The most tokens the flow lens reads (`attentionFlow` itself takes any).
+  public static let flowTokenLimit = 64
 
   /// Whether the run must keep its values (`RunOptions.recordsValues`).
   public var needsValues: Bool { self == .valueNorm }
 
   /// Whether the lens has one map per head (`false`: one per layer).
-  public var hasHeads: Bool { self != .rollout }
+  public var hasHeads: Bool { self != .rollout && self != .flow }
 
   /// What the lens's numbers are, for titles and scales.
   public var scaleName: String {
@@ -27,6 +33,7 @@ public enum AttentionLens: String, Sendable, Equatable, CaseIterable {
     case .attention: "attention weight"
     case .rollout: "rollout"
     case .valueNorm: "‖α·f(x)‖"
+    case .flow: "flow"
     }
   }
 
@@ -45,6 +52,16 @@ public enum AttentionLens: String, Sendable, Equatable, CaseIterable {
       let (layers, length) = (rollout.shape[0], rollout.shape[1])
       return ModelAttention(
         tokens: attention.tokens, attentions: rollout.reshaped([layers, 1, length, length]), kind: attention.kind)
+    case .flow:
+      guard attention.tokens.count <= Self.flowTokenLimit else {
+        throw LensError(
+          "attention flow reads at most \(Self.flowTokenLimit) tokens, not \(attention.tokens.count): its cost grows as "
+            + "the fourth power of the length (64 tokens of MiniLM take about 40 s); rollout reads any length")
+      }
+      let flow = try attentionFlow(attention.attentions)
+      let (layers, length) = (flow.shape[0], flow.shape[1])
+      return ModelAttention(
+        tokens: attention.tokens, attentions: flow.reshaped([layers, 1, length, length]), kind: attention.kind)
     case .valueNorm:
       guard let values = run.values else {
         throw LensError("the value-norm lens needs the run's values: run with recordsValues")

@@ -21,36 +21,12 @@ public func attentionRollout(_ attentions: Tensor) throws -> Tensor {
   else {
     throw LensError("attention rollout needs [layers, heads, L, L], got \(attentions.shape)")
   }
-  let (layers, heads, length) = (attentions.shape[0], attentions.shape[1], attentions.shape[2])
+  let (layers, length) = (attentions.shape[0], attentions.shape[2])
   let area = length * length
   var rollout = [Float](repeating: 0, count: layers * area)
   var previous = Tensor.zeros([length, length])
-  var mixed = [Float](repeating: 0, count: area)
-  let scale = 0.5 / Float(heads)
   for layer in 0..<layers {
-    // 0.5·Ā + 0.5·I, rows renormalised.
-    attentions.scalars.withUnsafeBufferPointer { maps in
-      mixed.withUnsafeMutableBufferPointer { mixed in
-        let first = maps.baseAddress! + layer * heads * area
-        for index in 0..<area { mixed[index] = first[index] }
-        for head in 1..<max(heads, 1) {
-          let map = first + head * area
-          for index in 0..<area { mixed[index] += map[index] }
-        }
-        for row in 0..<length {
-          let cells = mixed.baseAddress! + row * length
-          for column in 0..<length { cells[column] *= scale }
-          cells[row] += 0.5
-          var sum: Float = 0
-          for column in 0..<length { sum += cells[column] }
-          if sum > 0 {
-            let reciprocal = 1 / sum
-            for column in 0..<length { cells[column] *= reciprocal }
-          }
-        }
-      }
-    }
-    let current = Tensor(shape: [length, length], scalars: mixed)
+    let current = Tensor(shape: [length, length], scalars: residualMixed(attentions, layer: layer))
     let product = layer == 0 ? current : try! matmul(current, previous)
     rollout.withUnsafeMutableBufferPointer { rollout in
       product.scalars.withUnsafeBufferPointer {

@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
       """,
     subcommands: [
       SoftmaxBench.self, SDPABench.self, ModelBench.self, DecoderBench.self, QuantBench.self, ExpBench.self,
-      CopyBench.self, RolloutBench.self,
+      CopyBench.self, RolloutBench.self, FlowBench.self,
     ]
   )
 }

@@ -28,7 +28,8 @@ struct LensOption: ParsableArguments {
     name: .customLong("lens"),
     help: """
       What to draw and write: attention (the weights), rollout (what each layer has mixed so far, \
-      one map per layer) or value-norm (each weight times the length of what its value adds); \
+      one map per layer), value-norm (each weight times the length of what its value adds) or flow \
+      (the maximum flow from each input token, one map per layer; short texts); \
       for an .html page, several, comma-separated: a view each, the first shown first.
       """)
   var list = LensList([.attention])
@@ -58,7 +59,7 @@ struct LensOption: ParsableArguments {
     try lensSelection(lens: lens ?? self.lens, layers: layers, heads: heads, aggregate: aggregate, summary: summary)
   }
 
-  /// What `--npy` writes of the drawn maps `[n, h, L, L]`: rollout without
+  /// What `--npy` writes of the drawn maps `[n, h, L, L]`: rollout and flow without
   /// its head axis, `[n, L, L]`; the others as they are.
   func npyMaps(_ maps: Tensor) -> Tensor {
     guard !lens.hasHeads else { return maps }
