@@ -93,4 +93,18 @@ import TransformerModels
     #expect(labels[2] == ",")
     #expect(labels.values.contains { $0.hasSuffix("cats") })
   }
+
+  /// CJK text by character: the pre-tokenizer keeps "東京大学" as one piece,
+  /// but each ideograph is a word, its tokens (whole or bytes of it) together.
+  @Test(.enabled(if: smolLM2Available, "SmolLM2 is not fetched (scripts/fetch-model --decoder)"))
+  func byteLevelCJKTextIsAWordACharacter() throws {
+    let model = try ModelLoader.load(contentsOf: smolLM2Path)
+    let tokenizer = try #require(model.textTokenizer as? any TextDecodingTokenizer)
+    let encoding = try model.tokenize("東京大学 is big")
+    let words = tokenizer.wordIDs(of: encoding)
+    let spelled = Dictionary(grouping: encoding.ids.indices, by: { words[$0] }).sorted { $0.key < $1.key }.map {
+      tokenizer.decode($0.value.map { encoding.ids[$0] })
+    }
+    #expect(spelled == ["東", "京", "大", "学", " is", " big"])
+  }
 }

@@ -1,7 +1,7 @@
 extension ByteLevelBPETokenizer {
   /// The word of each token: a special token is a word of its own; the
-  /// other tokens belong to the pre-tokenizer's piece (" cat", ",", " 2")
-  /// in which their first byte lies, found by running the pre-tokenizer
+  /// other tokens belong to the pre-tokenizer's piece (" cat", ",", " 2"),
+  /// or CJK ideograph, in which their first byte lies, found by running the pre-tokenizer
   /// over the bytes the tokens spell. Any token sequence has words this
   /// way, written tokens included; a stretch whose bytes are not UTF-8
   /// gives each of its tokens a word.
@@ -34,7 +34,20 @@ extension ByteLevelBPETokenizer {
         offset += UTF8.width(scalar)
       }
       scalarOffsets[scalars.count] = offset
-      offsets = pieces.map { scalarOffsets[$0.lowerBound] }
+      // CJK text by character: each ideograph is a word of its own, as the
+      // WordPiece path spaces them apart, however the pre-tokenizer runs them together.
+      let split = pieces.flatMap { piece -> [Range<Int>] in
+        var parts: [Range<Int>] = []
+        var start = piece.lowerBound
+        for index in piece where scalars[index].isCJKIdeograph {
+          if start < index { parts.append(start..<index) }
+          parts.append(index..<index + 1)
+          start = index + 1
+        }
+        if start < piece.upperBound { parts.append(start..<piece.upperBound) }
+        return parts
+      }
+      offsets = split.map { scalarOffsets[$0.lowerBound] }
       var piece = 0
       var first = 0
       var lastPiece = -1
