@@ -55,7 +55,11 @@ class HeadLines:
         """Each line's opacity, across the line near its key end, where
         neighbouring lines are 0.85 × a row apart: the ink summed down a pixel
         column is the opacity times the line's vertical thickness (1.5 px / cos)."""
-        x0, x1, y0 = self.x0, self.x1, self.ends[query]
+        return self.opacities_from(pixels, self.ends[query])
+
+    def opacities_from(self, pixels, y0):
+        """`opacities` of the lines that start at height y0 on the query side."""
+        x0, x1 = self.x0, self.x1
         x = int(x0 + 0.85 * (x1 - x0))
         t = (x + 0.5 - x0) / (x1 - x0)
         opacity = []
@@ -235,3 +239,49 @@ class HeadViewChecks:
         print(f"      layer {layer} head {head}: {self.tokens[query]} → {self.tokens[strongest_word]} at opacity "
               f"{plain[strongest_word]:.2f} beside [CLS]/[SEP], {opacity[strongest_word]:.2f} without them; "
               f"word lines within {off:.2f} of weight / strongest word", flush=True)
+
+    def head_view_span(self):
+        """Pressing on a query token and letting go two tokens further shows
+        the span's lines: from its middle to each key, as opaque as the span's
+        rows summed over the largest sum, each sum written; Esc clears it."""
+        n, g = len(self.tokens), HEAD_VIEW
+        layer, head, first, last = 2, 4, 2, 4
+        self.tab.evaluate(f"""(() => {{
+          for (const [id, value] of [["head-row", {layer - 1}], ["head-column", {head - 1}]]) {{
+            const select = document.getElementById(id);
+            select.value = String(value);
+            select.dispatchEvent(new Event("change", {{bubbles: true}}));
+          }} }})()""")
+        width, height, before = self.head_canvas()
+        canvas = 'document.getElementById("head-canvas")'
+
+        def query_point(index):
+            return self.tab.point(canvas, (g["left"] - 10) / width, (g["top"] + (index + 0.5) * g["row"]) / height,
+                                  frame=False)
+        start = query_point(first)
+        self.tab.move(start)
+        self.tab.mouse("mousePressed", start["x"], start["y"], button="left", buttons=1, clickCount=1)
+        for index in range(first + 1, last + 1):
+            point = query_point(index)
+            self.tab.mouse("mouseMoved", point["x"], point["y"], button="left", buttons=1)
+        self.tab.mouse("mouseReleased", point["x"], point["y"], button="left", buttons=1, clickCount=1)
+        self.tab.move({"x": 5, "y": 5})
+        text = self.tab.evaluate('document.getElementById("head-span").textContent')
+        expected = f"from {first}-{last} “{' '.join(self.tokens[first:last + 1])}”: its rows summed"
+        if not text.startswith(expected):
+            fail(f"after the drag the head view says {text!r}, expected it to start {expected!r}")
+        _, _, pixels = self.head_canvas()
+        self.shot("headview-span.png")
+        weights = self.api["attentions"][layer - 1][head - 1]
+        sums = [sum(weights[q][k] for q in range(first, last + 1)) for k in range(n)]
+        lines = self.head_lines(width, height, before)
+        opacity = lines.opacities_from(pixels, g["top"] + ((first + last) / 2 + 0.5) * g["row"])
+        worst = max(range(n), key=lambda k: abs(opacity[k] - sums[k] / max(sums)))
+        if abs(opacity[worst] - sums[worst] / max(sums)) > 0.15:
+            fail(f"the span's line to {self.tokens[worst]!r} has opacity {opacity[worst]:.2f}; the API's rows "
+                 f"{first}-{last} sum to {sums[worst]:.3f} there, {sums[worst] / max(sums):.2f} of the largest")
+        self.tab.key("Escape", "Escape", 27)
+        if self.tab.evaluate('document.getElementById("head-span").textContent') != "":
+            fail("Esc leaves the head view's span")
+        print(f"      layer {layer} head {head}, span {first}-{last}: line opacities within "
+              f"{abs(opacity[worst] - sums[worst] / max(sums)):.2f} of the summed rows / the largest", flush=True)

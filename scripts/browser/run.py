@@ -74,6 +74,8 @@ class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, H
         self.step("the head view follows its selects; a hovered query shows only its lines, strongest most opaque",
                   self.head_view)
         self.step("leaving out [CLS] and [SEP] drops their lines and rescales the words'", self.head_view_words)
+        self.step("dragging over three query tokens shows the span's rows summed; Esc clears it",
+                  self.head_view_span)
 
     def close(self):
         if self.browser:

@@ -510,9 +510,14 @@ function hoverEnlarged(event) {
 }
 
 // --- The head view: queries left, keys right, a line per weight ------------------
+// Hovering a token shows its lines alone; dragging over tokens of one side
+// shows a span's: its rows summed (from it) or its columns summed (to it).
 
 // The hovered token, { side: "query" or "key", index }, or null.
 var headHover = null;
+// A span dragged over the tokens of one side, { side, from, to } with
+// from ≤ to, or null; while one is set, its summed lines replace the hover's.
+var headSpan = null, headDrag = null;
 // Where drawHeadView put the tokens, for finding the hovered one.
 var headGeometry = null;
 // Tokens a model adds around the text ([CLS], [SEP], [PAD], <s>, </s>,
@@ -556,8 +561,20 @@ function drawHeadView() {
   // and without a hover no line touches a special token.
   var keepQuery = function (query) { return !(leaveOut && specialQuery[query]); };
   var keepKey = function (key) { return !(leaveOut && specialKey[key]); };
-  // Each line as [query, key, weight].
-  if (headHover && headHover.side === "query") {
+  // Each line as [query, key, weight]; a span's lines join its middle.
+  if (headSpan) {
+    var middle = (headSpan.from + headSpan.to) / 2, across = headSpan.side === "query" ? keyCount : queryCount;
+    for (var other = 0; other < across; other++) {
+      if (headSpan.side === "query" ? !keepKey(other) : !keepQuery(other)) continue;
+      var sum = 0, seen = false;
+      for (var at = headSpan.from; at <= headSpan.to; at++) {
+        var weight = headSpan.side === "query" ? valueAt(first + at * keyCount + other)
+          : valueAt(first + other * keyCount + at);
+        if (isFinite(weight)) { sum += weight; seen = true; }
+      }
+      lines.push(headSpan.side === "query" ? [middle, other, seen ? sum : NaN] : [other, middle, seen ? sum : NaN]);
+    }
+  } else if (headHover && headHover.side === "query") {
     for (var key = 0; key < keyCount; key++) {
       if (keepKey(key)) lines.push([headHover.index, key, valueAt(first + headHover.index * keyCount + key)]);
     }
@@ -600,21 +617,76 @@ function drawHeadView() {
     context.fillText(keyName(key), right, keyY(key));
   }
   context.globalAlpha = 1;
+  if (headSpan) drawSpanMarks(context, lines, colors, accent, queryY, keyY, left, right, rowHeight * tokenRows);
   return { top: top, rowHeight: rowHeight, tokenRows: tokenRows, left: left, right: right };
 }
-function redrawHeadView() { headGeometry = drawHeadView(); }
+
+// A span's bracket beside its tokens, its tokens in the accent, each summed
+// weight written beyond the other side's token, and the span's description.
+function drawSpanMarks(context, lines, colors, accent, queryY, keyY, left, right, height) {
+  var query = headSpan.side === "query", y = query ? queryY : keyY, count = query ? queryCount : keyCount;
+  var half = height / count / 2, x = query ? left + 2 : right - 2;
+  context.strokeStyle = accent; context.lineWidth = 2;
+  context.beginPath(); context.moveTo(x, y(headSpan.from) - half); context.lineTo(x, y(headSpan.to) + half);
+  context.stroke();
+  context.fillStyle = accent;
+  for (var at = headSpan.from; at <= headSpan.to; at++) {
+    context.textAlign = query ? "right" : "left";
+    context.fillText(query ? queryName(at) : keyName(at), query ? left : right, y(at));
+  }
+  context.fillStyle = colors.fg; context.globalAlpha = 0.7;
+  lines.forEach(function (line) {
+    if (!isFinite(line[2])) return;
+    var name = query ? keyName(line[1]) : queryName(line[0]), width = context.measureText(name).width;
+    context.textAlign = query ? "left" : "right";
+    context.fillText(line[2].toFixed(3), query ? right + width + 8 : left - width - 8, query ? keyY(line[1]) : queryY(line[0]));
+  });
+  context.globalAlpha = 1;
+}
+
+// What the head view's span is, beside its controls.
+function describeSpan() {
+  if (!headSpan) { element("head-span").textContent = ""; return; }
+  var query = headSpan.side === "query", names = [];
+  for (var at = headSpan.from; at <= headSpan.to; at++) names.push(query ? queryName(at) : keyName(at));
+  var numbers = headSpan.from === headSpan.to ? String(headSpan.from) : headSpan.from + "-" + headSpan.to;
+  element("head-span").textContent = (query ? "from " : "to ") + numbers + " “" + names.join(" ") + "”: " +
+    (query ? "its rows" : "its columns") + " summed; Esc or a click beside the tokens clears it";
+}
+function redrawHeadView() { headGeometry = drawHeadView(); describeSpan(); }
+
+// The token under the pointer, { side, index }, or null.
+function headTokenAt(event) {
+  var rect = element("head-canvas").getBoundingClientRect(), x = event.clientX - rect.left, y = event.clientY - rect.top;
+  var geometry = headGeometry, query = x < (geometry.left + geometry.right) / 2, count = query ? queryCount : keyCount;
+  var index = Math.floor((y - geometry.top) / (geometry.rowHeight * geometry.tokenRows / count));
+  return index >= 0 && index < count ? { side: query ? "query" : "key", index: index } : null;
+}
 
 function hoverHeadView(event) {
-  var rect = element("head-canvas").getBoundingClientRect(), x = event.clientX - rect.left, y = event.clientY - rect.top;
-  var geometry = headGeometry, next = null;
-  if (x < (geometry.left + geometry.right) / 2) {
-    var query = Math.floor((y - geometry.top) / (geometry.rowHeight * geometry.tokenRows / queryCount));
-    if (query >= 0 && query < queryCount) next = { side: "query", index: query };
-  } else {
-    var key = Math.floor((y - geometry.top) / (geometry.rowHeight * geometry.tokenRows / keyCount));
-    if (key >= 0 && key < keyCount) next = { side: "key", index: key };
+  var next = headTokenAt(event);
+  if (headDrag) {
+    if (next && next.side === headDrag.side && next.index !== headDrag.to) { headDrag.to = next.index; setSpan(headDrag); }
+    return;
   }
+  if (headSpan) return;
   if (JSON.stringify(next) !== JSON.stringify(headHover)) { headHover = next; redrawHeadView(); }
+}
+
+function setSpan(drag) {
+  headSpan = drag && { side: drag.side, from: Math.min(drag.from, drag.to), to: Math.max(drag.from, drag.to) };
+  headHover = null;
+  redrawHeadView();
+}
+
+// Pressing on a token starts a span, dragging along its side extends it,
+// letting go keeps it; pressing beside the tokens clears it.
+function pressHeadView(event) {
+  var at = headTokenAt(event);
+  event.preventDefault();
+  if (!at) { headDrag = null; setSpan(null); return; }
+  headDrag = { side: at.side, from: at.index, to: at.index };
+  setSpan(headDrag);
 }
 
 // --- The choosers: a checkbox per row and column of panels -----------------------
@@ -756,9 +828,16 @@ function start() {
   element("modal-canvas").addEventListener("mousemove", hoverEnlarged);
   element("modal-canvas").addEventListener("mouseleave", hideTooltip);
   element("modal").addEventListener("click", function (event) { if (event.target === element("modal")) closeEnlarged(); });
-  document.addEventListener("keydown", function (event) { if (event.key === "Escape") closeEnlarged(); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    if (element("modal").classList.contains("open")) closeEnlarged(); else if (headSpan) setSpan(null);
+  });
   element("head-canvas").addEventListener("mousemove", hoverHeadView);
-  element("head-canvas").addEventListener("mouseleave", function () { headHover = null; redrawHeadView(); });
+  element("head-canvas").addEventListener("mouseleave", function () {
+    if (!headSpan) { headHover = null; redrawHeadView(); }
+  });
+  element("head-canvas").addEventListener("mousedown", pressHeadView);
+  document.addEventListener("mouseup", function () { headDrag = null; });
   ["head-row", "head-column", "head-k", "head-special"].forEach(function (id) {
     element(id).addEventListener("change", function () { headHover = null; redrawHeadView(); });
   });
