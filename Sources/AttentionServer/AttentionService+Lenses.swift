@@ -14,25 +14,28 @@ extension AttentionService {
     return try await Self.compute { try model.headAtlas(of: [encoding], batchSize: 1) }
   }
 
-  /// `text` against `other` through one model: their tokens aligned, A − B
-  /// and the heads ranked by how much their rows moved.
-  func comparison(text: String, against other: String, model name: String?) async throws
-    -> AttentionComparison
+  /// `text` against `other` through one model and `lens`: their tokens
+  /// aligned, A − B and the heads (a lens of one map per layer: the layers)
+  /// ranked by how much their rows moved.
+  func comparison(text: String, against other: String, model name: String?, lens: AttentionLens = .attention)
+    async throws -> AttentionComparison
   {
     let model = try self.model(named: name).model
     let encodings = try [("text", text), ("text_b", other)].map { what, text in
       try Self.encode(text, with: model, what: what)
     }
     return try await Self.compute {
-      let runs = try encodings.map { try model.attention(for: $0) }
+      let runs = try encodings.map { try model.lensedAttention($0, lens: lens) }
       return try AttentionComparison(runs[0], runs[1])
     }
   }
 
   /// The figure page of a comparison's A − B, on RdBu_r centred at 0, as
   /// `attn compare --out x.html` draws it.
-  static func differencePage(_ comparison: AttentionComparison) async throws -> [UInt8] {
-    var heatmap = try ModelFigure(comparison.difference).heatmap
+  static func differencePage(_ comparison: AttentionComparison, lens: AttentionLens = .attention) async throws
+    -> [UInt8]
+  {
+    var heatmap = try ModelFigure(comparison.difference, lens: lens).heatmap
     try heatmap.useDifferenceScale(label: "A − B")
     return try await renderPage(heatmap)
   }

@@ -48,21 +48,23 @@ func makeServeRouter(
       throw ServeError(status: .badRequest, "the query needs a non-empty \"text\" and \"text_b\"")
     }
     let model = try service.model(named: query["model"]).name
+    let lens = try pageView(query).lens
     let permit = await gate.enter()
-    let comparison = try await service.comparison(text: text, against: other, model: model)
+    let comparison = try await service.comparison(text: text, against: other, model: model, lens: lens)
     var response = Response.bytes(
-      try await AttentionService.differencePage(comparison), contentType: "text/html; charset=utf-8")
+      try await AttentionService.differencePage(comparison, lens: lens), contentType: "text/html; charset=utf-8")
     response.headers[.attentionTokens] = asciiJSONArray(comparison.alignment.labels)
     return response.afterBody { permit.release() }
   }
   router.post("/api/compare") { request, _ in
     let members = JSONMembers(
       fields: try await readJSONObject(request, shape: "{\"text\": \"..\", \"text_b\": \"..\"}"))
-    try members.refuseOthers(than: ["text", "text_b", "model"])
+    try members.refuseOthers(than: ["text", "text_b", "model", "lens"])
     let (text, other) = (try members.text("text"), try members.text("text_b"))
     let model = try service.model(named: try members.string("model")).name
+    let lens = try readLens(try members.string("lens"))
     let permit = await gate.enter()
-    let comparison = try await service.comparison(text: text, against: other, model: model)
+    let comparison = try await service.comparison(text: text, against: other, model: model, lens: lens)
     return Response.json(comparisonJSON(comparison)).afterBody { permit.release() }
   }
   router.post("/api/atlas") { request, _ in
@@ -167,14 +169,7 @@ private func readAttentionRequest(_ request: Request) async throws -> (
 /// The lens, words and span a `GET /view` query asks for.
 private func pageView(_ query: FormQuery) throws -> AttentionService.PageView {
   var view = AttentionService.PageView()
-  if let name = query["lens"], !name.isEmpty {
-    guard let lens = AttentionLens(rawValue: name) else {
-      throw ServeError(
-        status: .badRequest,
-        "\"lens\" must be \(AttentionLens.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(name)\"")
-    }
-    view.lens = lens
-  }
+  view.lens = try readLens(query["lens"])
   switch query["words"] {
   case nil, "", "0", "false": view.words = false
   case "1", "true": view.words = true
@@ -182,6 +177,17 @@ private func pageView(_ query: FormQuery) throws -> AttentionService.PageView {
   }
   view.span = query["span"].flatMap { $0.isEmpty ? nil : $0 }
   return view
+}
+
+/// A request's lens by name; none (or empty) is `attention`.
+private func readLens(_ name: String?) throws -> AttentionLens {
+  guard let name, !name.isEmpty else { return .attention }
+  guard let lens = AttentionLens(rawValue: name) else {
+    throw ServeError(
+      status: .badRequest,
+      "\"lens\" must be \(AttentionLens.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(name)\"")
+  }
+  return lens
 }
 
 private func isBlank(_ text: String) -> Bool {

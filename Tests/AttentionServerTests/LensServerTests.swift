@@ -141,6 +141,30 @@ import TransformerModels
     }
   }
 
+  @Test func compareTakesALens() async throws {
+    let (a, b) = ("the cat sat on the mat", "the dog sat on the mat")
+    let runs = try [a, b].map { try encoder.lensedAttention(encoder.tokenize($0), lens: .rollout) }
+    let comparison = try AttentionComparison(runs[0], runs[1])
+    var difference = try ModelFigure(comparison.difference, lens: .rollout).heatmap
+    try difference.useDifferenceScale(label: "A − B")
+    let expectedPage = try html(difference)
+    try await withServer { client in
+      let answer = try await post(client, "/api/compare", #"{"text":"\#(a)","text_b":"\#(b)","lens":"rollout"}"#)
+      #expect(answer.status == .ok)
+      let heads = try #require(try jsonObject(answer.body)?["heads"] as? [[String: Any]])
+      #expect(heads.count == encoder.summary.layerCount, "one map per layer")
+      for (head, entry) in zip(heads, comparison.ranking) {
+        #expect(head["layer"] as? Int == entry.head.layer + 1 && head["head"] as? Int == 1)
+        #expect(sameNumber(head["distance"], entry.distance))
+      }
+      let page = try await client.execute(
+        uri: "/view/compare?text=the+cat+sat+on+the+mat&text_b=the+dog+sat+on+the+mat&lens=rollout", method: .get)
+      #expect(Array(page.body.readableBytesView) == expectedPage)
+      let refused = try await post(client, "/api/compare", #"{"text":"a","text_b":"b","lens":"saliency"}"#)
+      #expect(refused.status == .badRequest)
+    }
+  }
+
   @Test func ablateAnswersAnEncodersCosineAndLayerChanges() async throws {
     let (text, pair) = ("the cat sat", "on the mat")
     let ablation = HeadAblation(heads: [HeadIndex(layer: 0, head: 1)], mode: .mean)

@@ -266,5 +266,19 @@ import TransformerModels
     #expect(difference.scalars.allSatisfy { abs($0) <= 1 })
     let wrong = try runAttn(["compare", model, "only one text"], in: folder)
     #expect(wrong.status == 64)
+    // Rollout compares one map per layer: layers ranked, (layers, M, M) written.
+    let rollout = try runAttn(
+      ["compare", model, "the cat sat", "the mat sat", "--lens", "rollout", "--top", "0", "--npy", "r.npy"], in: folder)
+    #expect(rollout.status == 0, "stderr: \(rollout.stderr)")
+    let rolloutLines = rollout.stdout.split(separator: "\n")
+    #expect(rolloutLines.count == 2 + tiny.layerCount && rolloutLines[1] == "rank,layer,Jensen-Shannon distance")
+    let rolled = try TensorFile.read(contentsOf: path("r.npy"))
+    #expect(rolled.shape == [tiny.layerCount, 5, 5])
+    // Each row of A − B sums to 0 where both sides have every key (rows sum to 1 on both).
+    for layer in 0..<tiny.layerCount {
+      for row in [0, 2, 4] {
+        #expect(abs((0..<5).reduce(Float(0)) { $0 + rolled[layer, row, $1] }) < 1e-5)
+      }
+    }
   }
 }

@@ -203,7 +203,8 @@ async function compare() {
   compareButton.disabled = true;
   const started = performance.now();
   try {
-    const model = modelQuery();
+    // The lens chosen for the figure is the one compared.
+    const lens = element("lens").value, model = modelQuery() + (lens !== "attention" ? "&lens=" + lens : "");
     const query = "text=" + encodeURIComponent(textA) + "&text_b=" + encodeURIComponent(textB) + model;
     const [a, b, difference] = await Promise.all([
       fetchPage("/view?text=" + encodeURIComponent(textA) + model),
@@ -215,12 +216,14 @@ async function compare() {
     const response = await fetch("/api/compare", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text: textA, text_b: textB, model: modelSelect.value }),
+      body: JSON.stringify({ text: textA, text_b: textB, model: modelSelect.value, lens }),
     });
     if (!response.ok) throw new Error(await errorOf(response));
     const ranking = await response.json();
     history.replaceState(null, "", "?" + query);
     hideResults();
+    // Rollout and flow have one map per layer: their ranking is of layers.
+    const flat = lens === "rollout" || lens === "flow";
     element("figure-a").src = a.url;
     element("figure-b").src = b.url;
     element("figure-diff").src = difference.url;
@@ -229,8 +232,9 @@ async function compare() {
     element("caption-a").title = textA;
     element("caption-b").title = textB;
     element("compare-ranking").textContent = "Aligned: " + ranking.aligned.join(" ") +
-      "\nThe heads whose rows changed most (mean Jensen–Shannon distance, 0 to 1): " +
-      ranking.heads.slice(0, 10).map((head) => head.layer + "." + head.head + " " + head.distance.toFixed(3)).join(", ");
+      "\nThe " + (flat ? "layers" : "heads") + " whose rows changed most (mean Jensen–Shannon distance, 0 to 1): " +
+      ranking.heads.slice(0, 10).map((head) => (flat ? "layer " + head.layer : head.layer + "." + head.head) + " " +
+        head.distance.toFixed(3)).join(", ");
     element("compare-view").hidden = false;
     const seconds = (performance.now() - started) / 1000;
     status.textContent = "A has " + a.tokens.length + " tokens, B " + b.tokens.length + ", aligned on " +

@@ -17,7 +17,9 @@ struct Compare: ParsableCommand {
       choose); --npy writes it, float32 (layers, heads, positions, positions), \
       NaN where a side has no token. The heads are listed by the mean \
       Jensen–Shannon distance (base 2: 0 to 1) between their rows in A and B, \
-      largest first (--top of them).
+      largest first (--top of them). --lens rollout, value-norm or flow \
+      compares that lens instead (rows renormalised for the distance; \
+      rollout and flow rank layers).
       """
   )
 
@@ -37,6 +39,8 @@ struct Compare: ParsableCommand {
   var top = 10
 
   @OptionGroup var chosen: SelectionOptions
+
+  @OptionGroup var lensOption: LensOption
 
   @OptionGroup var figureOptions: FigureOptions
 
@@ -67,6 +71,8 @@ struct Compare: ParsableCommand {
       throw ValidationError("give the TEXT after the model \(arguments[0])")
     }
     guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
+    try lensOption.check(heads: chosen.heads, aggregate: chosen.aggregate, out: out, npy: npy)
+    guard lensOption.lenses.count == 1 else { throw ValidationError("attn compare compares one lens at a time") }
   }
 
   func run() throws {
@@ -74,21 +80,25 @@ struct Compare: ParsableCommand {
     try checkWritable([out, npy].compactMap { $0 })
     let modelA = try ModelLoader.load(contentsOf: pathA)
     let modelB = pathB == pathA ? modelA : try ModelLoader.load(contentsOf: pathB)
-    let runA = try naming("text A") { try modelA.attention(text: textA) }
-    let runB = try naming("text B") { try modelB.attention(text: textB) }
+    let lens = lensOption.lens
+    let runA = try naming("text A") { try modelA.lensedAttention(modelA.tokenize(textA), lens: lens) }
+    let runB = try naming("text B") { try modelB.lensedAttention(modelB.tokenize(textB), lens: lens) }
     let comparison = try naming(against ?? "text B") { try AttentionComparison(runA, runB) }
     print("aligned: \(comparison.alignment.labels.joined(separator: " "))")
-    print("rank,head,Jensen-Shannon distance")
+    // A lens of one map per layer ranks layers.
+    print(lens.hasHeads ? "rank,head,Jensen-Shannon distance" : "rank,layer,Jensen-Shannon distance")
     let shown = comparison.ranking.prefix(top == 0 ? comparison.ranking.count : top)
     for (place, entry) in shown.enumerated() {
-      print("\(place + 1),\(entry.head),\(String(format: "%.6f", entry.distance))")
+      let name = lens.hasHeads ? entry.head.description : "\(entry.head.layer + 1)"
+      print("\(place + 1),\(name),\(String(format: "%.6f", entry.distance))")
     }
-    if let npy { try TensorFile.write(comparison.difference.attentions, to: npy) }
+    if let npy { try TensorFile.write(lensOption.npyMaps(comparison.difference.attentions), to: npy) }
     guard let out else { return }
-    let selection = try lensSelection(
-      lens: .attention, layers: chosen.layers, heads: chosen.heads, aggregate: chosen.aggregate, summary: modelA.summary)
-    var figure = try ModelFigure(comparison.difference, selection: selection, figsize: figureOptions.figureSize())
-      .heatmap
+    let selection = try lensOption.selection(
+      layers: chosen.layers, heads: chosen.heads, aggregate: chosen.aggregate, summary: modelA.summary)
+    var figure = try ModelFigure(
+      comparison.difference, selection: selection, figsize: figureOptions.figureSize(), lens: lens
+    ).heatmap
     figure.colorbarLabel = "A − B"
     try figureOptions.restyleAsDifference(&figure)
     let layout = try naming(out) { try renderFigure(figure, to: out) }
