@@ -71,6 +71,15 @@ class HeadLines:
 
 
 class HeadViewChecks:
+    def choose_head(self, layer, head):
+        """Chooses the head view's panel with its selects (from 1), as a user does."""
+        self.tab.evaluate(f"""(() => {{
+          for (const [id, value] of [["head-row", {layer - 1}], ["head-column", {head - 1}]]) {{
+            const select = document.getElementById(id);
+            select.value = String(value);
+            select.dispatchEvent(new Event("change", {{bubbles: true}}));
+          }} }})()""")
+
     def head_canvas(self):
         """The head view's pixels, as (width, height, RGBA bytes)."""
         data = self.tab.evaluate("""(() => {
@@ -117,12 +126,7 @@ class HeadViewChecks:
         if not choices:
             fail("no query of any head has a word as its strongest key at 1.25 × its runner-up")
         runner_up, layer, head, query = max(choices)
-        self.tab.evaluate(f"""(() => {{
-          for (const [id, value] of [["head-row", {layer - 1}], ["head-column", {head - 1}]]) {{
-            const select = document.getElementById(id);
-            select.value = String(value);
-            select.dispatchEvent(new Event("change", {{bubbles: true}}));
-          }} }})()""")
+        self.choose_head(layer, head)
         chosen = self.head_canvas()[2]
         if chosen == first:
             fail(f"choosing layer {layer}, head {head} in #head-row and #head-column leaves the head view as it was")
@@ -184,12 +188,7 @@ class HeadViewChecks:
         if not choices:
             fail("no query of any head attends most to [CLS] or [SEP] with a clear strongest word")
         second, share, layer, head, query = min(choices)
-        self.tab.evaluate(f"""(() => {{
-          for (const [id, value] of [["head-row", {layer - 1}], ["head-column", {head - 1}]]) {{
-            const select = document.getElementById(id);
-            select.value = String(value);
-            select.dispatchEvent(new Event("change", {{bubbles: true}}));
-          }} }})()""")
+        self.choose_head(layer, head)
         weights = self.api["attentions"][layer - 1][head - 1][query]
         strongest_word = max(words, key=lambda j: weights[j])
         canvas = 'document.getElementById("head-canvas")'
@@ -246,12 +245,7 @@ class HeadViewChecks:
         rows summed over the largest sum, each sum written; Esc clears it."""
         n, g = len(self.tokens), HEAD_VIEW
         layer, head, first, last = 2, 4, 2, 4
-        self.tab.evaluate(f"""(() => {{
-          for (const [id, value] of [["head-row", {layer - 1}], ["head-column", {head - 1}]]) {{
-            const select = document.getElementById(id);
-            select.value = String(value);
-            select.dispatchEvent(new Event("change", {{bubbles: true}}));
-          }} }})()""")
+        self.choose_head(layer, head)
         width, height, before = self.head_canvas()
         canvas = 'document.getElementById("head-canvas")'
 

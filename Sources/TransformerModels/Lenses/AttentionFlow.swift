@@ -25,11 +25,7 @@ import AttentionCore
 /// - Returns: `[N, L, L]`, map `l` the flow after layer `l + 1`.
 /// - Throws: `LensError` when `attentions` is not `[N, H, L, L]` with `N, H ≥ 1`.
 public func attentionFlow(_ attentions: Tensor) throws -> Tensor {
-  guard attentions.rank == 4, attentions.shape[0] >= 1, attentions.shape[1] >= 1,
-    attentions.shape[2] == attentions.shape[3]
-  else {
-    throw LensError("attention flow needs [layers, heads, L, L], got \(attentions.shape)")
-  }
+  try checkLayerMaps(attentions, for: "attention flow")
   let (layers, length) = (attentions.shape[0], attentions.shape[2])
   let area = length * length
   // capacities[m·L² + b·L + a]: from token a below layer m + 1 to token b above it.

@@ -16,11 +16,7 @@ import AttentionCore
 /// - Returns: `[N, L, L]`: map `l` is `Rₗ₊₁`, what layer `l + 1` has mixed so far.
 /// - Throws: `LensError` when `attentions` is not `[N, H, L, L]` with `N, H ≥ 1`.
 public func attentionRollout(_ attentions: Tensor) throws -> Tensor {
-  guard attentions.rank == 4, attentions.shape[0] >= 1, attentions.shape[1] >= 1,
-    attentions.shape[2] == attentions.shape[3]
-  else {
-    throw LensError("attention rollout needs [layers, heads, L, L], got \(attentions.shape)")
-  }
+  try checkLayerMaps(attentions, for: "attention rollout")
   let (layers, length) = (attentions.shape[0], attentions.shape[2])
   let area = length * length
   var rollout = [Float](repeating: 0, count: layers * area)
@@ -36,4 +32,13 @@ public func attentionRollout(_ attentions: Tensor) throws -> Tensor {
     previous = product
   }
   return Tensor(shape: [layers, length, length], scalars: rollout)
+}
+
+/// Refuses maps that are not `[N, H, L, L]` with `N, H ≥ 1`, naming the lens.
+func checkLayerMaps(_ attentions: Tensor, for lens: String) throws {
+  guard attentions.rank == 4, attentions.shape[0] >= 1, attentions.shape[1] >= 1,
+    attentions.shape[2] == attentions.shape[3]
+  else {
+    throw LensError("\(lens) needs [layers, heads, L, L], got \(attentions.shape)")
+  }
 }
