@@ -132,6 +132,35 @@ static void apply_masks(
   }
 }
 
+/* Each lane's key limit into ws->limits; at->full_end becomes the
+ * smallest limit of the item's queries. Returns the largest: the keys the
+ * item needs. */
+static long load_limits(const ak_sdpa_problem *p, workspace *ws, item_position *at) {
+  const long key_count = p->key_count, lanes = at->query_count;
+  if (p->key_limits == NULL) return key_count;
+  const int32_t *given = p->key_limits + at->batch_index * p->query_count + at->first_query;
+  long smallest = key_count, largest = 0;
+  for (long lane = 0; lane < AK_LANES; lane++) {
+    long limit = lane < lanes ? given[lane] : key_count;
+    if (limit < 0) limit = 0;
+    if (limit > key_count) limit = key_count;
+    ws->limits[lane] = (int32_t)limit;
+    if (lane < lanes && limit < smallest) smallest = limit;
+    if (lane < lanes && limit > largest) largest = limit;
+  }
+  at->full_end = smallest;
+  return largest;
+}
+
+/* The final maximum and 1 / sum of the item's queries, when asked for. */
+static void store_row_statistics(const ak_sdpa_problem *p, const workspace *ws, long first_row, long lanes) {
+  if (p->row_max == NULL || p->row_inverse_sum == NULL) return;
+  for (long lane = 0; lane < lanes; lane++) {
+    p->row_max[first_row + lane] = ws->running_max[lane];
+    p->row_inverse_sum[first_row + lane] = ws->inverse_sum[lane];
+  }
+}
+
 static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, workspace *ws, long item) {
   const long depth = p->depth, value_depth = p->value_depth;
   const long query_count = p->query_count, key_count = p->key_count;
@@ -163,21 +192,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
 
   /* 2. The keys the item needs: up to the largest limit of its queries;
    *    tiles below the smallest limit need no limit masking. */
-  long key_end = key_count;
-  if (p->key_limits != NULL) {
-    const int32_t *given = p->key_limits + at.batch_index * query_count + at.first_query;
-    long smallest = key_count, largest = 0;
-    for (long lane = 0; lane < AK_LANES; lane++) {
-      long limit = lane < lanes ? given[lane] : key_count;
-      if (limit < 0) limit = 0;
-      if (limit > key_count) limit = key_count;
-      ws->limits[lane] = (int32_t)limit;
-      if (lane < lanes && limit < smallest) smallest = limit;
-      if (lane < lanes && limit > largest) largest = limit;
-    }
-    key_end = largest;
-    at.full_end = smallest;
-  }
+  const long key_end = load_limits(p, ws, &at);
 
   for (int lane = 0; lane < AK_LANES; lane++) {
     ws->running_max[lane] = -INFINITY;
@@ -200,6 +215,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
       float sum = ws->running_sum[lane];
       ws->inverse_sum[lane] = sum == 0 ? 0.0f : 1.0f / sum;
     }
+    store_row_statistics(p, ws, matrix * query_count + at.first_query, lanes);
     tiles->store_transposed(ws->output_t, lanes, value_depth, ws->inverse_sum, output, value_depth);
     return;
   }
@@ -215,6 +231,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
     float sum = ws->running_sum[lane];
     ws->inverse_sum[lane] = sum == 0 ? 0.0f : 1.0f / sum;
   }
+  store_row_statistics(p, ws, matrix * query_count + at.first_query, lanes);
   /* ...the second writes the final probabilities and pools the values. */
   for (long first = 0; first < key_end; first += key_block) {
     long count = key_end - first < key_block ? key_end - first : key_block;
@@ -243,6 +260,48 @@ int ak_sdpa_work(ak_sdpa_problem *problem, ak_isa isa) {
   if (workspace_allocate(&ws, problem) != 0) return -1;
   for (; item < items; item = __atomic_fetch_add(&problem->next_item, 1, __ATOMIC_RELAXED)) {
     run_item(problem, tiles, &ws, item);
+  }
+  free(ws.memory);
+  return 0;
+}
+
+int ak_sdpa_weights_block(
+    const ak_sdpa_problem *problem, ak_isa isa, long matrix, long query_start, long query_count, long key_start,
+    long key_count, float *block, long row_stride) {
+  const ak_sdpa_tiles *tiles = tiles_for(isa);
+  const ak_sdpa_problem *p = problem;
+  if (query_count <= 0 || key_count <= 0) return 0;
+  workspace ws;
+  if (workspace_allocate(&ws, p) != 0) return -1;
+  const long depth = p->depth, all_queries = p->query_count;
+  for (long first_query = query_start; first_query < query_start + query_count; first_query += AK_LANES) {
+    const long left = query_start + query_count - first_query, lanes = left < AK_LANES ? left : AK_LANES;
+    item_position at = {
+        .batch_index = matrix / p->heads,
+        .head_index = matrix % p->heads,
+        .first_query = first_query,
+        .query_count = lanes,
+        .full_end = p->key_count,
+    };
+    tiles->pack_queries(p->queries + (matrix * all_queries + first_query) * depth, lanes, depth, p->scale * LOG2E,
+                        ws.queries_t);
+    load_limits(p, &ws, &at);
+    /* The run's statistics; the lanes past the block's queries read as a
+     * row that sees nothing, and their columns are never stored. */
+    for (long lane = 0; lane < AK_LANES; lane++) {
+      ws.running_max[lane] = lane < lanes ? p->row_max[matrix * all_queries + first_query + lane] : -INFINITY;
+      ws.inverse_sum[lane] = lane < lanes ? p->row_inverse_sum[matrix * all_queries + first_query + lane] : 0;
+    }
+    const float *keys = p->keys + matrix * p->key_count * depth;
+    float *rows = block + (first_query - query_start) * row_stride;
+    for (long first = key_start; first < key_start + key_count; first += p->key_block) {
+      const long rest = key_start + key_count - first, count = rest < p->key_block ? rest : p->key_block;
+      tiles->scores(keys + first * depth, count, depth, ws.queries_t, ws.scores);
+      /* Past a query's limit the masks give -inf, so 0, as the run wrote there. */
+      apply_masks(p, tiles, &ws, &at, first, count);
+      tiles->probabilities(ws.scores, count, ws.running_max, ws.inverse_sum);
+      tiles->store_transposed(ws.scores, lanes, count, NULL, rows + (first - key_start), row_stride);
+    }
   }
   free(ws.memory);
   return 0;

@@ -2,10 +2,10 @@ import Foundation
 
 /// An `AttentionMask` checked against the shapes of one call and put in the
 /// form the kernel reads.
-struct ResolvedAttentionMask {
+struct ResolvedAttentionMask: Sendable {
   /// An array read at `b·strides[0] + h·strides[1] + q·strides[2] + k·strides[3]`
   /// for the score `(b, h, q, k)`; a stride of 0 repeats the array along that axis.
-  struct Broadcast<Element> {
+  struct Broadcast<Element: Sendable>: Sendable {
     var elements: [Element]
     var strides: [Int]
   }

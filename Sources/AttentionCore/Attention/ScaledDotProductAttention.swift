@@ -110,18 +110,8 @@ func scaledDotProductAttention(
   queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask, scale: Float?, returnWeights: Bool,
   instructionSet: KernelInstructionSet, threadCount: Int?, keyBlock: Int
 ) throws -> (output: Tensor, attentionWeights: Tensor?) {
-  let shapes = try AttentionShapes(queries: queries, keys: keys, values: values)
-  guard shapes.queryCount > 0, shapes.keyCount > 0, shapes.depth > 0 else {
-    throw AttentionError.invalidArgument(
-      "scaled dot-product attention needs at least one query, one key and one feature; "
-        + "got queries \(queries.shape) and keys \(keys.shape)")
-  }
-  let scale = scale ?? 1 / Float(shapes.depth).squareRoot()
-  guard scale.isFinite else {
-    throw AttentionError.invalidArgument("scale \(scale) is not finite")
-  }
-  let problem = ScaledDotProductKernel.Problem(
-    shapes: shapes, scale: scale, mask: try mask.resolved(for: shapes))
+  let problem = try ScaledDotProductKernel.Problem(queries: queries, keys: keys, values: values, mask: mask, scale: scale)
+  let shapes = problem.shapes
 
   let outputCount = shapes.matrixCount * shapes.queryCount * shapes.valueDepth
   let weightCount = returnWeights ? shapes.matrixCount * shapes.queryCount * shapes.keyCount : 0

@@ -2,7 +2,7 @@
 ///
 /// Attention takes either `[B, L, D]` tensors or multi-head `[B, H, L, D]`
 /// tensors; both are processed as `batch = B·H` independent matrices.
-struct AttentionShapes {
+struct AttentionShapes: Sendable {
   /// `[B]` or `[B, H]`: the axes before the sequence axis.
   let leadingShape: [Int]
   /// `B`, the first axis, which valid lengths are given for.

@@ -23,6 +23,13 @@ typedef struct {
   const float *values;  /* (B, H, Lk, Dv) */
   float *output;        /* (B, H, Lq, Dv) */
   float *weights;       /* (B, H, Lq, Lk), or NULL when they are not wanted */
+  /* (B, H, Lq) each, or NULL: every query's final running maximum (in
+   * log2 units, -inf for a query that sees no key) and 1 / its sum (0 for
+   * such a query), written with or without the weights. From them,
+   * ak_sdpa_weights_block recomputes any block of the weights bit for bit:
+   * 8 bytes a row instead of 4·Lk. */
+  float *row_max;
+  float *row_inverse_sum;
   long batch, heads, query_count, key_count, depth, value_depth;
   /* Multiplies q.k before any additive mask (usually 1/sqrt(D)). */
   float scale;
@@ -58,5 +65,17 @@ int ak_sdpa_run(ak_sdpa_problem *problem, ak_isa isa, int threads);
  * zeros in output and weights. Returns 0, or -1 if scratch memory could not
  * be allocated. `isa` must not exceed ak_detected_isa(). */
 int ak_sdpa_work(ak_sdpa_problem *problem, ak_isa isa);
+
+/* The weights of queries [query_start, query_start + query_count) over
+ * keys [key_start, key_start + key_count) of matrix `matrix` (b * H + h),
+ * bit for bit as ak_sdpa_run writes them with the same problem and `isa`,
+ * from the problem's queries, keys, masks, scale and key block and the row
+ * statistics (row_max, row_inverse_sum) a run wrote; the values, output and
+ * weights are not read. Writes block[(q - query_start) * row_stride +
+ * (k - key_start)], nothing else. Runs on the calling thread. Returns 0, or
+ * -1 if scratch memory could not be allocated. */
+int ak_sdpa_weights_block(
+    const ak_sdpa_problem *problem, ak_isa isa, long matrix, long query_start, long query_count, long key_start,
+    long key_count, float *block, long row_stride);
 
 #endif

@@ -1,0 +1,136 @@
+/// What a run of scaled dot-product attention keeps so that any block of
+/// its weights can be recomputed later, bit for bit, without the
+/// `B·H·Lq·Lk` weights: the queries, the keys, the mask, and for each
+/// query the kernel's final running maximum and 1 / sum (8 bytes a row).
+///
+/// Legend: `B` batch, `H` heads, `Lq` queries, `Lk` keys, `D` query/key width.
+///
+/// Why these two numbers and not one log-sum-exp: the kernel writes a
+/// weight as `exp2(s − m) · (1/l)` in float32, `s` the score in log2 units.
+/// Given the same `m` and `1/l`, the same score arithmetic (the same
+/// instruction set, the same order over `D`) gives the same bits; a single
+/// `lse = m + log2 l` would round once more and change the last bit of
+/// about half the weights.
+///
+/// ```swift
+/// let (output, record) = try scaledDotProductAttentionRecorded(queries: q, keys: k, values: v, mask: .causal)
+/// let block = try record.weights(head: 3, rows: 4000..<4064, columns: 0..<512)  // [64, 512]
+/// ```
+public struct AttentionRecord: Sendable {
+  let queries: Tensor
+  let keys: Tensor
+  let problem: ScaledDotProductKernel.Problem
+  /// `[B·H·Lq]` each.
+  let rowMaximum: [Float]
+  let rowInverseSum: [Float]
+  let instructionSet: KernelInstructionSet
+  let keyBlock: Int
+
+  public var batch: Int { problem.shapes.batch }
+  public var heads: Int { problem.shapes.heads }
+  public var queryCount: Int { problem.shapes.queryCount }
+  public var keyCount: Int { problem.shapes.keyCount }
+
+  /// The bytes of what the record keeps: queries, keys, row statistics and mask.
+  public var byteCount: Int {
+    let mask = problem.mask
+    let maskBytes =
+      4 * (mask.keyLimits?.count ?? 0) + 4 * (mask.bias?.elements.count ?? 0) + (mask.allowed?.elements.count ?? 0)
+    return 4 * (queries.count + keys.count + rowMaximum.count + rowInverseSum.count) + maskBytes
+  }
+
+  /// The weights of queries `rows` over keys `columns` of one head:
+  /// `[rows.count, columns.count]`, the very floats the run's weights
+  /// (`scaledDotProductAttentionWithWeights`) hold there; 0 where a key is
+  /// masked, and a query that sees no key has a row of zeros.
+  ///
+  /// - Parameters:
+  ///   - batch: from 0; `head` likewise (0 for 3-D inputs).
+  ///   - rows: query positions, from 0, end excluded; `columns` key positions.
+  /// - Throws: `AttentionError` for a position outside the run.
+  public func weights(batch: Int = 0, head: Int = 0, rows: Range<Int>, columns: Range<Int>) throws -> Tensor {
+    let shapes = problem.shapes
+    guard (0..<shapes.batch).contains(batch), (0..<shapes.heads).contains(head) else {
+      throw AttentionError.invalidArgument(
+        "batch \(batch), head \(head) is outside the run's \(shapes.batch) × \(shapes.heads)")
+    }
+    guard rows.lowerBound >= 0, rows.upperBound <= shapes.queryCount, columns.lowerBound >= 0,
+      columns.upperBound <= shapes.keyCount
+    else {
+      throw AttentionError.invalidArgument(
+        "rows \(rows.lowerBound)..<\(rows.upperBound) and columns \(columns.lowerBound)..<\(columns.upperBound) "
+          + "reach past the run's \(shapes.queryCount) queries and \(shapes.keyCount) keys")
+    }
+    let count = rows.count * columns.count
+    let scalars = [Float](unsafeUninitializedCapacity: count) { block, initialized in
+      guard count > 0 else {
+        initialized = 0
+        return
+      }
+      queries.scalars.withUnsafeBufferPointer { queries in
+        keys.scalars.withUnsafeBufferPointer { keys in
+          rowMaximum.withUnsafeBufferPointer { rowMaximum in
+            rowInverseSum.withUnsafeBufferPointer { rowInverseSum in
+              ScaledDotProductKernel.weightsBlock(
+                problem, queries: queries, keys: keys, rowMaximum: rowMaximum, rowInverseSum: rowInverseSum,
+                matrix: batch * shapes.heads + head, queryRange: rows, keyRange: columns,
+                block: UnsafeMutableBufferPointer(rebasing: block[0..<count]), instructionSet: instructionSet,
+                keyBlock: keyBlock)
+            }
+          }
+        }
+      }
+      initialized = count
+    }
+    return Tensor(shape: [rows.count, columns.count], scalars: scalars)
+  }
+}
+
+/// `scaledDotProductAttention` that keeps an `AttentionRecord` instead of
+/// the weights: 8 bytes a query beside the queries and keys, from which
+/// any block of the weights is recomputed exactly.
+///
+/// - Returns: the output, as `scaledDotProductAttention` gives it, bit for
+///   bit, and the record.
+/// - Throws: as `scaledDotProductAttention(queries:keys:values:mask:scale:)`.
+public func scaledDotProductAttentionRecorded(
+  queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask = .none, scale: Float? = nil
+) throws -> (output: Tensor, record: AttentionRecord) {
+  try scaledDotProductAttentionRecorded(
+    queries: queries, keys: keys, values: values, mask: mask, scale: scale, instructionSet: .detected,
+    threadCount: nil, keyBlock: ScaledDotProductKernel.defaultKeyBlock)
+}
+
+/// `scaledDotProductAttentionRecorded` with the kernel's choices made by the caller, for tests.
+func scaledDotProductAttentionRecorded(
+  queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask, scale: Float?,
+  instructionSet: KernelInstructionSet, threadCount: Int?, keyBlock: Int
+) throws -> (output: Tensor, record: AttentionRecord) {
+  let problem = try ScaledDotProductKernel.Problem(queries: queries, keys: keys, values: values, mask: mask, scale: scale)
+  let shapes = problem.shapes
+  let rowCount = shapes.matrixCount * shapes.queryCount
+  var rowMaximum = [Float](repeating: 0, count: rowCount)
+  var rowInverseSum = [Float](repeating: 0, count: rowCount)
+  let outputCount = shapes.matrixCount * shapes.queryCount * shapes.valueDepth
+  let output = [Float](unsafeUninitializedCapacity: outputCount) { output, initialized in
+    queries.scalars.withUnsafeBufferPointer { queries in
+      keys.scalars.withUnsafeBufferPointer { keys in
+        values.scalars.withUnsafeBufferPointer { values in
+          rowMaximum.withUnsafeMutableBufferPointer { maximum in
+            rowInverseSum.withUnsafeMutableBufferPointer { inverseSum in
+              ScaledDotProductKernel.run(
+                problem, queries: queries, keys: keys, values: values, output: output, weights: nil,
+                instructionSet: instructionSet, threadCount: threadCount, keyBlock: keyBlock,
+                rowStatistics: .init(maximum: maximum, inverseSum: inverseSum))
+            }
+          }
+        }
+      }
+    }
+    initialized = outputCount
+  }
+  let record = AttentionRecord(
+    queries: queries, keys: keys, problem: problem, rowMaximum: rowMaximum, rowInverseSum: rowInverseSum,
+    instructionSet: instructionSet, keyBlock: keyBlock)
+  return (Tensor(shape: shapes.leadingShape + [shapes.queryCount, shapes.valueDepth], scalars: output), record)
+}

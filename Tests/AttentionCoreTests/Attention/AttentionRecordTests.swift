@@ -1,0 +1,95 @@
+import Testing
+
+@testable import AttentionCore
+
+/// A recorded run keeps 8 bytes a query instead of the weights; any block
+/// recomputed from it is the full run's weights, bit for bit.
+@Suite struct AttentionRecordTests {
+  /// The run's weights, written with weights asked for, against blocks
+  /// recomputed from the record: the whole of every matrix, and blocks whose
+  /// edges fall inside key tiles and 64-query blocks; every mask kind and
+  /// instruction set, a key block of 16 and the default.
+  @Test(arguments: InstructionSet.available, MaskCase.allCases)
+  func blocksAreTheRunsWeightsBitForBit(instructionSet: InstructionSet, maskCase: MaskCase) throws {
+    let sizes = AttentionSizes(batch: 2, heads: 2, queryCount: 131, keyCount: 77, depth: 19, valueDepth: 5)
+    let inputs = AttentionInputs(sizes)
+    let mask = maskCase.masks(sizes).attentionMask
+    for keyBlock in [16, ScaledDotProductKernel.defaultKeyBlock] {
+      let full = try runPoisonedKernel(
+        inputs, mask: mask, weights: true, instructionSet: instructionSet, threadCount: 2, keyBlock: keyBlock)
+      let (output, record) = try scaledDotProductAttentionRecorded(
+        queries: inputs.queries, keys: inputs.keys, values: inputs.values, mask: mask, scale: nil,
+        instructionSet: instructionSet, threadCount: 2, keyBlock: keyBlock)
+      // Keeping the statistics changes nothing of the output of a run without weights.
+      let plain = try runPoisonedKernel(
+        inputs, mask: mask, weights: false, instructionSet: instructionSet, threadCount: 2, keyBlock: keyBlock)
+      let changed = zip(output.scalars, plain.output).filter { $0.bitPattern != $1.bitPattern }.count
+      #expect(changed == 0, "\(instructionSet) \(maskCase): \(changed) outputs differ")
+      let weights = try #require(full.weights)
+      var blocks: [(Int, Int, Range<Int>, Range<Int>)] = []
+      for batch in 0..<sizes.batch {
+        for head in 0..<sizes.heads {
+          blocks.append((batch, head, 0..<sizes.queryCount, 0..<sizes.keyCount))
+        }
+      }
+      blocks += [(1, 0, 63..<130, 15..<34), (0, 1, 0..<1, 76..<77), (1, 1, 64..<128, 0..<77), (0, 0, 100..<131, 5..<6)]
+      for (batch, head, rows, columns) in blocks {
+        let block = try record.weights(batch: batch, head: head, rows: rows, columns: columns)
+        #expect(block.shape == [rows.count, columns.count])
+        let matrix = batch * sizes.heads + head
+        let expected = rows.flatMap { row in
+          columns.map { weights[(matrix * sizes.queryCount + row) * sizes.keyCount + $0].bitPattern }
+        }
+        let differing = zip(block.scalars.map(\.bitPattern), expected).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(instructionSet) \(maskCase) key block \(keyBlock): \(differing) weights differ in \(rows) × \(columns) of \(batch).\(head)")
+      }
+    }
+  }
+
+  /// The kernel writes every element of a block and nothing past it: a
+  /// buffer poisoned with NaN, one element wider on each side.
+  @Test(arguments: InstructionSet.available)
+  func aBlockWritesItsElementsAndNoOthers(instructionSet: InstructionSet) throws {
+    let sizes = AttentionSizes(batch: 1, heads: 3, queryCount: 70, keyCount: 45, depth: 7, valueDepth: 3)
+    let inputs = AttentionInputs(sizes)
+    let (_, record) = try scaledDotProductAttentionRecorded(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values, mask: .causal(.topLeft), scale: nil,
+      instructionSet: instructionSet, threadCount: 1, keyBlock: 8)
+    let (rows, columns) = (3..<69, 2..<41)
+    let count = rows.count * columns.count
+    var buffer = poisoned(count + 2)
+    inputs.queries.scalars.withUnsafeBufferPointer { queries in
+      inputs.keys.scalars.withUnsafeBufferPointer { keys in
+        record.rowMaximum.withUnsafeBufferPointer { maximum in
+          record.rowInverseSum.withUnsafeBufferPointer { inverseSum in
+            buffer.withUnsafeMutableBufferPointer { buffer in
+              ScaledDotProductKernel.weightsBlock(
+                record.problem, queries: queries, keys: keys, rowMaximum: maximum, rowInverseSum: inverseSum,
+                matrix: 2, queryRange: rows, keyRange: columns,
+                block: UnsafeMutableBufferPointer(rebasing: buffer[1..<(count + 1)]), instructionSet: instructionSet,
+                keyBlock: 8)
+            }
+          }
+        }
+      }
+    }
+    #expect(buffer.first!.isNaN && buffer.last!.isNaN, "nothing written outside the block")
+    #expect(buffer[1..<(count + 1)].allSatisfy { $0.isFinite }, "every element of the block written")
+    let expected = try record.weights(batch: 0, head: 2, rows: rows, columns: columns)
+    #expect(Array(buffer[1..<(count + 1)]).map(\.bitPattern) == expected.scalars.map(\.bitPattern))
+    // Causal: the key after a query's own is 0 exactly.
+    #expect(expected.scalars[0 * columns.count + (3 + 1 - 2)] == 0)
+  }
+
+  @Test func refusesBlocksOutsideTheRunAndCountsItsBytes() throws {
+    let sizes = AttentionSizes(batch: 1, heads: 2, queryCount: 9, keyCount: 11, depth: 4, valueDepth: 2)
+    let inputs = AttentionInputs(sizes)
+    let (_, record) = try scaledDotProductAttentionRecorded(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values)
+    #expect(record.byteCount == 4 * (9 * 4 * 2 + 11 * 4 * 2) + 8 * 9 * 2)
+    #expect(try record.weights(head: 1, rows: 0..<0, columns: 0..<11).shape == [0, 11])
+    for (batch, head, rows, columns) in [(1, 0, 0..<1, 0..<1), (0, 2, 0..<1, 0..<1), (0, 0, 0..<10, 0..<1), (0, 0, 0..<1, 5..<12)] {
+      #expect(throws: AttentionError.self) { try record.weights(batch: batch, head: head, rows: rows, columns: columns) }
+    }
+  }
+}
