@@ -35,7 +35,8 @@ public struct AttentionRecord: Sendable {
   public var byteCount: Int {
     let mask = problem.mask
     let maskBytes =
-      4 * (mask.keyLimits?.count ?? 0) + 4 * (mask.bias?.elements.count ?? 0) + (mask.allowed?.elements.count ?? 0)
+      4 * (mask.keyLimits?.count ?? 0) + 4 * (mask.bias?.elements.count ?? 0)
+      + (mask.allowed?.elements.count ?? 0)
     return 4 * (queries.count + keys.count + rowMaximum.count + rowInverseSum.count) + maskBytes
   }
 
@@ -106,7 +107,8 @@ func scaledDotProductAttentionRecorded(
   queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask, scale: Float?,
   instructionSet: KernelInstructionSet, threadCount: Int?, keyBlock: Int
 ) throws -> (output: Tensor, record: AttentionRecord) {
-  let problem = try ScaledDotProductKernel.Problem(queries: queries, keys: keys, values: values, mask: mask, scale: scale)
+  let problem = try ScaledDotProductKernel.Problem(
+    queries: queries, keys: keys, values: values, mask: mask, scale: scale)
   let shapes = problem.shapes
   let rowCount = shapes.matrixCount * shapes.queryCount
   var rowMaximum = [Float](repeating: 0, count: rowCount)
@@ -132,5 +134,73 @@ func scaledDotProductAttentionRecorded(
   let record = AttentionRecord(
     queries: queries, keys: keys, problem: problem, rowMaximum: rowMaximum, rowInverseSum: rowInverseSum,
     instructionSet: instructionSet, keyBlock: keyBlock)
-  return (Tensor(shape: shapes.leadingShape + [shapes.queryCount, shapes.valueDepth], scalars: output), record)
+  return (
+    Tensor(shape: shapes.leadingShape + [shapes.queryCount, shapes.valueDepth], scalars: output), record
+  )
+}
+
+extension AttentionRecord {
+  /// How an overview combines the weights of a cell.
+  public enum Pooling: String, Sendable, CaseIterable {
+    /// The mean: the weight the cell's queries give its keys on average.
+    case mean
+    /// The largest: a sharp diagonal or a sink column stays visible however far the map shrinks.
+    case max
+  }
+
+  /// One head's map shrunk to at most `size` × `size` cells, for a glance at
+  /// a long run: `[n, m]` with `n = min(size, Lq)` and `m = min(size, Lk)`.
+  /// Cell `(i, j)` pools queries `⌊i·Lq/n⌋ ..< ⌊(i+1)·Lq/n⌋` over keys
+  /// `⌊j·Lk/m⌋ ..< ⌊(j+1)·Lk/m⌋`; masked weights count as the 0 they are.
+  /// The weights are recomputed 64 queries at a time, so no more than
+  /// `64·Lk` of them are held at once.
+  ///
+  /// - Throws: `AttentionError` for a head outside the run or a size below 1.
+  public func overview(batch: Int = 0, head: Int = 0, size: Int, pooling: Pooling = .mean) throws -> Tensor {
+    guard size >= 1 else {
+      throw AttentionError.invalidArgument("an overview has at least 1 cell a side, not \(size)")
+    }
+    let (queryCount, keyCount) = (self.queryCount, self.keyCount)
+    let (rows, columns) = (min(size, queryCount), min(size, keyCount))
+    // A key's bin: the j with ⌊j·Lk/m⌋ ≤ key < ⌊(j+1)·Lk/m⌋.
+    let columnStarts = (0...columns).map { $0 * keyCount / columns }
+    var binOfKey = [Int](repeating: 0, count: keyCount)
+    for bin in 0..<columns {
+      for key in columnStarts[bin]..<columnStarts[bin + 1] { binOfKey[key] = bin }
+    }
+    let rowStarts = (0...rows).map { $0 * queryCount / rows }
+    var pooled = [Double](repeating: pooling == .max ? -.infinity : 0, count: rows * columns)
+    var row = 0
+    let blockRows = 64
+    for first in stride(from: 0, to: queryCount, by: blockRows) {
+      let block = try weights(
+        batch: batch, head: head, rows: first..<min(first + blockRows, queryCount), columns: 0..<keyCount)
+      block.scalars.withUnsafeBufferPointer { weights in
+        for query in first..<min(first + blockRows, queryCount) {
+          while query >= rowStarts[row + 1] { row += 1 }
+          let line = weights.baseAddress! + (query - first) * keyCount
+          pooled.withUnsafeMutableBufferPointer { pooled in
+            let cells = pooled.baseAddress! + row * columns
+            switch pooling {
+            case .mean:
+              for key in 0..<keyCount { cells[binOfKey[key]] += Double(line[key]) }
+            case .max:
+              for key in 0..<keyCount {
+                cells[binOfKey[key]] = Swift.max(cells[binOfKey[key]], Double(line[key]))
+              }
+            }
+          }
+        }
+      }
+    }
+    if pooling == .mean {
+      for i in 0..<rows {
+        for j in 0..<columns {
+          pooled[i * columns + j] /= Double(
+            (rowStarts[i + 1] - rowStarts[i]) * (columnStarts[j + 1] - columnStarts[j]))
+        }
+      }
+    }
+    return Tensor(shape: [rows, columns], scalars: pooled.map { Float($0) })
+  }
 }

@@ -22,7 +22,8 @@ import Testing
         instructionSet: instructionSet, threadCount: 2, keyBlock: keyBlock)
       // Keeping the statistics changes nothing of the output of a run without weights.
       let plain = try runPoisonedKernel(
-        inputs, mask: mask, weights: false, instructionSet: instructionSet, threadCount: 2, keyBlock: keyBlock)
+        inputs, mask: mask, weights: false, instructionSet: instructionSet, threadCount: 2, keyBlock: keyBlock
+      )
       let changed = zip(output.scalars, plain.output).filter { $0.bitPattern != $1.bitPattern }.count
       #expect(changed == 0, "\(instructionSet) \(maskCase): \(changed) outputs differ")
       let weights = try #require(full.weights)
@@ -32,7 +33,9 @@ import Testing
           blocks.append((batch, head, 0..<sizes.queryCount, 0..<sizes.keyCount))
         }
       }
-      blocks += [(1, 0, 63..<130, 15..<34), (0, 1, 0..<1, 76..<77), (1, 1, 64..<128, 0..<77), (0, 0, 100..<131, 5..<6)]
+      blocks += [
+        (1, 0, 63..<130, 15..<34), (0, 1, 0..<1, 76..<77), (1, 1, 64..<128, 0..<77), (0, 0, 100..<131, 5..<6),
+      ]
       for (batch, head, rows, columns) in blocks {
         let block = try record.weights(batch: batch, head: head, rows: rows, columns: columns)
         #expect(block.shape == [rows.count, columns.count])
@@ -41,7 +44,10 @@ import Testing
           columns.map { weights[(matrix * sizes.queryCount + row) * sizes.keyCount + $0].bitPattern }
         }
         let differing = zip(block.scalars.map(\.bitPattern), expected).filter { $0 != $1 }.count
-        #expect(differing == 0, "\(instructionSet) \(maskCase) key block \(keyBlock): \(differing) weights differ in \(rows) × \(columns) of \(batch).\(head)")
+        #expect(
+          differing == 0,
+          "\(instructionSet) \(maskCase) key block \(keyBlock): \(differing) weights differ in \(rows) × \(columns) of \(batch).\(head)"
+        )
       }
     }
   }
@@ -66,7 +72,8 @@ import Testing
               ScaledDotProductKernel.weightsBlock(
                 record.problem, queries: queries, keys: keys, rowMaximum: maximum, rowInverseSum: inverseSum,
                 matrix: 2, queryRange: rows, keyRange: columns,
-                block: UnsafeMutableBufferPointer(rebasing: buffer[1..<(count + 1)]), instructionSet: instructionSet,
+                block: UnsafeMutableBufferPointer(rebasing: buffer[1..<(count + 1)]),
+                instructionSet: instructionSet,
                 keyBlock: 8)
             }
           }
@@ -88,8 +95,62 @@ import Testing
       queries: inputs.queries, keys: inputs.keys, values: inputs.values)
     #expect(record.byteCount == 4 * (9 * 4 * 2 + 11 * 4 * 2) + 8 * 9 * 2)
     #expect(try record.weights(head: 1, rows: 0..<0, columns: 0..<11).shape == [0, 11])
-    for (batch, head, rows, columns) in [(1, 0, 0..<1, 0..<1), (0, 2, 0..<1, 0..<1), (0, 0, 0..<10, 0..<1), (0, 0, 0..<1, 5..<12)] {
-      #expect(throws: AttentionError.self) { try record.weights(batch: batch, head: head, rows: rows, columns: columns) }
+    for (batch, head, rows, columns) in [
+      (1, 0, 0..<1, 0..<1), (0, 2, 0..<1, 0..<1), (0, 0, 0..<10, 0..<1), (0, 0, 0..<1, 5..<12),
+    ] {
+      #expect(throws: AttentionError.self) {
+        try record.weights(batch: batch, head: head, rows: rows, columns: columns)
+      }
     }
+  }
+}
+
+/// Overviews against pooling written plainly in Float64 over the run's full weights.
+@Suite struct AttentionRecordOverviewTests {
+  /// The cells of `map` (`rows × columns`) pooled into `n × m` bins, each
+  /// bin found by testing every position against its bounds.
+  private func pooled(_ map: [Float], rows: Int, columns: Int, n: Int, m: Int, max: Bool) -> [Double] {
+    var cells: [Double] = []
+    for i in 0..<n {
+      for j in 0..<m {
+        var values: [Double] = []
+        for row in 0..<rows where row >= i * rows / n && row < (i + 1) * rows / n {
+          for column in 0..<columns where column >= j * columns / m && column < (j + 1) * columns / m {
+            values.append(Double(map[row * columns + column]))
+          }
+        }
+        cells.append(max ? values.max()! : values.reduce(0, +) / Double(values.count))
+      }
+    }
+    return cells
+  }
+
+  @Test(arguments: [(10, false), (10, true), (1, false), (300, false), (33, true), (76, false)])
+  func overviewsPoolTheFullMap(size: Int, max: Bool) throws {
+    let sizes = AttentionSizes(batch: 1, heads: 2, queryCount: 131, keyCount: 77, depth: 9, valueDepth: 3)
+    let inputs = AttentionInputs(sizes)
+    let mask = AttentionMask.causal(.bottomRight)
+    let full = try runPoisonedKernel(
+      inputs, mask: mask, weights: true, instructionSet: .detected, threadCount: 1,
+      keyBlock: ScaledDotProductKernel.defaultKeyBlock)
+    let (_, record) = try scaledDotProductAttentionRecorded(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values, mask: mask)
+    let head = 1
+    let map = Array(try #require(full.weights)[(head * 131 * 77)..<((head + 1) * 131 * 77)])
+    let overview = try record.overview(head: head, size: size, pooling: max ? .max : .mean)
+    let (n, m) = (min(size, 131), min(size, 77))
+    #expect(overview.shape == [n, m])
+    let expected = pooled(map, rows: 131, columns: 77, n: n, m: m, max: max)
+    let worst =
+      zip(overview.scalars, expected).map { abs(Double($0) - $1) / Swift.max(abs($1), 1e-30) }.max() ?? 0
+    #expect(worst <= (max ? 0 : 1e-6), "size \(size) \(max ? "max" : "mean"): relative error \(worst)")
+  }
+
+  @Test func refusesAnEmptyOverview() throws {
+    let inputs = AttentionInputs(
+      AttentionSizes(batch: 1, heads: 1, queryCount: 3, keyCount: 3, depth: 2, valueDepth: 2))
+    let (_, record) = try scaledDotProductAttentionRecorded(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values)
+    #expect(throws: AttentionError.self) { try record.overview(size: 0) }
   }
 }
