@@ -7,9 +7,10 @@
  * rescales by exp(m_old - m_new). The accumulator is divided by l once at
  * the end. Scratch memory per worker is a few tiles, whatever Lq and Lk.
  *
- * When the weights are asked for, a first pass over the keys finds m and l
- * of every query, and a second recomputes the scores and writes the final
- * probabilities, so the weights and the output come from the same numbers. */
+ * When the weights are asked for (or two_pass is set), a first pass over
+ * the keys finds m and l of every query, and a second recomputes the scores
+ * and writes the final probabilities, so the weights and the output come
+ * from the same numbers. */
 
 #include <math.h>
 #include <stdlib.h>
@@ -200,7 +201,7 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
   }
   const long key_block = p->key_block;
 
-  if (weights == NULL) {
+  if (weights == NULL && !p->two_pass) {
     /* 3. One pass: scores, masks, online softmax, rescaled accumulation. */
     for (long first = 0; first < key_end; first += key_block) {
       long count = key_end - first < key_block ? key_end - first : key_block;
@@ -238,13 +239,13 @@ static void run_item(const ak_sdpa_problem *p, const ak_sdpa_tiles *tiles, works
     tiles->scores(keys + first * depth, count, depth, ws->queries_t, ws->scores);
     apply_masks(p, tiles, ws, &at, first, count);
     tiles->probabilities(ws->scores, count, ws->running_max, ws->inverse_sum);
-    tiles->store_transposed(ws->scores, lanes, count, NULL, weights + first, key_count);
+    if (weights != NULL) tiles->store_transposed(ws->scores, lanes, count, NULL, weights + first, key_count);
     tiles->accumulate_values(
         values + first * value_depth, count, value_depth, ws->scores, NULL, first == 0, ws->output_t);
   }
   /* The output is normalised already; a row with no visible key is zero. */
   for (int lane = 0; lane < AK_LANES; lane++) ws->alpha[lane] = ws->running_sum[lane] == 0 ? 0.0f : 1.0f;
-  for (long lane = 0; lane < lanes; lane++) {
+  for (long lane = 0; weights != NULL && lane < lanes; lane++) {
     float *row = weights + lane * key_count;
     for (long j = key_end; j < key_count; j++) row[j] = 0;
   }

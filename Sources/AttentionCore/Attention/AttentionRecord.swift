@@ -91,8 +91,10 @@ public struct AttentionRecord: Sendable {
 /// the weights: 8 bytes a query beside the queries and keys, from which
 /// any block of the weights is recomputed exactly.
 ///
-/// - Returns: the output, as `scaledDotProductAttention` gives it, bit for
-///   bit, and the record.
+/// - Returns: the output, as `scaledDotProductAttentionWithWeights` gives
+///   it, bit for bit (the kernel pools the normalised weights as it does
+///   when it writes them, so a model's later layers read the same numbers
+///   as in a run that keeps the weights), and the record.
 /// - Throws: as `scaledDotProductAttention(queries:keys:values:mask:scale:)`.
 public func scaledDotProductAttentionRecorded(
   queries: Tensor, keys: Tensor, values: Tensor, mask: AttentionMask = .none, scale: Float? = nil

@@ -66,6 +66,8 @@ enum ScaledDotProductKernel {
       precondition(rowStatistics.inverseSum.count == shapes.matrixCount * shapes.queryCount)
       parameters.row_max = rowStatistics.maximum.baseAddress
       parameters.row_inverse_sum = rowStatistics.inverseSum.baseAddress
+      // The output of a run with weights, which a model's next layer then reads alike.
+      parameters.two_pass = 1
     }
     parameters.batch = shapes.batch
     parameters.heads = shapes.heads

@@ -30,6 +30,11 @@ typedef struct {
    * 8 bytes a row instead of 4·Lk. */
   float *row_max;
   float *row_inverse_sum;
+  /* Nonzero: compute the output as when the weights are asked for (two
+   * passes, the normalised probabilities times the values), even with
+   * weights NULL, so that a run that keeps only the row statistics gives
+   * the output of a run that keeps the weights, bit for bit. */
+  int two_pass;
   long batch, heads, query_count, key_count, depth, value_depth;
   /* Multiplies q.k before any additive mask (usually 1/sqrt(D)). */
   float scale;
