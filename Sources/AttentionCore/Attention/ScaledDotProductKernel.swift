@@ -55,7 +55,7 @@ enum ScaledDotProductKernel {
     precondition(output.count == shapes.matrixCount * shapes.queryCount * shapes.valueDepth)
     precondition(weights.map { $0.count == shapes.matrixCount * shapes.queryCount * shapes.keyCount } ?? true)
 
-    var parameters = ak_sdpa_problem()
+    var parameters = problem.parameters(keyBlock: keyBlock)
     parameters.queries = queries.baseAddress
     parameters.keys = keys.baseAddress
     parameters.values = values.baseAddress
@@ -69,14 +69,6 @@ enum ScaledDotProductKernel {
       // The output of a run with weights, which a model's next layer then reads alike.
       parameters.two_pass = 1
     }
-    parameters.batch = shapes.batch
-    parameters.heads = shapes.heads
-    parameters.query_count = shapes.queryCount
-    parameters.key_count = shapes.keyCount
-    parameters.depth = shapes.depth
-    parameters.value_depth = shapes.valueDepth
-    parameters.scale = problem.scale
-    parameters.key_block = keyBlock
     let items = ak_sdpa_item_count(&parameters)
     guard items > 0 else { return }
 
@@ -113,19 +105,11 @@ enum ScaledDotProductKernel {
     precondition(keyRange.lowerBound >= 0 && keyRange.upperBound <= shapes.keyCount)
     precondition(block.count == queryRange.count * keyRange.count)
     precondition(rowMaximum.count == shapes.matrixCount * shapes.queryCount && rowInverseSum.count == rowMaximum.count)
-    var parameters = ak_sdpa_problem()
+    var parameters = problem.parameters(keyBlock: keyBlock)
     parameters.queries = queries.baseAddress
     parameters.keys = keys.baseAddress
     parameters.row_max = UnsafeMutablePointer(mutating: rowMaximum.baseAddress)
     parameters.row_inverse_sum = UnsafeMutablePointer(mutating: rowInverseSum.baseAddress)
-    parameters.batch = shapes.batch
-    parameters.heads = shapes.heads
-    parameters.query_count = shapes.queryCount
-    parameters.key_count = shapes.keyCount
-    parameters.depth = shapes.depth
-    parameters.value_depth = shapes.valueDepth
-    parameters.scale = problem.scale
-    parameters.key_block = keyBlock
     withMask(problem.mask, &parameters) { parameters in
       let status = ak_sdpa_weights_block(
         &parameters, instructionSet.cValue, matrix, queryRange.lowerBound, queryRange.count, keyRange.lowerBound,
@@ -166,6 +150,20 @@ enum ScaledDotProductKernel {
 }
 
 extension ScaledDotProductKernel.Problem {
+  /// The kernel's problem of these sizes, scale and key block, its pointers and mask not yet set.
+  func parameters(keyBlock: Int) -> ak_sdpa_problem {
+    var parameters = ak_sdpa_problem()
+    parameters.batch = shapes.batch
+    parameters.heads = shapes.heads
+    parameters.query_count = shapes.queryCount
+    parameters.key_count = shapes.keyCount
+    parameters.depth = shapes.depth
+    parameters.value_depth = shapes.valueDepth
+    parameters.scale = scale
+    parameters.key_block = keyBlock
+    return parameters
+  }
+
   /// Checks a call's tensors, scale and mask.
   ///
   /// - Throws: `AttentionError` naming the shapes that disagree, a mask that
