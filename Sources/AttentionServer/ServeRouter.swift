@@ -48,7 +48,7 @@ func makeServeRouter(
       throw ServeError(status: .badRequest, "the query needs a non-empty \"text\" and \"text_b\"")
     }
     let model = try service.model(named: query["model"]).name
-    let lens = try pageView(query).lens
+    let lens = try readLens(query["lens"])
     let permit = await gate.enter()
     let comparison = try await service.comparison(text: text, against: other, model: model, lens: lens)
     var response = Response.bytes(

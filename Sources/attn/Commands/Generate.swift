@@ -161,24 +161,16 @@ struct Generate: ParsableCommand {
     if words {
       maps = try wordAttention(maps, wordIDs: model.textTokenizer.wordIDs(of: run.encoding(after: encoding)))
     }
-    if let span {
-      let positions = try parseSpan(span, count: maps.tokens.count, of: words ? "words" : "tokens")
-      let figure = try SpanFigure(
-        maps, span: positions, selection: selection, colorScale: figureOptions.colorScale,
-        figsize: figureOptions.figureSize(), lens: lens)
-      if let npy { try TensorFile.write(figure.sums, to: npy) }
-      guard let out else { return }
-      var heatmap = figure.heatmap
-      try figureOptions.restyle(&heatmap)
-      let layout = try naming(out) { try renderFigure(heatmap, to: out) }
-      reportNotes(layout.notes)
-      return
+    let spanFigure = try span.map { span in
+      try SpanFigure(
+        maps, span: parseSpan(span, count: maps.tokens.count, of: words ? "words" : "tokens"), selection: selection,
+        colorScale: figureOptions.colorScale, figsize: figureOptions.figureSize(), lens: lens)
     }
     if let npy {
-      try TensorFile.write(lensOption.npyMaps(maps.attentions), to: npy)
+      try TensorFile.write(spanFigure?.sums ?? lensOption.npyMaps(maps.attentions), to: npy)
     }
     guard let out else { return }
-    if view == .generation, out.lowercased().hasSuffix(".html") {
+    if spanFigure == nil, view == .generation, out.lowercased().hasSuffix(".html") {
       let decoder = model.textTokenizer as? any TextDecodingTokenizer
       let texts = decoder.map { decoder in (encoding.ids + run.generatedIds).map { decoder.decode([$0]) } }
       let page = try renderGenerationPage(run, tokenTexts: texts, title: prompt)
@@ -186,8 +178,10 @@ struct Generate: ParsableCommand {
       return
     }
     var heatmap: HeatmapFigure
-    switch view {
-    case .generation:
+    switch (spanFigure, view) {
+    case (let spanFigure?, _):
+      heatmap = spanFigure.heatmap
+    case (nil, .generation):
       guard !run.generatedIds.isEmpty else {
         throw CommandError("\(out): no token was written, nothing to draw")
       }
@@ -195,7 +189,7 @@ struct Generate: ParsableCommand {
         run, selection: selection, colorScale: figureOptions.colorScale, figsize: figureOptions.figureSize(),
         lens: lens
       ).heatmap
-    case .model:
+    case (nil, .model):
       heatmap = try ModelFigure(
         maps, selection: selection, colorScale: figureOptions.colorScale,
         figsize: figureOptions.figureSize(), lens: lens
