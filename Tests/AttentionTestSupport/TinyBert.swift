@@ -41,7 +41,9 @@ public struct TinyBert {
   /// Every tensor the encoder reads, under the bare `BertModel` names, as Float64 values and shapes.
   var weights: [(name: String, shape: [Int], values: [Double])] = []
 
-  public init(seed: UInt64) {
+  /// - Parameter maxPositions: the position embeddings' rows, the longest input.
+  public init(seed: UInt64, maxPositions: Int = 16) {
+    self.maxPositions = maxPositions
     var random = BertTestRandom(seed: seed)
     func add(_ name: String, _ shape: [Int], deviation: Double = 0.6, mean: Double = 0) {
       let count = shape.reduce(1, *)

@@ -151,58 +151,86 @@ extension AttentionRecord {
   }
 
   /// One head's map shrunk to at most `size` × `size` cells, for a glance at
-  /// a long run: `[n, m]` with `n = min(size, Lq)` and `m = min(size, Lk)`.
-  /// Cell `(i, j)` pools queries `⌊i·Lq/n⌋ ..< ⌊(i+1)·Lq/n⌋` over keys
-  /// `⌊j·Lk/m⌋ ..< ⌊(j+1)·Lk/m⌋`; masked weights count as the 0 they are.
-  /// The weights are recomputed 64 queries at a time, so no more than
-  /// `64·Lk` of them are held at once.
+  /// a long run: `[n, m]` with `n = min(size, rows.count)` and
+  /// `m = min(size, columns.count)`. Cell `(i, j)` pools the queries and
+  /// keys of bins `i` and `j` (`binStarts`); masked weights count as the 0
+  /// they are. The weights are recomputed 64 queries at a time, so no more
+  /// than `64 · columns.count` of them are held at once.
   ///
-  /// - Throws: `AttentionError` for a head outside the run or a size below 1.
-  public func overview(batch: Int = 0, head: Int = 0, size: Int, pooling: Pooling = .mean) throws -> Tensor {
+  /// - Parameters:
+  ///   - rows: the query positions to pool, from 0, end excluded; all by
+  ///     default. `columns` likewise for the keys.
+  /// - Throws: `AttentionError` for a head or range outside the run, or a size below 1.
+  public func overview(
+    batch: Int = 0, head: Int = 0, rows: Range<Int>? = nil, columns: Range<Int>? = nil, size: Int,
+    pooling: Pooling = .mean
+  ) throws -> Tensor {
+    let columns = columns ?? 0..<keyCount
+    return try Self.pool(rows: rows ?? 0..<queryCount, columns: columns, size: size, pooling: pooling) {
+      try weights(batch: batch, head: head, rows: $0, columns: columns)
+    }
+  }
+
+  /// Where the `cells` bins of `range` start, and the end: bin `i` holds
+  /// positions `starts[i] ..< starts[i + 1]`, `starts[i] = lower + ⌊i · count / cells⌋`.
+  public static func binStarts(of range: Range<Int>, cells: Int) -> [Int] {
+    (0...cells).map { range.lowerBound + $0 * range.count / cells }
+  }
+
+  /// A map's block `rows` × `columns` pooled into at most `size` × `size`
+  /// cells (see `overview`), reading the weights through `weights`, which
+  /// gives `[r.count, columns.count]` for a range `r` of at most 64 rows.
+  public static func pool(
+    rows: Range<Int>, columns: Range<Int>, size: Int, pooling: Pooling,
+    weights: (Range<Int>) throws -> Tensor
+  ) throws -> Tensor {
     guard size >= 1 else {
       throw AttentionError.invalidArgument("an overview has at least 1 cell a side, not \(size)")
     }
-    let (queryCount, keyCount) = (self.queryCount, self.keyCount)
-    let (rows, columns) = (min(size, queryCount), min(size, keyCount))
-    // A key's bin: the j with ⌊j·Lk/m⌋ ≤ key < ⌊(j+1)·Lk/m⌋.
-    let columnStarts = (0...columns).map { $0 * keyCount / columns }
-    var binOfKey = [Int](repeating: 0, count: keyCount)
-    for bin in 0..<columns {
+    guard !rows.isEmpty, !columns.isEmpty else {
+      throw AttentionError.invalidArgument(
+        "an overview of rows \(rows.lowerBound)..<\(rows.upperBound) and columns "
+          + "\(columns.lowerBound)..<\(columns.upperBound) has nothing to pool")
+    }
+    let (rowCells, columnCells) = (min(size, rows.count), min(size, columns.count))
+    let columnStarts = binStarts(of: 0..<columns.count, cells: columnCells)
+    var binOfKey = [Int](repeating: 0, count: columns.count)
+    for bin in 0..<columnCells {
       for key in columnStarts[bin]..<columnStarts[bin + 1] { binOfKey[key] = bin }
     }
-    let rowStarts = (0...rows).map { $0 * queryCount / rows }
-    var pooled = [Double](repeating: pooling == .max ? -.infinity : 0, count: rows * columns)
+    let rowStarts = binStarts(of: rows, cells: rowCells)
+    let width = columns.count
+    var pooled = [Double](repeating: pooling == .max ? -.infinity : 0, count: rowCells * columnCells)
     var row = 0
     let blockRows = 64
-    for first in stride(from: 0, to: queryCount, by: blockRows) {
-      let block = try weights(
-        batch: batch, head: head, rows: first..<min(first + blockRows, queryCount), columns: 0..<keyCount)
+    for first in stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows) {
+      let last = min(first + blockRows, rows.upperBound)
+      let block = try weights(first..<last)
+      precondition(block.count == (last - first) * width, "a block of \(block.shape) for \(last - first) × \(width)")
       block.scalars.withUnsafeBufferPointer { weights in
-        for query in first..<min(first + blockRows, queryCount) {
-          while query >= rowStarts[row + 1] { row += 1 }
-          let line = weights.baseAddress! + (query - first) * keyCount
-          pooled.withUnsafeMutableBufferPointer { pooled in
-            let cells = pooled.baseAddress! + row * columns
+        pooled.withUnsafeMutableBufferPointer { pooled in
+          for query in first..<last {
+            while query >= rowStarts[row + 1] { row += 1 }
+            let line = weights.baseAddress! + (query - first) * width
+            let cells = pooled.baseAddress! + row * columnCells
             switch pooling {
             case .mean:
-              for key in 0..<keyCount { cells[binOfKey[key]] += Double(line[key]) }
+              for key in 0..<width { cells[binOfKey[key]] += Double(line[key]) }
             case .max:
-              for key in 0..<keyCount {
-                cells[binOfKey[key]] = Swift.max(cells[binOfKey[key]], Double(line[key]))
-              }
+              for key in 0..<width { cells[binOfKey[key]] = Swift.max(cells[binOfKey[key]], Double(line[key])) }
             }
           }
         }
       }
     }
     if pooling == .mean {
-      for i in 0..<rows {
-        for j in 0..<columns {
-          pooled[i * columns + j] /= Double(
+      for i in 0..<rowCells {
+        for j in 0..<columnCells {
+          pooled[i * columnCells + j] /= Double(
             (rowStarts[i + 1] - rowStarts[i]) * (columnStarts[j + 1] - columnStarts[j]))
         }
       }
     }
-    return Tensor(shape: [rows, columns], scalars: pooled.map { Float($0) })
+    return Tensor(shape: [rowCells, columnCells], scalars: pooled.map { Float($0) })
   }
 }

@@ -42,6 +42,20 @@ extension BertModel: AttentionModel {
   }
 }
 
+extension BertModel {
+  /// Runs the encoder on `encoding` keeping each layer's `AttentionRecord`
+  /// (queries, keys, and 8 bytes a query and head), not its weights.
+  public func record(_ encoding: Encoding) throws -> AttentionRecording {
+    var records: [AttentionRecord]? = []
+    _ = try forward(batch: [(encoding.ids, encoding.typeIds)], recordsValues: false, ablation: nil, records: &records)
+    let heads = (0..<config.layerCount).map { _ in
+      (0..<config.headCount).map { AttentionRecording.HeadSource(record: 0, head: $0, firstRow: 0) }
+    }
+    return AttentionRecording(
+      tokens: encoding.tokens, kind: .bidirectional, records: (records ?? []).map { [$0] }, heads: heads)
+  }
+}
+
 extension WordPieceTokenizer: TextTokenizer {
   public var maxLength: Int { options.maxLength }
 

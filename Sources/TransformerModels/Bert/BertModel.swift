@@ -59,7 +59,21 @@ public struct BertModel: Sendable {
   public func forward(
     batch: [(ids: [Int], typeIds: [Int])], recordsValues: Bool = false, ablation: HeadAblation? = nil
   ) throws(BertModelError) -> [BertOutput] {
+    var records: [AttentionRecord]? = nil
+    return try forward(batch: batch, recordsValues: recordsValues, ablation: ablation, records: &records)
+  }
+
+  /// `forward(batch:recordsValues:ablation:)`; with `records` not nil (and
+  /// one sequence), each layer's `AttentionRecord` is appended to it
+  /// instead of its weights being kept, and the outputs' `attentions` are
+  /// `[N, H, 0, 0]`.
+  func forward(
+    batch: [(ids: [Int], typeIds: [Int])], recordsValues: Bool, ablation: HeadAblation?,
+    records: inout [AttentionRecord]?
+  ) throws(BertModelError) -> [BertOutput] {
     try checkInputs(batch)
+    precondition(records == nil || batch.count == 1, "records are kept for one sequence at a time")
+    let keepsRecords = records != nil
     let lengths = batch.map(\.ids.count)
     let width = config.hiddenSize
     let sequenceLength = lengths.max() ?? 0  // L
@@ -68,7 +82,7 @@ public struct BertModel: Sendable {
 
     var hidden = embed(batch, sequenceLength: sequenceLength)  // [B·L, D]
     var attentions = lengths.map { length in
-      [Float](repeating: 0, count: config.layerCount * config.headCount * length * length)
+      [Float](repeating: 0, count: keepsRecords ? 0 : config.layerCount * config.headCount * length * length)
     }  // B × [layers, H, Lᵢ, Lᵢ]
     var recordedValues: [[Float]] = recordsValues ? lengths.map { _ in [] } : []  // B × [layers, H, Lᵢ, d]
     for (index, layer) in layers.enumerated() {
@@ -76,12 +90,21 @@ public struct BertModel: Sendable {
       let queryKeyValue = layer.queryKeyValue.multiply(hidden)  // [B·L, 3D], bias not yet added
       let (queries, keys, values) = splitHeads(
         queryKeyValue, bias: layer.queryKeyValue.bias, batch: batchSize, length: sequenceLength)
-      var (context, attentionWeights) = BertModel.attend(
-        queries: queries, keys: keys, values: values, validLengths: padded ? lengths : nil)
+      var context: Tensor
+      if keepsRecords {
+        // One sequence, so nothing is padded; the shapes come from splitHeads.
+        let record: AttentionRecord
+        (context, record) = try! scaledDotProductAttentionRecorded(queries: queries, keys: keys, values: values)
+        records?.append(record)
+      } else {
+        let attentionWeights: Tensor
+        (context, attentionWeights) = BertModel.attend(
+          queries: queries, keys: keys, values: values, validLengths: padded ? lengths : nil)
+        record(attentionWeights, layer: index, lengths: lengths, into: &attentions)
+      }
       if let ablation {
         ablate(&context, heads: ablation.heads(of: index), mode: ablation.mode, lengths: lengths)
       }
-      record(attentionWeights, layer: index, lengths: lengths, into: &attentions)
       if recordsValues { record(values, lengths: lengths, into: &recordedValues) }
       let merged = mergeHeads(context)  // [B·L, D]
       // Add & norm around the attention block, then the feed-forward block.
@@ -101,7 +124,8 @@ public struct BertModel: Sendable {
       return BertOutput(
         lastHiddenState: lastHiddenState,
         attentions: Tensor(
-          shape: [config.layerCount, config.headCount, length, length], scalars: attentions[sequence]),
+          shape: [config.layerCount, config.headCount, keepsRecords ? 0 : length, keepsRecords ? 0 : length],
+          scalars: attentions[sequence]),
         sentenceEmbedding: BertModel.sentenceEmbedding(lastHiddenState),
         values: recordsValues
           ? Tensor(

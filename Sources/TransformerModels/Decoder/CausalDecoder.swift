@@ -38,6 +38,24 @@ extension CausalDecoder {
       nextTokenLogits: options.recordsOutputs ? Tensor(shape: [logits.count], scalars: logits) : nil)
   }
 
+  /// The prompt read once, each layer keeping a record per key/value head
+  /// (its query heads stacked as rows), not the `[N, H, L, L]` weights.
+  func decoderRecord(_ encoding: Encoding) throws -> AttentionRecording {
+    try checkPrompt(encoding.ids)
+    var state = DecoderState(
+      sizes: sizes, capacity: encoding.ids.count, recordsAttention: false, keepsRecords: true)
+    _ = run(encoding.ids, state: &state, logits: .none)
+    let (group, count) = (sizes.groupSize, encoding.ids.count)
+    // One pass, so one record per key/value head.
+    let records = state.records.map { $0.map { $0[0] } }
+    let heads = (0..<sizes.layerCount).map { _ in
+      (0..<sizes.headCount).map {
+        AttentionRecording.HeadSource(record: $0 / group, head: 0, firstRow: ($0 % group) * count)
+      }
+    }
+    return AttentionRecording(tokens: encoding.tokens, kind: .causal, records: records, heads: heads)
+  }
+
   /// Switches off `ablation`'s heads for the passes over `state`.
   func ablate(_ ablation: HeadAblation?, in state: inout DecoderState) throws {
     guard let ablation else { return }

@@ -87,7 +87,7 @@ struct AttentionPass {
         }
       }
     }
-    if count <= Self.fewTokens {
+    if count <= Self.fewTokens && !state.keepsRecords {
       // A token being written: the queries stay token-major, rotated in
       // place, and every head's row is one call of the decode kernel.
       for token in 0..<count {
@@ -216,6 +216,7 @@ struct AttentionPass {
   /// Scaled dot-product attention of the query heads of `kvHead` over the
   /// cached keys, on the flash kernel; records the weights when the state does.
   private mutating func attend(kvHead: Int, layer: Int, state: inout DecoderState) {
+    if state.keepsRecords { return attendKeepingRecord(kvHead: kvHead, layer: layer, state: &state) }
     let headSize = sizes.headSize
     let group = sizes.groupSize
     let length = state.length
@@ -267,5 +268,29 @@ struct AttentionPass {
     }
     state.zeroPastDiagonal(
       layer: layer, heads: (kvHead * group)..<((kvHead + 1) * group), positions: start..<(start + count))
+  }
+
+  /// `attend` for a run that keeps records: the same kernel with the same
+  /// key block and key limits, through `scaledDotProductAttentionRecorded`,
+  /// so its output and any block recomputed from the record are the floats
+  /// a run that keeps the weights gives.
+  private mutating func attendKeepingRecord(kvHead: Int, layer: Int, state: inout DecoderState) {
+    let (headSize, group, length) = (sizes.headSize, sizes.groupSize, state.length)
+    let rows = group * count
+    let queryOffset = kvHead * rows * headSize
+    let cacheOffset = kvHead * state.capacity * headSize
+    let queries = Tensor(
+      shape: [1, rows, headSize], scalars: Array(headQueries[queryOffset..<(queryOffset + rows * headSize)]))
+    let keys = Tensor(
+      shape: [1, length, headSize], scalars: Array(state.keys[layer][cacheOffset..<(cacheOffset + length * headSize)]))
+    let values = Tensor(
+      shape: [1, length, headSize],
+      scalars: Array(state.values[layer][cacheOffset..<(cacheOffset + length * headSize)]))
+    // The sizes agree by construction, and every row sees its own key.
+    let (output, record) = try! scaledDotProductAttentionRecorded(
+      queries: queries, keys: keys, values: values, mask: .validLengths(keyLimits.map(Int.init)),
+      scale: 1 / Float(headSize).squareRoot())
+    headOutput.replaceSubrange(queryOffset..<(queryOffset + rows * headSize), with: output.scalars)
+    state.records[layer][kvHead].append(record)
   }
 }

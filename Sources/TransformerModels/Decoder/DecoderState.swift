@@ -23,13 +23,22 @@ struct DecoderState {
   /// read yet are unwritten: whoever records a row writes all `C` of it.
   var attention: [Float]
   let recordsAttention: Bool
+  /// Whether each layer keeps an `AttentionRecord` per key/value head (its
+  /// query heads stacked as rows) instead of the weights: a long run.
+  let keepsRecords: Bool
+  /// Per layer, per key/value head, when `keepsRecords`: one record per pass.
+  var records: [[[AttentionRecord]]]
   /// Per layer, the heads whose context is zeroed before the output
   /// projection (`HeadAblation`); empty for the model as it is.
   var ablatedHeads: [[Int]]
   private let layerCount: Int
   private let headCount: Int
 
-  init(sizes: DecoderSizes, capacity: Int, recordsAttention: Bool) {
+  init(sizes: DecoderSizes, capacity: Int, recordsAttention: Bool, keepsRecords: Bool = false) {
+    precondition(!(recordsAttention && keepsRecords), "a run keeps either the weights or the records")
+    self.keepsRecords = keepsRecords
+    records = Array(
+      repeating: Array(repeating: [], count: keepsRecords ? sizes.keyValueHeadCount : 0), count: sizes.layerCount)
     self.capacity = capacity
     let cache = sizes.keyValueHeadCount * capacity * sizes.headSize
     keys = Array(repeating: [Float](repeating: 0, count: cache), count: sizes.layerCount)

@@ -177,6 +177,11 @@ extension LlamaModel: CausalDecoder {
     try decoderRun(encoding, options: options)
   }
 
+  /// Reads the prompt keeping records, not weights: see `AttentionRecording`.
+  public func record(_ encoding: Encoding) throws -> AttentionRecording {
+    try decoderRecord(encoding)
+  }
+
   public func generate(
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
   ) throws -> GenerationRun {

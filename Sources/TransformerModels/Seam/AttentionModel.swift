@@ -29,6 +29,14 @@ public protocol AttentionModel: Sendable {
   /// - Throws: an error that says which token or length is at fault.
   func run(_ encoding: Encoding, options: RunOptions) throws -> ModelRun
 
+  /// Runs the model on `encoding` keeping, per layer, what recomputes any
+  /// block of any head's weights exactly (`AttentionRecording`), `O(L·d)`
+  /// rather than the `O(L²)` weights: for long texts. A family whose
+  /// kernel keeps no records answers with its weights (the default).
+  ///
+  /// - Throws: as `run(_:options:)`.
+  func record(_ encoding: Encoding) throws -> AttentionRecording
+
   /// Runs several encodings, as one batch where the model can: the same
   /// runs as one `run(_:options:)` each, in order.
   func run(batch encodings: [Encoding], options: RunOptions) throws -> [ModelRun]
@@ -37,6 +45,10 @@ public protocol AttentionModel: Sendable {
 extension AttentionModel {
   public func run(batch encodings: [Encoding], options: RunOptions) throws -> [ModelRun] {
     try encodings.map { try run($0, options: options) }
+  }
+
+  public func record(_ encoding: Encoding) throws -> AttentionRecording {
+    AttentionRecording(try run(encoding, options: RunOptions()).attention)
   }
 
   /// The key positions a head atlas counts as sinks: the special tokens

@@ -143,6 +143,31 @@ import Testing
     #expect(worst <= (max ? 0 : 1e-6), "size \(size) \(max ? "max" : "mean"): relative error \(worst)")
   }
 
+  /// A block of the map, pooled: the same as pooling the block cut from the full map.
+  @Test(arguments: [(7..<120, 3..<70, 16, false), (64..<131, 0..<77, 5, true), (100..<101, 40..<77, 8, false)])
+  func overviewsOfABlockPoolThatBlock(rows: Range<Int>, columns: Range<Int>, size: Int, max: Bool) throws {
+    let sizes = AttentionSizes(batch: 1, heads: 1, queryCount: 131, keyCount: 77, depth: 9, valueDepth: 3)
+    let inputs = AttentionInputs(sizes)
+    let full = try runPoisonedKernel(
+      inputs, mask: .causal, weights: true, instructionSet: .detected, threadCount: 1,
+      keyBlock: ScaledDotProductKernel.defaultKeyBlock)
+    let (_, record) = try scaledDotProductAttentionRecorded(
+      queries: inputs.queries, keys: inputs.keys, values: inputs.values, mask: .causal)
+    let weights = try #require(full.weights)
+    let block = rows.flatMap { row in columns.map { weights[row * 77 + $0] } }
+    let overview = try record.overview(rows: rows, columns: columns, size: size, pooling: max ? .max : .mean)
+    let (n, m) = (min(size, rows.count), min(size, columns.count))
+    #expect(overview.shape == [n, m])
+    let expected = pooled(block, rows: rows.count, columns: columns.count, n: n, m: m, max: max)
+    let worst =
+      zip(overview.scalars, expected).map { abs(Double($0) - $1) / Swift.max(abs($1), 1e-30) }.max() ?? 0
+    #expect(worst <= (max ? 0 : 1e-6), "\(rows) × \(columns) size \(size): relative error \(worst)")
+    #expect(AttentionRecord.binStarts(of: rows, cells: n).first == rows.lowerBound)
+    #expect(AttentionRecord.binStarts(of: rows, cells: n).last == rows.upperBound)
+    #expect(throws: AttentionError.self) { try record.overview(rows: 5..<5, size: 4) }
+    #expect(throws: AttentionError.self) { try record.overview(rows: 0..<132, size: 4) }
+  }
+
   @Test func refusesAnEmptyOverview() throws {
     let inputs = AttentionInputs(
       AttentionSizes(batch: 1, heads: 1, queryCount: 3, keyCount: 3, depth: 2, valueDepth: 2))
