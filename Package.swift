@@ -66,7 +66,8 @@ let package = Package(
       ],
       resources: [
         .embedInCode("Page/serve-page.css"), .embedInCode("Page/serve-page.html"),
-        .embedInCode("Page/serve-page.js"),
+        .embedInCode("Page/serve-page.js"), .embedInCode("Page/long-page.css"),
+        .embedInCode("Page/long-page.html"), .embedInCode("Page/long-page.js"),
       ]
     ),
     .executableTarget(

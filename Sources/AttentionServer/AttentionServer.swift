@@ -34,17 +34,24 @@ public struct AttentionServer: Sendable {
     /// The most tokens one `POST /api/generate` may ask for.
     public var maxGeneratedTokens: Int
 
+    /// The bytes the long runs of `POST /api/run` may keep together.
+    public var runCacheBytes: Int
+
     /// The cap on tokens written for one request when none is given.
     public static let defaultMaxGeneratedTokens = 256
+    /// The run cache's budget when none is given: 2 GiB, two runs of
+    /// SmolLM2 at its 8,192 tokens (0.8 GB each) with room to spare.
+    public static let defaultRunCacheMebibytes = 2048
 
     public init(
       host: String = "127.0.0.1", port: Int = 8080, logsRequests: Bool = false,
-      maxGeneratedTokens: Int = defaultMaxGeneratedTokens
+      maxGeneratedTokens: Int = defaultMaxGeneratedTokens, runCacheBytes: Int = defaultRunCacheMebibytes << 20
     ) {
       self.host = host
       self.port = port
       self.logsRequests = logsRequests
       self.maxGeneratedTokens = maxGeneratedTokens
+      self.runCacheBytes = runCacheBytes
     }
   }
 
@@ -55,7 +62,9 @@ public struct AttentionServer: Sendable {
   ///   answers a request that names none.
   public init(models: [ServedModel], configuration: Configuration = Configuration()) {
     precondition(Set(models.map(\.name)).count == models.count, "two served models have one name")
-    service = AttentionService(models: models, maxGeneratedTokens: configuration.maxGeneratedTokens)
+    service = AttentionService(
+      models: models, maxGeneratedTokens: configuration.maxGeneratedTokens,
+      runCacheBytes: configuration.runCacheBytes)
     self.configuration = configuration
   }
 

@@ -19,6 +19,8 @@ struct AttentionService: Sendable {
   let models: [ServedModel]
   /// The most tokens one `POST /api/generate` may ask for.
   let maxGeneratedTokens: Int
+  /// The long runs kept for `GET /api/runs/{id}/…`.
+  let runs: RunCache
 
   /// Forward passes run here rather than on the server's event loops or the
   /// cooperative pool, which must stay free to accept and answer requests.
@@ -28,10 +30,11 @@ struct AttentionService: Sendable {
   /// once, so pages are laid out one at a time.
   private static let renderQueue = DispatchQueue(label: "attn.serve.render", qos: .userInitiated)
 
-  init(models: [ServedModel], maxGeneratedTokens: Int) {
+  init(models: [ServedModel], maxGeneratedTokens: Int, runCacheBytes: Int = 1 << 31) {
     precondition(!models.isEmpty, "a server serves at least one model")
     self.models = models
     self.maxGeneratedTokens = maxGeneratedTokens
+    runs = RunCache(budget: runCacheBytes)
   }
 
   /// The model a request named, or the first when it named none.

@@ -13,10 +13,12 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let status: HTTPResponse.Status
     let message: String
     var closesConnection = false
+    var retryAfter: Int?
     do {
       return try await next(request, context)
     } catch let error as ServeError {
       (status, message, closesConnection) = (error.status, error.description, error.closesConnection)
+      retryAfter = error.retryAfter
     } catch let error as HTTPError {
       (status, message) = (error.status, error.body ?? error.status.reasonPhrase.lowercased())
     } catch {
@@ -25,7 +27,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     if status.kind == .serverError {
       log.failure(request, status: status, message: message)
     }
-    let response = Response.json(status: status, error: message)
+    var response = Response.json(status: status, error: message)
+    if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
     return closesConnection ? response.closingConnection() : response
   }
 }

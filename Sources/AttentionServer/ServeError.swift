@@ -9,9 +9,15 @@ struct ServeError: Error, CustomStringConvertible {
   /// request is left unread.
   let closesConnection: Bool
 
-  init(status: HTTPResponse.Status, _ description: String, closesConnection: Bool = false) {
+  /// Seconds after which the same request may succeed, for a 503.
+  let retryAfter: Int?
+
+  init(
+    status: HTTPResponse.Status, _ description: String, closesConnection: Bool = false, retryAfter: Int? = nil
+  ) {
     self.status = status
     self.description = description
     self.closesConnection = closesConnection
+    self.retryAfter = retryAfter
   }
 }

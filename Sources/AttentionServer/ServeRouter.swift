@@ -1,3 +1,4 @@
+import AttentionCore
 import Foundation
 import Hummingbird
 import TensorIO
@@ -104,6 +105,48 @@ func makeServeRouter(
       chat: try members.bool("chat") ?? false, maxTokens: maxTokens)
     return Response.json(json).afterBody { permit.release() }
   }
+  router.get("/long") { _, _ in
+    Response.bytes(Array(longPage.utf8), contentType: "text/html; charset=utf-8")
+  }
+  router.post("/api/run") { request, _ in
+    let (text, pair, model) = try await readAttentionRequest(request)
+    _ = try service.model(named: model)
+    let permit = await gate.enter()
+    let json = try await service.startRun(text: text, pair: pair, model: model)
+    return Response.json(json).afterBody { permit.release() }
+  }
+  router.get("/api/runs/:id/overview") { request, context in
+    let format = try AttentionFormat(request: request)
+    let query = try FormQuery(request.uri.query ?? "")
+    let region = try AttentionService.RunRegion(
+      try service.runs.run(context.parameters.require("id")), query: query, required: false)
+    let size = try readInteger(query, "size", in: 1...AttentionService.overviewSizeLimit) ?? 256
+    let pooling = try readPooling(query["pooling"])
+    let permit = await gate.enter()
+    let overview = try await AttentionService.overview(region, size: size, pooling: pooling)
+    let response: Response
+    switch format {
+    case .npy: response = try regionNpy(overview)
+    case .json:
+      let (rows, columns) = (overview.shape[0], overview.shape[1])
+      let extra =
+        ",\"pooling\":\"\(pooling.rawValue)\""
+        + ",\"row_starts\":[\(AttentionRecord.binStarts(of: region.rows, cells: rows).map(String.init).joined(separator: ","))]"
+        + ",\"col_starts\":[\(AttentionRecord.binStarts(of: region.columns, cells: columns).map(String.init).joined(separator: ","))]"
+      response = Response.json(regionJSON(region, extra: extra, weights: overview))
+    }
+    return response.afterBody { permit.release() }
+  }
+  router.get("/api/runs/:id/block") { request, context in
+    let format = try AttentionFormat(request: request)
+    let query = try FormQuery(request.uri.query ?? "")
+    let region = try AttentionService.RunRegion(
+      try service.runs.run(context.parameters.require("id")), query: query, required: true)
+    let permit = await gate.enter()
+    let block = try await AttentionService.block(region)
+    let response = format == .npy ? try regionNpy(block) : Response.json(regionJSON(region, weights: block))
+    return response.afterBody { permit.release() }
+  }
   router.get("/api/models") { _, _ in Response.json(modelsJSON(service)) }
   router.post("/api/generate") { request, _ in
     let generation = try GenerationRequest(
@@ -188,6 +231,25 @@ private func readLens(_ name: String?) throws -> AttentionLens {
       "\"lens\" must be \(AttentionLens.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(name)\"")
   }
   return lens
+}
+
+/// An overview's pooling by name; none (or empty) is the mean.
+private func readPooling(_ name: String?) throws -> AttentionRecord.Pooling {
+  guard let name, !name.isEmpty else { return .mean }
+  guard let pooling = AttentionRecord.Pooling(rawValue: name) else {
+    throw ServeError(status: .badRequest, "\"pooling\" must be \"mean\" or \"max\", not \"\(name.prefix(40))\"")
+  }
+  return pooling
+}
+
+/// A whole number of the query within `range`, or nil when absent.
+private func readInteger(_ query: FormQuery, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+  guard let text = query[name], !text.isEmpty else { return nil }
+  guard let value = Int(text), range.contains(value) else {
+    throw ServeError(
+      status: .badRequest, "\"\(name)\" must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+  }
+  return value
 }
 
 private func isBlank(_ text: String) -> Bool {

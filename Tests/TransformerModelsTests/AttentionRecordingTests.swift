@@ -83,6 +83,9 @@ import TransformerModels
     }
   }
 
+  /// What a recording counts for its labels beside the records.
+  private func labelBytes(_ encoding: Encoding) -> Int { encoding.tokens.reduce(0) { $0 + $1.utf8.count + 16 } }
+
   private func randomEncoding(count: Int, vocabulary: Int, seed: UInt64, first: Int? = nil) -> Encoding {
     var random = SplitMix64(seed: seed)
     var ids = (0..<count).map { _ in Int.random(in: 0..<vocabulary, using: &random) }
@@ -100,6 +103,7 @@ import TransformerModels
     let recording = try model.record(encoding)
     let full = try model.run(encoding, options: RunOptions()).attention
     #expect(recording.keepsRecords && recording.kind == .bidirectional)
+    #expect(recording.byteCount == model.recordingByteCount(tokens: count) + labelBytes(encoding))
     try expectBlocksMatch(recording, full, samples: 6, seed: 1)
     try expectOverviewMatches(recording, full, layer: 1, head: 0, size: 10, pooling: .mean)
     try expectOverviewMatches(recording, full, layer: 0, head: 1, size: 9, pooling: .max)
@@ -117,6 +121,7 @@ import TransformerModels
     let recording = try model.record(encoding)
     let full = try model.run(encoding, options: RunOptions()).attention
     #expect(recording.keepsRecords && recording.kind == .causal)
+    #expect(recording.byteCount == model.recordingByteCount(tokens: count) + labelBytes(encoding))
     try expectBlocksMatch(recording, full, samples: 6, seed: 2)
     try expectOverviewMatches(recording, full, layer: 1, head: 3, size: 16, pooling: .mean)
     try expectOverviewMatches(recording, full, layer: 0, head: 2, size: 7, pooling: .max)
@@ -146,7 +151,7 @@ import TransformerModels
     let encoding = randomEncoding(count: 11, vocabulary: tiny.vocabularySize, seed: 4)
     let full = try model.run(encoding, options: RunOptions()).attention
     let dense = AttentionRecording(full)
-    #expect(!dense.keepsRecords && dense.byteCount == 4 * full.attentions.count)
+    #expect(!dense.keepsRecords && dense.byteCount == 4 * full.attentions.count + labelBytes(encoding))
     try expectBlocksMatch(dense, full, samples: 4, seed: 5)
   }
 }

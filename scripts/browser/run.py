@@ -9,6 +9,7 @@ from .figure import FigureChecks
 from .generation import GenerationChecks
 from .head_view import HeadViewChecks
 from .lenses import LensChecks
+from .long_view import LongViewChecks
 from .offline_file import OfflineFileChecks
 from .page_scripts import PageScriptChecks
 from .served_page import ServedPageChecks
@@ -16,7 +17,7 @@ from .settings import HEADS, LAYERS
 
 
 class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, HeadViewChecks, GenerationChecks,
-          LensChecks):
+          LensChecks, LongViewChecks):
     def __init__(self, options):
         self.options = options
         self.out = options.out
@@ -76,6 +77,7 @@ class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, H
         self.step("leaving out [CLS] and [SEP] drops their lines and rescales the words'", self.head_view_words)
         self.step("dragging over three query tokens shows the span's rows summed; Esc clears it",
                   self.head_view_span)
+        self.long_view_steps()
 
     def close(self):
         if self.browser:

@@ -10,4 +10,5 @@ MINIMAL_PAIR = "Seven small rivers carry old stones toward the sea"
 LAYERS, HEADS = 6, 12
 WINDOW = (1400, 1100)
 SCREENSHOTS = ("served.png", "hover.png", "enlarged.png", "dark.png", "pair.png", "file.png", "headview.png",
-               "headview-words.png", "generation.png", "lens-rollout.png", "span-served.png", "atlas.png", "compare.png", "headview-span.png")
+               "headview-words.png", "generation.png", "lens-rollout.png", "span-served.png", "atlas.png", "compare.png", "headview-span.png",
+               "long-grid.png", "long-zoomed.png")

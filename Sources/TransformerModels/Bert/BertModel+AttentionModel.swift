@@ -56,6 +56,13 @@ extension BertModel {
   }
 }
 
+extension BertModel {
+  /// Per layer and head: the queries and keys (`2 · L · d` floats) and 8 bytes a query.
+  public func recordingByteCount(tokens: Int) -> Int {
+    config.layerCount * config.headCount * tokens * (8 * config.headSize + 8)
+  }
+}
+
 extension WordPieceTokenizer: TextTokenizer {
   public var maxLength: Int { options.maxLength }
 

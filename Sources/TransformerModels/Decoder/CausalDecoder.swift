@@ -56,6 +56,13 @@ extension CausalDecoder {
     return AttentionRecording(tokens: encoding.tokens, kind: .causal, records: records, heads: heads)
   }
 
+  /// What `decoderRecord` keeps per layer: every query head's queries, every
+  /// key/value head's keys, and 12 bytes a query row (maximum, 1 / sum, key limit).
+  func decoderRecordingByteCount(tokens: Int) -> Int {
+    sizes.layerCount * tokens
+      * (4 * sizes.headSize * (sizes.headCount + sizes.keyValueHeadCount) + 12 * sizes.headCount)
+  }
+
   /// Switches off `ablation`'s heads for the passes over `state`.
   func ablate(_ ablation: HeadAblation?, in state: inout DecoderState) throws {
     guard let ablation else { return }

@@ -163,6 +163,8 @@ extension GPT2Model: CausalDecoder {
     try decoderRecord(encoding)
   }
 
+  public func recordingByteCount(tokens: Int) -> Int { decoderRecordingByteCount(tokens: tokens) }
+
   public func generate(
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
   ) throws -> GenerationRun {

@@ -182,6 +182,8 @@ extension LlamaModel: CausalDecoder {
     try decoderRecord(encoding)
   }
 
+  public func recordingByteCount(tokens: Int) -> Int { decoderRecordingByteCount(tokens: tokens) }
+
   public func generate(
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
   ) throws -> GenerationRun {

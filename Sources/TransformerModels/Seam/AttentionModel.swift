@@ -37,6 +37,11 @@ public protocol AttentionModel: Sendable {
   /// - Throws: as `run(_:options:)`.
   func record(_ encoding: Encoding) throws -> AttentionRecording
 
+  /// The bytes `record(_:)` keeps for `tokens` tokens, labels aside (their
+  /// spelling is not known before the text is read): what a cache of runs
+  /// sets aside before it runs one.
+  func recordingByteCount(tokens: Int) -> Int
+
   /// Runs several encodings, as one batch where the model can: the same
   /// runs as one `run(_:options:)` each, in order.
   func run(batch encodings: [Encoding], options: RunOptions) throws -> [ModelRun]
@@ -49,6 +54,10 @@ extension AttentionModel {
 
   public func record(_ encoding: Encoding) throws -> AttentionRecording {
     AttentionRecording(try run(encoding, options: RunOptions()).attention)
+  }
+
+  public func recordingByteCount(tokens: Int) -> Int {
+    4 * summary.layerCount * summary.headCount * tokens * tokens
   }
 
   /// The key positions a head atlas counts as sinks: the special tokens

@@ -73,13 +73,13 @@ public struct AttentionRecording: Sendable {
     return false
   }
 
-  /// The bytes the run keeps: queries, keys, row statistics and masks, each
-  /// record counted once; or the weights.
+  /// The bytes the run keeps: queries, keys, row statistics and masks (or
+  /// the weights), and its labels at their UTF-8 length and 16 bytes each.
   public var byteCount: Int {
+    let labels = tokens.reduce(0) { $0 + $1.utf8.count + 16 }
     switch sources {
-    case .weights(let weights): return 4 * weights.count
-    case .records(let records, _):
-      return records.joined().reduce(0) { $0 + $1.byteCount } + tokens.reduce(0) { $0 + $1.utf8.count + 16 }
+    case .weights(let weights): return 4 * weights.count + labels
+    case .records(let records, _): return records.joined().reduce(0) { $0 + $1.byteCount } + labels
     }
   }
 

@@ -20,7 +20,16 @@ struct Serve: ParsableCommand {
       tokens and the attentions, layers × heads × tokens × tokens, as JSON), \
       GET /api/models, POST /api/generate with {"prompt": "..", "chat": false, \
       "max_tokens": 64, ..} (each token as it is written, with what it attended \
-      to, as newline-delimited JSON) and GET /healthz. A model is named by its \
+      to, as newline-delimited JSON) and GET /healthz. Long texts: GET /long \
+      (a page to explore one), POST /api/run with {"text", "pair", "model"} \
+      (runs it once, keeping O(L·d) a layer, and answers {"id", "tokens", \
+      "layers", "heads"}), GET /api/runs/ID/overview?layer=1&head=1&size=256 \
+      &pooling=mean|max&rows=a:b&cols=c:d (a head pooled into size × size \
+      cells) and GET /api/runs/ID/block?layer=1&head=1&rows=a:b&cols=c:d (the \
+      exact weights, at most 262,144 cells), both JSON or ?format=npy; layers \
+      and heads from 1, positions from 0, end excluded. Runs are kept within \
+      --cache-mib, least recently used evicted first (404 then); a run that \
+      does not fit beside those being computed gets 503 and Retry-After. A model is named by its \
       file or folder name (without .gguf); a request that names none gets the \
       first (for generation, the first that writes). \
       POST /api/attention?format=npy, or with "Accept: application/x-npy", \
@@ -42,6 +51,9 @@ struct Serve: ParsableCommand {
   @Option(help: "The most tokens one generation request may ask for.")
   var maxTokens = AttentionServer.Configuration.defaultMaxGeneratedTokens
 
+  @Option(help: "The MiB the long runs of POST /api/run may keep together.")
+  var cacheMib = AttentionServer.Configuration.defaultRunCacheMebibytes
+
   @Option(help: "The address to listen on.")
   var host = "127.0.0.1"
 
@@ -56,6 +68,9 @@ struct Serve: ParsableCommand {
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port \(port): must be 0...65535") }
     guard maxTokens >= 1 else { throw ValidationError("--max-tokens \(maxTokens): must be at least 1") }
+    guard (1...(1 << 30)).contains(cacheMib) else {
+      throw ValidationError("--cache-mib \(cacheMib): must be at least 1")
+    }
   }
 
   func run() throws {
@@ -65,7 +80,8 @@ struct Serve: ParsableCommand {
     }
     let server = AttentionServer(
       models: models,
-      configuration: .init(host: host, port: port, logsRequests: log, maxGeneratedTokens: maxTokens))
+      configuration: .init(
+        host: host, port: port, logsRequests: log, maxGeneratedTokens: maxTokens, runCacheBytes: cacheMib << 20))
     let host = self.host
     let outcome = Outcome()
     let done = DispatchSemaphore(value: 0)
