@@ -11,7 +11,10 @@ struct ModelBench: ParsableCommand {
     discussion: """
       The input is the first token of a fixed English text (for BERT, [CLS]), \
       then its inner tokens repeated to fill --tokens, then its last token \
-      (for BERT, [SEP]). Loading the model is not timed.
+      (for BERT, [SEP]). Loading the model is not timed. With --records the \
+      pass keeps each layer's attention records (O(L·d)) instead of the \
+      weights (O(L²)), as attn serve's long runs do, and kept_mib says how \
+      much; max_rss_mib is the process's peak resident memory.
       """
   )
 
@@ -20,6 +23,9 @@ struct ModelBench: ParsableCommand {
 
   @Option(help: "Tokens in the sequence, [CLS] and [SEP] included.")
   var tokens = 128
+
+  @Flag(help: "Keep the attention records, not the weights (a long run).")
+  var records = false
 
   @OptionGroup var runs: BenchRuns
 
@@ -39,9 +45,18 @@ struct ModelBench: ParsableCommand {
       tokens: chosen.map { encoded.tokens[$0] }, ids: chosen.map { encoded.ids[$0] },
       typeIds: chosen.map { encoded.typeIds[$0] }, truncated: false, untruncatedLength: chosen.count)
     var checksum: Float = 0
+    var kept = 0
     let describe = { (_: Double) in "\(summary.layerCount) layers" }
     let timings = try runs.time("model \(tokens) tokens", describe: describe) {
-      checksum += try loaded.attention(for: encoding).attentions.scalars[0]
+      if records {
+        let recording = try loaded.record(encoding)
+        kept = recording.byteCount
+        checksum += try recording.weights(layer: 0, head: 0, rows: 0..<1, columns: 0..<1).scalars[0]
+      } else {
+        let attentions = try loaded.attention(for: encoding).attentions
+        kept = 4 * attentions.count
+        checksum += attentions.scalars[0]
+      }
     }
     guard checksum.isFinite else { throw CommandError("\(folder): the attentions are not finite") }
     printJSON([
@@ -57,6 +72,8 @@ struct ModelBench: ParsableCommand {
       ("isa", .string(KernelInstructionSet.detected.rawValue)),
       ("median_ms", .number(timings.median)),
       ("min_ms", .number(timings.minimum)),
+      ("keeps", .string(records ? "records" : "weights")),
+      ("kept_mib", .number(Double(kept) / Double(1 << 20))),
       ("max_rss_mib", .number(residentMiB().peak)),
     ])
   }
