@@ -17,12 +17,21 @@ package func fitModelFigure(_ figure: inout HeatmapFigure, rows: Int, columns: I
 package func fitTokenFigure(
   _ figure: inout HeatmapFigure, rows: Int, columns: Int, keys: [String], queries: [String]
 ) {
+  tokenFigureFit(
+    rows: rows, columns: columns, keys: keys, queries: queries, sharedColorbar: figure.colorScale == .shared
+  ).fit.apply(to: &figure)
+}
+
+/// The size `fitTokenFigure` gives, and the width of each panel in inches.
+package func tokenFigureFit(
+  rows: Int, columns: Int, keys: [String], queries: [String], sharedColorbar: Bool
+) -> (panel: Double, fit: FigureFit) {
   // Tick labels at 10 points run about 0.08 inch a character in DejaVu Sans.
   func labelLength(_ tokens: [String]) -> Double {
     0.15 + 0.08 * Double(min(24, tokens.map(\.count).max() ?? 1))
   }
   let margins = (left: 0.8 + labelLength(queries), right: 0.7, top: 0.45, bottom: 0.5 + labelLength(keys))
-  let colorbarPad: Double? = figure.colorScale == .shared ? 0.4 : nil
+  let colorbarPad: Double? = sharedColorbar ? 0.4 : nil
   let cellAspect = Double(queries.count) / Double(keys.count)
   func fit(panel: Double) -> FigureFit {
     FigureSize.fitting(
@@ -33,5 +42,5 @@ package func fitTokenFigure(
   let slope = fit(panel: 2).size.width - fit(panel: 1).size.width
   let largestPanel = 1 + (48 - fit(panel: 1).size.width) / slope
   let panel = min(max(2.5, 0.2 * Double(keys.count)), largestPanel)
-  fit(panel: panel).apply(to: &figure)
+  return (panel, fit(panel: panel))
 }

@@ -184,15 +184,25 @@ extension AttentionRecord {
     rows: Range<Int>, columns: Range<Int>, size: Int, pooling: Pooling,
     weights: (Range<Int>) throws -> Tensor
   ) throws -> Tensor {
-    guard size >= 1 else {
-      throw AttentionError.invalidArgument("an overview has at least 1 cell a side, not \(size)")
+    try pool(rows: rows, columns: columns, rowCells: size, columnCells: size, pooling: pooling, weights: weights)
+  }
+
+  /// `pool(rows:columns:size:pooling:weights:)` with at most `rowCells`
+  /// rows and `columnCells` columns of cells.
+  public static func pool(
+    rows: Range<Int>, columns: Range<Int>, rowCells: Int, columnCells: Int, pooling: Pooling,
+    weights: (Range<Int>) throws -> Tensor
+  ) throws -> Tensor {
+    guard rowCells >= 1, columnCells >= 1 else {
+      throw AttentionError.invalidArgument(
+        "an overview has at least 1 cell a side, not \(rowCells) × \(columnCells)")
     }
     guard !rows.isEmpty, !columns.isEmpty else {
       throw AttentionError.invalidArgument(
         "an overview of rows \(rows.lowerBound)..<\(rows.upperBound) and columns "
           + "\(columns.lowerBound)..<\(columns.upperBound) has nothing to pool")
     }
-    let (rowCells, columnCells) = (min(size, rows.count), min(size, columns.count))
+    let (rowCells, columnCells) = (min(rowCells, rows.count), min(columnCells, columns.count))
     let columnStarts = binStarts(of: 0..<columns.count, cells: columnCells)
     var binOfKey = [Int](repeating: 0, count: columns.count)
     for bin in 0..<columnCells {

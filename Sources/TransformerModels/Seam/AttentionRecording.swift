@@ -119,14 +119,24 @@ public struct AttentionRecording: Sendable {
     layer: Int, head: Int, rows: Range<Int>? = nil, columns: Range<Int>? = nil, size: Int,
     pooling: AttentionRecord.Pooling = .mean
   ) throws -> Tensor {
+    try overview(
+      layer: layer, head: head, rows: rows, columns: columns, rowCells: size, columnCells: size, pooling: pooling)
+  }
+
+  /// `overview(layer:head:rows:columns:size:pooling:)` with at most
+  /// `rowCells` rows and `columnCells` columns of cells.
+  public func overview(
+    layer: Int, head: Int, rows: Range<Int>? = nil, columns: Range<Int>? = nil, rowCells: Int, columnCells: Int,
+    pooling: AttentionRecord.Pooling = .mean
+  ) throws -> Tensor {
     let (rows, columns) = (rows ?? 0..<tokens.count, columns ?? 0..<tokens.count)
     try check(layer: layer, head: head, rows: rows, columns: columns)
-    guard size >= 1, !rows.isEmpty, !columns.isEmpty else {
-      throw LensError("an overview needs rows, columns and a size of at least 1")
+    guard rowCells >= 1, columnCells >= 1, !rows.isEmpty, !columns.isEmpty else {
+      throw LensError("an overview needs rows, columns and at least 1 cell a side")
     }
-    return try AttentionRecord.pool(rows: rows, columns: columns, size: size, pooling: pooling) {
-      try weights(layer: layer, head: head, rows: $0, columns: columns)
-    }
+    return try AttentionRecord.pool(
+      rows: rows, columns: columns, rowCells: rowCells, columnCells: columnCells, pooling: pooling
+    ) { try weights(layer: layer, head: head, rows: $0, columns: columns) }
   }
 
   private func check(layer: Int, head: Int, rows: Range<Int>, columns: Range<Int>) throws(LensError) {

@@ -24,7 +24,15 @@ struct Model: ParsableCommand {
       heads, tokens, tokens), (layers, tokens, tokens) for rollout, and \
       (2, layers, heads, tokens) for a span: from it, then to it. Without \
       --out or --npy the figure is previewed in the terminal. Layers and heads \
-      count from 1: "1,6", "1-4".
+      count from 1: "1,6", "1-4". \
+      Long texts: with --rows or --cols (query and key positions from 0, as \
+      --span takes them), or when every weight would take more than 1 GiB, \
+      the model keeps its attention records (O(tokens) a layer) instead of \
+      the weights, and each panel is recomputed at the size it is drawn: \
+      a pixel is the mean weight of the tokens it covers, with positions as \
+      ticks, until the cells are larger than pixels, where they are exact and \
+      labelled with their tokens. --npy then writes the exact weights of the \
+      rows and columns drawn, (layers, heads, rows, columns), at most 1 GiB.
       """
   )
 
@@ -63,7 +71,16 @@ struct Model: ParsableCommand {
       """)
   var span: String?
 
+  @Option(help: "Draw only these query positions, from 0: e.g. 4000-4099 (a long run).")
+  var rows: String?
+
+  @Option(help: "Draw only these key positions, from 0: e.g. 0-511 (a long run).")
+  var cols: String?
+
   @OptionGroup var figureOptions: FigureOptions
+
+  /// Past this many bytes of weights, a text is run keeping records.
+  static let longRunWeightBytes = 1 << 30
 
   private var modelAndText: (model: String, text: String?) { splitModelAndText(arguments, input: input) }
 
@@ -115,6 +132,11 @@ struct Model: ParsableCommand {
       )
     }
     let lenses = lensOption.lenses
+    let summary = model.summary
+    let weightBytes = 4 * summary.layerCount * summary.headCount * encoding.ids.count * encoding.ids.count
+    if rows != nil || cols != nil || weightBytes > Self.longRunWeightBytes {
+      return try drawLong(encoding, label: label, number: number, model: model, selection: selections[0])
+    }
     let lensed = try naming(label) { try model.lensedAttentions(encoding, lenses: lenses, words: words) }
     let span = try self.span.map { try parseSpan($0, count: lensed[0].tokens.count, of: words ? "words" : "tokens") }
     // A figure (and the maps --npy writes) for each lens.
@@ -158,6 +180,64 @@ struct Model: ParsableCommand {
     }
     if out == nil && npy == nil {
       print(renderTerminalPreview(views[0].figure, columns: columns ?? terminalColumns()), terminator: "")
+    }
+  }
+}
+
+extension Model {
+  /// A long text: the model keeps records, and `LongModelFigure` recomputes
+  /// each panel at the size it is drawn.
+  fileprivate func drawLong(
+    _ encoding: Encoding, label: String, number: Int?, model: any AttentionModel, selection: AttentionSelection?
+  ) throws {
+    let count = encoding.ids.count
+    guard lensOption.lenses == [.attention], !words, span == nil else {
+      throw CommandError(
+        "\(label): \(count) tokens are drawn from the attention records, raw attention only; "
+          + "--lens, --words and --span need every weight (give fewer tokens)")
+    }
+    let rows = try self.rows.map { text in
+      try parseSpan(text, count: count, of: "tokens", option: "--rows")
+    }
+    let keys = try cols.map { text in
+      try parseSpan(text, count: count, of: "tokens", option: "--cols")
+    }
+    let recording = try naming(label) { try model.record(encoding) }
+    let figure = try naming(label) {
+      try LongModelFigure(
+        recording, selection: selection, rows: rows, columns: keys, colorScale: figureOptions.colorScale,
+        dpi: figureOptions.dpi)
+    }
+    var heatmap = figure.heatmap
+    try naming(label) { try figureOptions.restyle(&heatmap) }
+    let destinations = [out, npy].compactMap { $0 }.map { numbered($0, number) }
+    try checkWritable(destinations)
+    if let npy {
+      let (queries, keys) = (rows ?? 0..<count, keys ?? 0..<count)
+      let (layers, heads) = (recording.layerCount, recording.headCount)
+      let bytes = 4 * layers * heads * queries.count * keys.count
+      guard bytes <= 1 << 30 else {
+        throw CommandError(
+          "\(npy): the weights of \(queries.count) rows × \(keys.count) columns of \(layers) × \(heads) heads take "
+            + "\(bytes >> 20) MiB; at most 1024 MiB are written (narrow --rows and --cols)")
+      }
+      var scalars: [Float] = []
+      scalars.reserveCapacity(bytes / 4)
+      for layer in 0..<layers {
+        for head in 0..<heads {
+          scalars += try recording.weights(layer: layer, head: head, rows: queries, columns: keys).scalars
+        }
+      }
+      try TensorFile.write(
+        Tensor(shape: [layers, heads, queries.count, keys.count], scalars: scalars), to: numbered(npy, number))
+    }
+    if let out {
+      let path = numbered(out, number)
+      let layout = try naming(path) { try renderFigure(heatmap, to: path) }
+      reportNotes(layout.notes)
+    }
+    if out == nil && npy == nil {
+      print(renderTerminalPreview(heatmap, columns: columns ?? terminalColumns()), terminator: "")
     }
   }
 }

@@ -41,12 +41,13 @@ func attentionSelection(
 
 extension AttentionSelection.Aggregation: ExpressibleByArgument {}
 
-/// `--span`: "a-b" or "a", positions from 0, inclusive, within `0..<count`.
-func parseSpan(_ text: String, count: Int, of what: String) throws -> Range<Int> {
+/// `--span` (or the `option` named): "a-b" or "a", positions from 0,
+/// inclusive, within `0..<count`.
+func parseSpan(_ text: String, count: Int, of what: String, option: String = "--span") throws -> Range<Int> {
   do {
     return try TransformerModels.parseSpan(text, count: count, of: what)
   } catch let error as LensError {
-    throw CommandError("--span \"\(text)\": \(error.reason)")
+    throw CommandError("\(option) \"\(text)\": \(error.reason)")
   }
 }
 
