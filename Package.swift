@@ -51,7 +51,8 @@ let package = Package(
         .embedInCode("Rendering/HTML/figure-page.css"), .embedInCode("Rendering/HTML/figure-page.html"),
         .embedInCode("Rendering/HTML/figure-page.js"), .embedInCode("Rendering/HTML/generation-page.css"),
         .embedInCode("Rendering/HTML/generation-page.html"),
-        .embedInCode("Rendering/HTML/generation-page.js"),
+        .embedInCode("Rendering/HTML/generation-page.js"), .embedInCode("Rendering/HTML/long-page.css"),
+        .embedInCode("Rendering/HTML/long-page.html"), .embedInCode("Rendering/HTML/long-page.js"),
       ]),
     .target(name: "TransformerModels", dependencies: ["AttentionCore", "TensorIO", "CAttentionKernels"]),
     .target(name: "AttentionFigures", dependencies: ["Heatmaps", "TransformerModels"]),
@@ -66,8 +67,7 @@ let package = Package(
       ],
       resources: [
         .embedInCode("Page/serve-page.css"), .embedInCode("Page/serve-page.html"),
-        .embedInCode("Page/serve-page.js"), .embedInCode("Page/long-page.css"),
-        .embedInCode("Page/long-page.html"), .embedInCode("Page/long-page.js"),
+        .embedInCode("Page/serve-page.js"),
       ]
     ),
     .executableTarget(

@@ -29,25 +29,7 @@ let servePage = """
   </html>
   """
 
-/// The page `GET /long` answers: a long text run once on the server
-/// (`POST /api/run`), every head drawn as a thumbnail of its pooled map,
-/// and one head opened to zoom and pan, pooled while cells are smaller than
-/// pixels and exact (`GET /api/runs/{id}/block`) once they are large, with
-/// the tokens and each weight under the pointer. Its files are in `Page/`.
-let longPage = """
-  <!DOCTYPE html>
-  <html lang="en">
-  <head>
-  <meta charset="utf-8">
-  <title>attn serve: a long text</title>
-  <style>
-  \(String(decoding: PackageResources.long_page_css, as: UTF8.self))</style>
-  </head>
-  <body>
-  \(String(decoding: PackageResources.long_page_html, as: UTF8.self))\
-  <script type="application/json" id="colormap">"\(Colormap.reds.hexTable)"</script>
-  <script>
-  \(String(decoding: PackageResources.long_page_js, as: UTF8.self))</script>
-  </body>
-  </html>
-  """
+/// The page `GET /long` answers (`renderLongRunPage`): a long text run
+/// once on the server (`POST /api/run`), every head a thumbnail, one head
+/// opened to zoom and pan down to the exact weights.
+let longPage = renderLongRunPage(data: nil)

@@ -1,4 +1,5 @@
 import AttentionCore
+import Foundation
 import AttentionTestSupport
 import Heatmaps
 import Testing
@@ -105,6 +106,63 @@ import TransformerModels
     #expect(throws: LensError.self) { try LongModelFigure(recording, rows: 190..<204) }
     #expect(throws: SelectionError.self) {
       try LongModelFigure(recording, selection: .all(layerCount: 3, headCount: 4))
+    }
+  }
+}
+
+/// The data a long run's offline page carries, decoded, against the run.
+@Suite struct LongRunFileTests {
+  private func floats(_ base64: Any?) throws -> [Float] {
+    let text = try #require(base64 as? String)
+    let data = try #require(Data(base64Encoded: text))
+    return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+  }
+
+  @Test func carriesThumbnailsOverviewsAndExactBlocks() throws {
+    var tiny = TinyLlama()
+    tiny.contextLength = 300
+    tiny.seed = 43
+    let model = try ModelLoader.load(contentsOf: try tiny.writeFile(name: "tiny-llama-long-file"))
+    let ids = (0..<150).map { ($0 * 7 + 3) % TinyLlama.tokens.count }
+    let encoding = Encoding(
+      tokens: ids.map { TinyLlama.tokens[$0] }, ids: ids, typeIds: ids.map { _ in 0 }, truncated: false,
+      untruncatedLength: ids.count)
+    let recording = try model.record(encoding)
+    let full = try model.run(encoding, options: RunOptions()).attention
+    let heads = [HeadIndex(layer: 1, head: 2)]
+    let file = try LongRunFile(recording, model: "tiny", heads: heads, rows: 90..<120, columns: 10..<100)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(file.json.utf8)) as? [String: Any])
+    #expect(object["tokens"] as? [String] == encoding.tokens)
+    #expect(object["layers"] as? Int == 2 && object["heads"] as? Int == 4 && object["kind"] as? String == "causal")
+    let thumbnails = try #require(object["thumbnails"] as? [String: Any])
+    let thumbnailData = try floats(thumbnails["data"])
+    #expect(thumbnailData.count == 2 * 4 * 64 * 64)
+    #expect(thumbnails["row_starts"] as? [Int] == AttentionRecord.binStarts(of: 0..<150, cells: 64))
+    let expected = try recording.overview(layer: 1, head: 3, size: 64, pooling: .max).scalars
+    #expect(Array(thumbnailData[(7 * 4096)..<(8 * 4096)]) == expected)
+    // The chosen head: overviews as fine as the run (150 ≤ the largest), and the exact crop.
+    let overviews = try #require(object["overviews"] as? [[String: Any]])
+    #expect(overviews.count == 2 && overviews.allSatisfy { $0["layer"] as? Int == 2 && $0["head"] as? Int == 3 })
+    let blocks = try #require(object["blocks"] as? [[String: Any]])
+    #expect(blocks.count == 1 && blocks[0]["rows"] as? [Int] == [90, 120] && blocks[0]["cols"] as? [Int] == [10, 100])
+    let block = try floats(blocks[0]["data"])
+    var worst = 0
+    for (i, row) in (90..<120).enumerated() {
+      for (j, column) in (10..<100).enumerated() {
+        let a = block[i * 90 + j]
+        let b = full.attentions.scalars[((1 * 4 + 2) * 150 + row) * 150 + column]
+        worst = max(worst, a == b ? 0 : abs(Int(a.bitPattern) - Int(b.bitPattern)))
+      }
+    }
+    #expect(worst <= 1)
+    #expect(file.note.contains("head 2.3") && file.note.contains("exact over rows 90-119 × columns 10-99"))
+    // The page embeds it, `</` escaped, and says what it holds.
+    #expect(file.page.contains("id=\"long-data\"") && file.page.contains(file.note))
+    // A limit the thumbnails alone pass is refused.
+    #expect(throws: LensError.self) { try LongRunFile(recording, model: "tiny", heads: [], byteLimit: 50_000) }
+    #expect(throws: LensError.self) {
+      try LongRunFile(recording, model: "tiny", heads: [HeadIndex(layer: 2, head: 0)])
     }
   }
 }

@@ -32,7 +32,12 @@ struct Model: ParsableCommand {
       a pixel is the mean weight of the tokens it covers, with positions as \
       ticks, until the cells are larger than pixels, where they are exact and \
       labelled with their tokens. --npy then writes the exact weights of the \
-      rows and columns drawn, (layers, heads, rows, columns), at most 1 GiB.
+      rows and columns drawn, (layers, heads, rows, columns), at most 1 GiB. \
+      --long does the same for any text. --out x.html then writes a page \
+      that explores the run offline: every head pooled to 64 × 64 (max), \
+      the heads chosen with --layers and --heads pooled as finely as \
+      --html-mib allows (mean and max) and exact over --rows × --cols (or \
+      whole, if that fits in half of it); it says what it holds.
       """
   )
 
@@ -76,6 +81,12 @@ struct Model: ParsableCommand {
 
   @Option(help: "Draw only these key positions, from 0: e.g. 0-511 (a long run).")
   var cols: String?
+
+  @Flag(help: "Keep the attention records and draw from them, as for a long text, whatever the length.")
+  var long = false
+
+  @Option(help: "The most MiB of data the page of a long run (--out x.html) carries.")
+  var htmlMib = LongRunFile.defaultByteLimit >> 20
 
   @OptionGroup var figureOptions: FigureOptions
 
@@ -134,8 +145,9 @@ struct Model: ParsableCommand {
     let lenses = lensOption.lenses
     let summary = model.summary
     let weightBytes = 4 * summary.layerCount * summary.headCount * encoding.ids.count * encoding.ids.count
-    if rows != nil || cols != nil || weightBytes > Self.longRunWeightBytes {
-      return try drawLong(encoding, label: label, number: number, model: model, selection: selections[0])
+    if long || rows != nil || cols != nil || weightBytes > Self.longRunWeightBytes {
+      return try drawLong(
+        encoding, label: label, number: number, model: model, modelName: modelAndText.model, selection: selections[0])
     }
     let lensed = try naming(label) { try model.lensedAttentions(encoding, lenses: lenses, words: words) }
     let span = try self.span.map { try parseSpan($0, count: lensed[0].tokens.count, of: words ? "words" : "tokens") }
@@ -188,7 +200,8 @@ extension Model {
   /// A long text: the model keeps records, and `LongModelFigure` recomputes
   /// each panel at the size it is drawn.
   fileprivate func drawLong(
-    _ encoding: Encoding, label: String, number: Int?, model: any AttentionModel, selection: AttentionSelection?
+    _ encoding: Encoding, label: String, number: Int?, model: any AttentionModel, modelName: String,
+    selection: AttentionSelection?
   ) throws {
     let count = encoding.ids.count
     guard lensOption.lenses == [.attention], !words, span == nil else {
@@ -203,6 +216,22 @@ extension Model {
       try parseSpan(text, count: count, of: "tokens", option: "--cols")
     }
     let recording = try naming(label) { try model.record(encoding) }
+    if let out, out.lowercased().hasSuffix(".html") {
+      let path = numbered(out, number)
+      try checkWritable([path] + (npy.map { [numbered($0, number)] } ?? []))
+      // The heads chosen by name, if any, are carried in detail.
+      let chosenHeads =
+        chosen.layers == nil && chosen.heads == nil
+        ? [] : (selection?.layers ?? []).flatMap { layer in (selection?.heads ?? []).map { HeadIndex(layer: layer, head: $0) } }
+      let name = URL(fileURLWithPath: modelName).deletingPathExtension().lastPathComponent
+      let file = try naming(path) {
+        try LongRunFile(
+          recording, model: name, heads: chosenHeads, rows: rows, columns: keys, byteLimit: htmlMib << 20)
+      }
+      try AtomicFileWriter.write(Array(file.page.utf8), to: path)
+      if npy != nil { try writeBlocks(recording, rows: rows, columns: keys, number: number) }
+      return
+    }
     let figure = try naming(label) {
       try LongModelFigure(
         recording, selection: selection, rows: rows, columns: keys, colorScale: figureOptions.colorScale,
@@ -212,8 +241,25 @@ extension Model {
     try naming(label) { try figureOptions.restyle(&heatmap) }
     let destinations = [out, npy].compactMap { $0 }.map { numbered($0, number) }
     try checkWritable(destinations)
-    if let npy {
-      let (queries, keys) = (rows ?? 0..<count, keys ?? 0..<count)
+    if npy != nil { try writeBlocks(recording, rows: rows, columns: keys, number: number) }
+    if let out {
+      let path = numbered(out, number)
+      let layout = try naming(path) { try renderFigure(heatmap, to: path) }
+      reportNotes(layout.notes)
+    }
+    if out == nil && npy == nil {
+      print(renderTerminalPreview(heatmap, columns: columns ?? terminalColumns()), terminator: "")
+    }
+  }
+
+  /// `--npy` of a long run: the exact weights of `rows` × `columns` of every head.
+  private func writeBlocks(
+    _ recording: AttentionRecording, rows: Range<Int>?, columns: Range<Int>?, number: Int?
+  ) throws {
+    guard let npy else { return }
+    let count = recording.tokenCount
+    do {
+      let (queries, keys) = (rows ?? 0..<count, columns ?? 0..<count)
       let (layers, heads) = (recording.layerCount, recording.headCount)
       let bytes = 4 * layers * heads * queries.count * keys.count
       guard bytes <= 1 << 30 else {
@@ -230,14 +276,6 @@ extension Model {
       }
       try TensorFile.write(
         Tensor(shape: [layers, heads, queries.count, keys.count], scalars: scalars), to: numbered(npy, number))
-    }
-    if let out {
-      let path = numbered(out, number)
-      let layout = try naming(path) { try renderFigure(heatmap, to: path) }
-      reportNotes(layout.notes)
-    }
-    if out == nil && npy == nil {
-      print(renderTerminalPreview(heatmap, columns: columns ?? terminalColumns()), terminator: "")
     }
   }
 }
