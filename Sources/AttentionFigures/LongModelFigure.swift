@@ -24,6 +24,9 @@ public struct LongModelFigure: Sendable {
   /// The positions where each row and column of cells starts, then the end.
   public let rowStarts: [Int]
   public let columnStarts: [Int]
+  /// How many rows of a panel each row of cells takes (more than 1 for a
+  /// crop of a few rows over many keys).
+  public let rowRepeat: Int
 
   /// - Parameters:
   ///   - selection: the maps to draw; by default `ModelFigure.defaultSelection`
@@ -121,18 +124,32 @@ public struct LongModelFigure: Sendable {
     let labels = { (starts: [Int]) -> [String] in
       pooled ? starts.dropLast().map { String($0) } : starts.dropLast().map { recording.tokens[$0] }
     }
-    let (xLabels, yLabels) = (labels(columnStarts), labels(rowStarts))
+    var (xLabels, yLabels) = (labels(columnStarts), labels(rowStarts))
+    // Panels are drawn with square cells; a crop of a few rows over many
+    // keys repeats each row so that a panel is at least a quarter as tall
+    // as wide, its label on the first copy.
+    let rowRepeat = 4 * height < width ? (width + 4 * height - 1) / (4 * height) : 1
+    if rowRepeat > 1 {
+      var stretched: [Float] = []
+      stretched.reserveCapacity(scalars.count * rowRepeat)
+      for row in 0..<(scalars.count / width) {
+        for _ in 0..<rowRepeat { stretched += scalars[(row * width)..<((row + 1) * width)] }
+      }
+      scalars = stretched
+      yLabels = yLabels.flatMap { [$0] + Array(repeating: "", count: rowRepeat - 1) }
+    }
+    let drawnHeight = height * rowRepeat
     let headTitles = selection.headTitles
     var heatmap: HeatmapFigure
     if aggregated {
       heatmap = try HeatmapFigure(
-        matrices: Tensor(shape: [grid.0, grid.1, height, width], scalars: scalars),
+        matrices: Tensor(shape: [grid.0, grid.1, drawnHeight, width], scalars: scalars),
         xlabel: pooled ? "Key positions" : "Keys", ylabel: pooled ? "Query positions" : "Queries",
         colorScale: colorScale, xTickLabels: xLabels, yTickLabels: yLabels)
       try heatmap.setPanelTitles(selection.layerTitles.map { "\($0), \(headTitles[0])" })
     } else {
       heatmap = try HeatmapFigure(
-        matrices: Tensor(shape: [grid.0, grid.1, height, width], scalars: scalars),
+        matrices: Tensor(shape: [grid.0, grid.1, drawnHeight, width], scalars: scalars),
         xlabel: pooled ? "Key positions" : "Keys", ylabel: pooled ? "Query positions" : "Queries",
         titles: headTitles, rowTitles: selection.layerTitles, colorScale: colorScale, xTickLabels: xLabels,
         yTickLabels: yLabels)
@@ -146,5 +163,6 @@ public struct LongModelFigure: Sendable {
     self.pooled = pooled
     self.rowStarts = rowStarts
     self.columnStarts = columnStarts
+    self.rowRepeat = rowRepeat
   }
 }

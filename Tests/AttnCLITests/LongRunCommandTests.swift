@@ -51,4 +51,34 @@ import Testing
       #expect(!FileManager.default.fileExists(atPath: path("x.png")))
     }
   }
+
+  /// `attn generate --long`: the same text as without, the written tokens'
+  /// rows as the full run writes them (to float rounding: the flash kernel
+  /// reads each written token here, the decode kernel there).
+  @Test func generateLongWritesTheSameTextAndRows() throws {
+    var tiny = TinyLlama()
+    tiny.contextLength = 300
+    tiny.hasEndOfSequence = false
+    let model = try tiny.writeFile(name: "tiny-llama-generate-long")
+    let prompt = Array(repeating: "the cat sat at the hat", count: 10).joined(separator: " ")
+    let whole = try runAttn(["generate", model, prompt, "--max-tokens", "5", "--npy", "full.npy"], in: folder)
+    #expect(whole.status == 0, "\(whole.stderr)")
+    let long = try runAttn(
+      ["generate", model, prompt, "--max-tokens", "5", "--long", "--npy", "long.npy", "--out", "long.png"], in: folder)
+    #expect(long.status == 0, "\(long.stderr)")
+    #expect(long.stdout == whole.stdout)
+    let full = try TensorFile.read(contentsOf: path("full.npy"))
+    let recorded = try TensorFile.read(contentsOf: path("long.npy"))
+    #expect(recorded.shape == full.shape)
+    let worst = zip(recorded.scalars, full.scalars).map { abs($0 - $1) }.max() ?? 1
+    #expect(worst < 1e-5, "the long run's weights are \(worst) from the full run's")
+    let page = try runAttn(
+      ["generate", model, prompt, "--max-tokens", "5", "--long", "--layers", "2", "--heads", "3", "--out", "long.html"],
+      in: folder)
+    #expect(page.status == 0, "\(page.stderr)")
+    let html = try String(contentsOfFile: path("long.html"), encoding: .utf8)
+    #expect(html.contains("id=\"long-data\"") && html.contains("head 2.3"))
+    let refused = try runAttn(["generate", model, prompt, "--long", "--lens", "rollout", "--out", "r.png"], in: folder)
+    #expect(refused.status == 1 && refused.stderr.contains("raw attention only"))
+  }
 }

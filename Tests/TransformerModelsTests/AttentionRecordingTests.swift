@@ -132,6 +132,59 @@ import TransformerModels
     #expect(perToken < Double(layers * (4 * (width + width / 2) + 8 * tiny.headCount + 8) + 40))
   }
 
+  /// Writing while keeping records: the same tokens as writing with the
+  /// weights; the prompt's rows to 1 ulp, the written tokens' rows (read by
+  /// the flash kernel here, by the decode kernel there) to float rounding;
+  /// and each streamed row is the recording's row.
+  @Test func aDecoderWritesKeepingRecords() throws {
+    var tiny = TinyLlama()
+    tiny.contextLength = 300
+    tiny.seed = 99
+    tiny.hasEndOfSequence = false
+    let model = try #require(
+      try ModelLoader.load(contentsOf: try tiny.writeFile(name: "tiny-llama-write-records")) as? any GenerativeModel)
+    let prompt = randomEncoding(count: 133, vocabulary: tiny.vocabularySize, seed: 17)
+    let options = GenerationOptions(maxTokens: 9, temperature: 0.8, seed: 5)
+    var streamed: [Tensor] = []
+    let recorded = try model.generateRecorded(prompt: prompt, options: options) { streamed.append($0.attention) }
+    let full = try model.generate(prompt: prompt, options: options) { _ in }
+    #expect(recorded.generatedIds == full.generatedIds && recorded.text == full.text && recorded.stop == full.stop)
+    #expect(recorded.promptTokenCount == 133 && recorded.recording.tokens == full.attention.tokens)
+    let attention = full.attention
+    let count = attention.tokens.count
+    #expect(count == 142)
+    var promptUlps = 0
+    var writtenError: Float = 0
+    for layer in 0..<attention.layerCount {
+      for head in 0..<attention.headCount {
+        let block = try recorded.recording.weights(layer: layer, head: head, rows: 0..<count, columns: 0..<count)
+        for row in 0..<count {
+          for column in 0..<count {
+            let a = block.scalars[row * count + column]
+            let b = attention.attentions.scalars[((layer * attention.headCount + head) * count + row) * count + column]
+            if row < 133 {
+              promptUlps = max(promptUlps, a == b ? 0 : abs(Int(a.bitPattern) - Int(b.bitPattern)))
+            } else {
+              writtenError = max(writtenError, abs(a - b))
+            }
+          }
+        }
+        // Token t was chosen from the row of the token before it.
+        for (index, row) in streamed.enumerated() {
+          let position = 132 + index
+          let expected = try recorded.recording.weights(
+            layer: layer, head: head, rows: position..<(position + 1), columns: 0..<(position + 1))
+          let got = Array(row.scalars[((layer * attention.headCount + head) * (position + 1))...].prefix(position + 1))
+          #expect(got == expected.scalars, "token \(index), head \(layer).\(head)")
+        }
+      }
+    }
+    #expect(promptUlps <= 1 && writtenError < 1e-5, "prompt \(promptUlps) ulps, written \(writtenError)")
+    #expect(throws: DecoderError.self) {
+      try model.generateRecorded(prompt: prompt, options: GenerationOptions(recordsValues: true)) { _ in }
+    }
+  }
+
   @Test func refusesHeadsAndPositionsOutsideTheRun() throws {
     let tiny = TinyBert(seed: 0x10C1)
     let model = try BertModel(contentsOf: try tiny.writeFolder())

@@ -17,12 +17,12 @@
 /// let block = try record.weights(head: 3, rows: 4000..<4064, columns: 0..<512)  // [64, 512]
 /// ```
 public struct AttentionRecord: Sendable {
-  let queries: Tensor
+  package let queries: Tensor
   let keys: Tensor
   let problem: ScaledDotProductKernel.Problem
   /// `[B·H·Lq]` each.
-  let rowMaximum: [Float]
-  let rowInverseSum: [Float]
+  package let rowMaximum: [Float]
+  package let rowInverseSum: [Float]
   let instructionSet: KernelInstructionSet
   let keyBlock: Int
 
@@ -242,5 +242,28 @@ extension AttentionRecord {
       }
     }
     return Tensor(shape: [rowCells, columnCells], scalars: pooled.map { Float($0) })
+  }
+}
+
+extension AttentionRecord {
+  /// A record put together from rows of several runs over one sequence of
+  /// keys, as a decoder reads a prompt and then one written token at a
+  /// time: `queries` `[1, R, D]` with each row's statistics from the run
+  /// that read it on this kernel, `keys` `[1, Lk, D]` (those runs' keys are
+  /// prefixes of it), and row `r` seeing keys `0..<keyLimits[r]`. Its blocks
+  /// are those runs' weights bit for bit: a weight depends only on its
+  /// row's query, statistics and keys, never on the other rows of its run.
+  package init(
+    queries: Tensor, keys: Tensor, keyLimits: [Int], scale: Float, rowMaximum: [Float], rowInverseSum: [Float]
+  ) throws {
+    problem = try ScaledDotProductKernel.Problem(
+      queries: queries, keys: keys, values: keys, mask: .validLengths(keyLimits), scale: scale)
+    precondition(rowMaximum.count == problem.shapes.queryCount && rowInverseSum.count == rowMaximum.count)
+    self.queries = queries
+    self.keys = keys
+    self.rowMaximum = rowMaximum
+    self.rowInverseSum = rowInverseSum
+    instructionSet = .detected
+    keyBlock = ScaledDotProductKernel.defaultKeyBlock
   }
 }

@@ -45,15 +45,7 @@ extension CausalDecoder {
     var state = DecoderState(
       sizes: sizes, capacity: encoding.ids.count, recordsAttention: false, keepsRecords: true)
     _ = run(encoding.ids, state: &state, logits: .none)
-    let (group, count) = (sizes.groupSize, encoding.ids.count)
-    // One pass, so one record per key/value head.
-    let records = state.records.map { $0.map { $0[0] } }
-    let heads = (0..<sizes.layerCount).map { _ in
-      (0..<sizes.headCount).map {
-        AttentionRecording.HeadSource(record: $0 / group, head: 0, firstRow: ($0 % group) * count)
-      }
-    }
-    return AttentionRecording(tokens: encoding.tokens, kind: .causal, records: records, heads: heads)
+    return try state.recording(tokens: encoding.tokens, sizes: sizes)
   }
 
   /// What `decoderRecord` keeps per layer: every query head's queries, every
@@ -95,13 +87,51 @@ extension CausalDecoder {
   func decoderGenerate(
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
   ) throws -> GenerationRun {
-    try checkPrompt(prompt.ids)
-    guard options.maxTokens >= 0 else { throw DecoderError("max tokens is \(options.maxTokens)") }
-    let contextLength = sizes.contextLength
-    let tokenizer = decodingTokenizer
-    let capacity = min(contextLength, prompt.ids.count + options.maxTokens)
+    let capacity = try generationCapacity(prompt: prompt, options: options)
     try checkRecording(capacity)
     var state = DecoderState(sizes: sizes, capacity: capacity, recordsAttention: true)
+    let written = try write(prompt: prompt, options: options, state: &state, onToken: onToken)
+    let attention = ModelAttention(tokens: written.labels, attentions: state.recordedAttention(), kind: .causal)
+    var run = GenerationRun(
+      attention: attention, promptTokenCount: prompt.ids.count, generatedIds: written.ids, text: written.text,
+      stop: written.stop)
+    if options.recordsValues { run.values = headValues(state) }
+    return run
+  }
+
+  /// `decoderGenerate` keeping attention records (`O(L·d)` a layer), not
+  /// the `[N, H, L, L]` weights: for long prompts. Each written token is
+  /// read by the flash kernel, as the prompt is, so that its row is kept
+  /// as a record row too.
+  func decoderGenerateRecorded(
+    prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
+  ) throws -> RecordedGeneration {
+    guard !options.recordsValues else {
+      throw DecoderError("a run that keeps attention records keeps no values: the value-norm lens needs every weight")
+    }
+    let capacity = try generationCapacity(prompt: prompt, options: options)
+    var state = DecoderState(sizes: sizes, capacity: capacity, recordsAttention: false, keepsRecords: true)
+    let written = try write(prompt: prompt, options: options, state: &state, onToken: onToken)
+    return RecordedGeneration(
+      recording: try state.recording(tokens: written.labels, sizes: sizes), promptTokenCount: prompt.ids.count,
+      generatedIds: written.ids, text: written.text, stop: written.stop)
+  }
+
+  /// The tokens a run of `prompt` and `options` reads at most.
+  private func generationCapacity(prompt: Encoding, options: GenerationOptions) throws -> Int {
+    try checkPrompt(prompt.ids)
+    guard options.maxTokens >= 0 else { throw DecoderError("max tokens is \(options.maxTokens)") }
+    return min(sizes.contextLength, prompt.ids.count + options.maxTokens)
+  }
+
+  /// Reads the prompt into `state`, then writes: chooses, streams and reads
+  /// one token at a time until `options` or the context stop it.
+  private func write(
+    prompt: Encoding, options: GenerationOptions, state: inout DecoderState,
+    onToken: (GeneratedToken) throws -> Void
+  ) throws -> (ids: [Int], labels: [String], text: String, stop: GenerationStop) {
+    let contextLength = sizes.contextLength
+    let tokenizer = decodingTokenizer
     try ablate(options.ablation, in: &state)
     var sampler = TokenSampler(options: options)
     var logits = run(prompt.ids, state: &state, logits: .last)
@@ -140,12 +170,8 @@ extension CausalDecoder {
       }
     }
     if stop == .maxTokens, generated.count < options.maxTokens { stop = .contextFull }
-    let attention = ModelAttention(tokens: labels, attentions: state.recordedAttention(), kind: .causal)
-    var run = GenerationRun(
-      attention: attention, promptTokenCount: prompt.ids.count, generatedIds: generated,
-      text: tokenizer.decode(stop == .endOfSequence ? Array(generated.dropLast()) : generated), stop: stop)
-    if options.recordsValues { run.values = headValues(state) }
-    return run
+    let final = tokenizer.decode(stop == .endOfSequence ? Array(generated.dropLast()) : generated)
+    return (generated, labels, final, stop)
   }
 
   /// Refuses a run whose recorded attention, `N · H · L²` float32 for `L`

@@ -291,6 +291,17 @@ struct AttentionPass {
       queries: queries, keys: keys, values: values, mask: .validLengths(keyLimits.map(Int.init)),
       scale: 1 / Float(headSize).squareRoot())
     headOutput.replaceSubrange(queryOffset..<(queryOffset + rows * headSize), with: output.scalars)
-    state.records[layer][kvHead].append(record)
+    state.passes[layer][kvHead].append(
+      RecordedPass(
+        start: start, count: count, queries: record.queries.scalars, rowMaximum: record.rowMaximum,
+        rowInverseSum: record.rowInverseSum))
+    // The last token's row of each query head, while the record has its keys.
+    let (heads, capacity) = (sizes.headCount, state.capacity)
+    for member in 0..<group {
+      let row = member * count + count - 1
+      let weights = try! record.weights(rows: row..<(row + 1), columns: 0..<length)
+      let target = (layer * heads + kvHead * group + member) * capacity
+      state.lastRow.replaceSubrange(target..<(target + length), with: weights.scalars)
+    }
   }
 }

@@ -23,11 +23,14 @@ struct DecoderState {
   /// read yet are unwritten: whoever records a row writes all `C` of it.
   var attention: [Float]
   let recordsAttention: Bool
-  /// Whether each layer keeps an `AttentionRecord` per key/value head (its
-  /// query heads stacked as rows) instead of the weights: a long run.
+  /// Whether each layer keeps what an `AttentionRecord` needs per key/value
+  /// head (its query heads stacked as rows) instead of the weights: a long run.
   let keepsRecords: Bool
-  /// Per layer, per key/value head, when `keepsRecords`: one record per pass.
-  var records: [[[AttentionRecord]]]
+  /// Per layer, per key/value head, when `keepsRecords`: each pass's rows.
+  var passes: [[[RecordedPass]]]
+  /// `[N, H, C]` when `keepsRecords`: the row of the last token read, over
+  /// the tokens read so far (what a written token attended to).
+  var lastRow: [Float]
   /// Per layer, the heads whose context is zeroed before the output
   /// projection (`HeadAblation`); empty for the model as it is.
   var ablatedHeads: [[Int]]
@@ -37,8 +40,9 @@ struct DecoderState {
   init(sizes: DecoderSizes, capacity: Int, recordsAttention: Bool, keepsRecords: Bool = false) {
     precondition(!(recordsAttention && keepsRecords), "a run keeps either the weights or the records")
     self.keepsRecords = keepsRecords
-    records = Array(
+    passes = Array(
       repeating: Array(repeating: [], count: keepsRecords ? sizes.keyValueHeadCount : 0), count: sizes.layerCount)
+    lastRow = [Float](repeating: 0, count: keepsRecords ? sizes.layerCount * sizes.headCount * capacity : 0)
     self.capacity = capacity
     let cache = sizes.keyValueHeadCount * capacity * sizes.headSize
     keys = Array(repeating: [Float](repeating: 0, count: cache), count: sizes.layerCount)
@@ -87,6 +91,13 @@ struct DecoderState {
   /// `[N, H, L]`: the recorded row of the last token read, over all `L`.
   func lastRecordedRow() -> Tensor {
     let count = length
+    if keepsRecords {
+      var scalars = [Float](repeating: 0, count: layerCount * headCount * count)
+      for map in 0..<(layerCount * headCount) {
+        scalars.replaceSubrange((map * count)..<((map + 1) * count), with: lastRow[(map * capacity)..<(map * capacity + count)])
+      }
+      return Tensor(shape: [layerCount, headCount, count], scalars: scalars)
+    }
     precondition(recordsAttention && count > 0, "no row is recorded")
     var scalars = [Float](repeating: 0, count: layerCount * headCount * count)
     for map in 0..<(layerCount * headCount) {
@@ -124,5 +135,64 @@ struct DecoderState {
       }
     }
     return Tensor(shape: [values.count, keyValueHeads, count, headSize], scalars: scalars)
+  }
+}
+
+/// The rows one pass of `T` tokens added to the attention of one key/value
+/// head: its `G` query heads' queries, member by member, and each row's
+/// final maximum and 1 / sum from the flash kernel.
+struct RecordedPass: Sendable {
+  /// The position of the pass's first token.
+  let start: Int
+  /// `T`.
+  let count: Int
+  /// `[G·T, d]`.
+  let queries: [Float]
+  /// `[G·T]` each.
+  let rowMaximum: [Float]
+  let rowInverseSum: [Float]
+}
+
+extension DecoderState {
+  /// What the passes kept, as one record per layer and key/value head over
+  /// all `L` tokens read: the rows of its query heads member by member,
+  /// each seeing the keys up to its own token, over the cache's keys.
+  func recording(tokens: [String], sizes: DecoderSizes) throws -> AttentionRecording {
+    precondition(keepsRecords && tokens.count == length, "\(tokens.count) labels for \(length) tokens read")
+    let (group, headSize, count) = (sizes.groupSize, sizes.headSize, length)
+    let scale = 1 / Float(headSize).squareRoot()
+    var records: [[AttentionRecord]] = []
+    for layer in 0..<sizes.layerCount {
+      var layerRecords: [AttentionRecord] = []
+      for kvHead in 0..<sizes.keyValueHeadCount {
+        var queries: [Float] = []
+        var maximum: [Float] = []
+        var inverseSum: [Float] = []
+        var limits: [Int] = []
+        queries.reserveCapacity(group * count * headSize)
+        for member in 0..<group {
+          for pass in passes[layer][kvHead] {
+            let rows = (member * pass.count)..<((member + 1) * pass.count)
+            queries += pass.queries[(rows.lowerBound * headSize)..<(rows.upperBound * headSize)]
+            maximum += pass.rowMaximum[rows]
+            inverseSum += pass.rowInverseSum[rows]
+            limits += (pass.start + 1)...(pass.start + pass.count)
+          }
+        }
+        let cache = kvHead * capacity * headSize
+        layerRecords.append(
+          try AttentionRecord(
+            queries: Tensor(shape: [1, group * count, headSize], scalars: queries),
+            keys: Tensor(shape: [1, count, headSize], scalars: Array(keys[layer][cache..<(cache + count * headSize)])),
+            keyLimits: limits, scale: scale, rowMaximum: maximum, rowInverseSum: inverseSum))
+      }
+      records.append(layerRecords)
+    }
+    let heads = (0..<sizes.layerCount).map { _ in
+      (0..<sizes.headCount).map {
+        AttentionRecording.HeadSource(record: $0 / group, head: 0, firstRow: ($0 % group) * count)
+      }
+    }
+    return AttentionRecording(tokens: tokens, kind: .causal, records: records, heads: heads)
   }
 }

@@ -165,6 +165,12 @@ extension GPT2Model: CausalDecoder {
 
   public func recordingByteCount(tokens: Int) -> Int { decoderRecordingByteCount(tokens: tokens) }
 
+  public func generateRecorded(
+    prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
+  ) throws -> RecordedGeneration {
+    try decoderGenerateRecorded(prompt: prompt, options: options, onToken: onToken)
+  }
+
   public func generate(
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
   ) throws -> GenerationRun {

@@ -17,6 +17,14 @@ public protocol GenerativeModel: AttentionModel {
     prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
   ) throws -> GenerationRun
 
+  /// `generate(prompt:options:onToken:)` keeping, per layer, the attention
+  /// records of every token read (`AttentionRecording`, `O(L·d)`) instead
+  /// of the `[N, H, L, L]` weights: for long prompts. Refuses
+  /// `options.recordsValues`.
+  func generateRecorded(
+    prompt: Encoding, options: GenerationOptions, onToken: (GeneratedToken) throws -> Void
+  ) throws -> RecordedGeneration
+
   /// `user` as a user's message in the model's chat template, ready to
   /// write the assistant's answer, with `system` as the system message
   /// (nil: the template's default, if it has one).
@@ -145,4 +153,19 @@ extension GenerationRun {
       tokens: attention.tokens, ids: ids, typeIds: [Int](repeating: 0, count: ids.count), truncated: false,
       untruncatedLength: ids.count)
   }
+}
+
+/// A run a decoder wrote, its attention kept as records
+/// (`GenerativeModel.generateRecorded`).
+public struct RecordedGeneration: Sendable {
+  /// Every token read, prompt then written, and what recomputes their weights.
+  public var recording: AttentionRecording
+  /// `P`: the first `P` tokens are the prompt.
+  public var promptTokenCount: Int
+  /// The ids written, in order.
+  public var generatedIds: [Int]
+  /// The text written.
+  public var text: String
+  /// Why writing stopped.
+  public var stop: GenerationStop
 }

@@ -27,7 +27,13 @@ struct Generate: ParsableCommand {
       words over the whole run, written tokens included (with --view model \
       or --span); --span a-b draws what those tokens (or words) attend to \
       and what attends to them, positions from 0 over prompt and written \
-      tokens alike, and --npy then writes (2, layers, heads, tokens).
+      tokens alike, and --npy then writes (2, layers, heads, tokens). \
+      Long prompts: with --long, --rows or --cols, or when every weight of \
+      the run would take more than 1 GiB, the model keeps its attention \
+      records instead, and the figures are drawn from them as attn model \
+      draws a long text: --view generation draws the written tokens' rows \
+      (--rows and --cols crop), --view model every map, .html the page of \
+      the long run, and --npy the exact weights of the rows and columns.
       """
   )
 
@@ -83,6 +89,18 @@ struct Generate: ParsableCommand {
   @Option(help: "Draw the attention from and to a span of the run's tokens (or words), from 0: e.g. 3-5.")
   var span: String?
 
+  @Option(help: "Draw only these query positions, from 0, over prompt and written tokens (a long run).")
+  var rows: String?
+
+  @Option(help: "Draw only these key positions, from 0 (a long run).")
+  var cols: String?
+
+  @Flag(help: "Keep the attention records and draw from them, as for a long prompt, whatever the length.")
+  var long = false
+
+  @Option(help: "The most MiB of data the page of a long run (--out x.html) carries.")
+  var htmlMib = LongRunFile.defaultByteLimit >> 20
+
   @OptionGroup var figureOptions: FigureOptions
 
   private var modelAndPrompt: (model: String, prompt: String) {
@@ -132,6 +150,13 @@ struct Generate: ParsableCommand {
     let options = GenerationOptions(
       maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP, seed: seed,
       recordsValues: lens.needsValues)
+    let summary = model.summary
+    let capacity = min(summary.maxTokens, encoding.ids.count + maxTokens)
+    if long || rows != nil || cols != nil
+      || 4 * summary.layerCount * summary.headCount * capacity * capacity > longRunWeightBytes
+    {
+      return try generateLong(model: model, modelPath: path, encoding: encoding, options: options, selection: selection)
+    }
     let output = FileHandle.standardOutput
     let start = DispatchTime.now().uptimeNanoseconds
     var stamps: [UInt64] = []
@@ -142,18 +167,7 @@ struct Generate: ParsableCommand {
       }
     }
     output.write(Data("\n".utf8))
-    if timings, let first = stamps.first, let last = stamps.last {
-      let prompt = Double(first - start) / 1e9
-      let writing = Double(last - first) / 1e9
-      var line = "prompt: \(encoding.ids.count) tokens in \(String(format: "%.3f", prompt)) s "
-      line +=
-        "(\(String(format: "%.1f", Double(encoding.ids.count) / prompt)) tokens/s, the first token included)"
-      if stamps.count > 1 {
-        line += "; wrote \(stamps.count - 1) more in \(String(format: "%.3f", writing)) s "
-        line += "(\(String(format: "%.1f", Double(stamps.count - 1) / writing)) tokens/s)"
-      }
-      FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
+    reportTimings(promptTokens: encoding.ids.count, start: start, stamps: stamps)
     run.attention = try lens.apply(to: ModelRun(attention: run.attention, values: run.values))
     run.values = nil
     // Words and spans read the whole run as attn model reads a text.
@@ -193,6 +207,75 @@ struct Generate: ParsableCommand {
       heatmap = try ModelFigure(
         maps, selection: selection, colorScale: figureOptions.colorScale,
         figsize: figureOptions.figureSize(), lens: lens
+      ).heatmap
+    }
+    try figureOptions.restyle(&heatmap)
+    let layout = try naming(out) { try renderFigure(heatmap, to: out) }
+    reportNotes(layout.notes)
+  }
+
+  /// With --timings, how fast the prompt was read and the tokens written, to stderr.
+  private func reportTimings(promptTokens: Int, start: UInt64, stamps: [UInt64]) {
+    if timings, let first = stamps.first, let last = stamps.last {
+      let prompt = Double(first - start) / 1e9
+      let writing = Double(last - first) / 1e9
+      var line = "prompt: \(promptTokens) tokens in \(String(format: "%.3f", prompt)) s "
+      line +=
+        "(\(String(format: "%.1f", Double(promptTokens) / prompt)) tokens/s, the first token included)"
+      if stamps.count > 1 {
+        line += "; wrote \(stamps.count - 1) more in \(String(format: "%.3f", writing)) s "
+        line += "(\(String(format: "%.1f", Double(stamps.count - 1) / writing)) tokens/s)"
+      }
+      FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+  }
+
+  /// A long prompt: the model keeps attention records while it writes, and
+  /// the figures are drawn from them (`LongModelFigure`, `LongRunFile`).
+  private func generateLong(
+    model: any GenerativeModel, modelPath: String, encoding: Encoding, options: GenerationOptions,
+    selection: AttentionSelection?
+  ) throws {
+    guard lensOption.lens == .attention, !words, span == nil else {
+      throw CommandError(
+        "prompt: a long run is drawn from its attention records, raw attention only; "
+          + "--lens, --words and --span need every weight (give a shorter prompt or fewer tokens to write)")
+    }
+    let output = FileHandle.standardOutput
+    let start = DispatchTime.now().uptimeNanoseconds
+    var stamps: [UInt64] = []
+    let run = try naming("prompt") {
+      try model.generateRecorded(prompt: encoding, options: options) { token in
+        stamps.append(DispatchTime.now().uptimeNanoseconds)
+        output.write(Data(token.text.utf8))
+      }
+    }
+    output.write(Data("\n".utf8))
+    reportTimings(promptTokens: encoding.ids.count, start: start, stamps: stamps)
+    let recording = run.recording
+    let count = recording.tokenCount
+    let queries = try rows.map { try parseSpan($0, count: count, of: "tokens", option: "--rows") }
+    let keys = try cols.map { try parseSpan($0, count: count, of: "tokens", option: "--cols") }
+    if let npy { try writeRecordedBlocks(recording, rows: queries, columns: keys, to: npy) }
+    guard let out else { return }
+    if out.lowercased().hasSuffix(".html") {
+      try writeLongRunPage(
+        recording, model: modelPath, heads: chosen.namedHeads(selection), rows: queries, columns: keys,
+        mebibytes: htmlMib, to: out)
+      return
+    }
+    // The generation view: the written tokens' rows, over every token.
+    let drawnRows: Range<Int>?
+    switch view {
+    case .model: drawnRows = queries
+    case .generation:
+      guard run.promptTokenCount < count else { throw CommandError("\(out): no token was written, nothing to draw") }
+      drawnRows = queries ?? run.promptTokenCount..<count
+    }
+    var heatmap = try naming(out) {
+      try LongModelFigure(
+        recording, selection: selection, rows: drawnRows, columns: keys, colorScale: figureOptions.colorScale,
+        dpi: figureOptions.dpi
       ).heatmap
     }
     try figureOptions.restyle(&heatmap)

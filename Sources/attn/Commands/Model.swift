@@ -90,9 +90,6 @@ struct Model: ParsableCommand {
 
   @OptionGroup var figureOptions: FigureOptions
 
-  /// Past this many bytes of weights, a text is run keeping records.
-  static let longRunWeightBytes = 1 << 30
-
   private var modelAndText: (model: String, text: String?) { splitModelAndText(arguments, input: input) }
 
   func validate() throws {
@@ -145,7 +142,7 @@ struct Model: ParsableCommand {
     let lenses = lensOption.lenses
     let summary = model.summary
     let weightBytes = 4 * summary.layerCount * summary.headCount * encoding.ids.count * encoding.ids.count
-    if long || rows != nil || cols != nil || weightBytes > Self.longRunWeightBytes {
+    if long || rows != nil || cols != nil || weightBytes > longRunWeightBytes {
       return try drawLong(
         encoding, label: label, number: number, model: model, modelName: modelAndText.model, selection: selections[0])
     }
@@ -219,16 +216,9 @@ extension Model {
     if let out, out.lowercased().hasSuffix(".html") {
       let path = numbered(out, number)
       try checkWritable([path] + (npy.map { [numbered($0, number)] } ?? []))
-      // The heads chosen by name, if any, are carried in detail.
-      let chosenHeads =
-        chosen.layers == nil && chosen.heads == nil
-        ? [] : (selection?.layers ?? []).flatMap { layer in (selection?.heads ?? []).map { HeadIndex(layer: layer, head: $0) } }
-      let name = URL(fileURLWithPath: modelName).deletingPathExtension().lastPathComponent
-      let file = try naming(path) {
-        try LongRunFile(
-          recording, model: name, heads: chosenHeads, rows: rows, columns: keys, byteLimit: htmlMib << 20)
-      }
-      try AtomicFileWriter.write(Array(file.page.utf8), to: path)
+      try writeLongRunPage(
+        recording, model: modelName, heads: chosen.namedHeads(selection), rows: rows, columns: keys,
+        mebibytes: htmlMib, to: path)
       if npy != nil { try writeBlocks(recording, rows: rows, columns: keys, number: number) }
       return
     }
@@ -257,26 +247,7 @@ extension Model {
     _ recording: AttentionRecording, rows: Range<Int>?, columns: Range<Int>?, number: Int?
   ) throws {
     guard let npy else { return }
-    let count = recording.tokenCount
-    do {
-      let (queries, keys) = (rows ?? 0..<count, columns ?? 0..<count)
-      let (layers, heads) = (recording.layerCount, recording.headCount)
-      let bytes = 4 * layers * heads * queries.count * keys.count
-      guard bytes <= 1 << 30 else {
-        throw CommandError(
-          "\(npy): the weights of \(queries.count) rows × \(keys.count) columns of \(layers) × \(heads) heads take "
-            + "\(bytes >> 20) MiB; at most 1024 MiB are written (narrow --rows and --cols)")
-      }
-      var scalars: [Float] = []
-      scalars.reserveCapacity(bytes / 4)
-      for layer in 0..<layers {
-        for head in 0..<heads {
-          scalars += try recording.weights(layer: layer, head: head, rows: queries, columns: keys).scalars
-        }
-      }
-      try TensorFile.write(
-        Tensor(shape: [layers, heads, queries.count, keys.count], scalars: scalars), to: numbered(npy, number))
-    }
+    try writeRecordedBlocks(recording, rows: rows, columns: columns, to: numbered(npy, number))
   }
 }
 
