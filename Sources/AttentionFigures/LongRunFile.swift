@@ -121,8 +121,8 @@ public struct LongRunFile: Sendable {
       note += "; head\(heads.count > 1 ? "s" : "") \(names)"
       if !overviews.isEmpty { note += " pooled to \(overviewSize) × \(overviewSize) (mean and max)" }
       if withBlocks {
-        note += "\(overviews.isEmpty ? "" : ", and") exact over rows \(queries.lowerBound)-\(queries.upperBound - 1)"
-          + " × columns \(keys.lowerBound)-\(keys.upperBound - 1)"
+        note += "\(overviews.isEmpty ? "" : ", and") exact over queries \(queries.lowerBound)–\(queries.upperBound - 1)"
+          + " × keys \(keys.lowerBound)–\(keys.upperBound - 1)"
       }
       note += "."
     }

@@ -156,7 +156,7 @@ import TransformerModels
       }
     }
     #expect(worst <= 1)
-    #expect(file.note.contains("head 2.3") && file.note.contains("exact over rows 90-119 × columns 10-99"))
+    #expect(file.note.contains("head 2.3") && file.note.contains("exact over queries 90–119 × keys 10–99"))
     // The page embeds it, `</` escaped, and says what it holds.
     #expect(file.page.contains("id=\"long-data\"") && file.page.contains(file.note))
     // A limit the thumbnails alone pass is refused.

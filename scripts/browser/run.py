@@ -78,6 +78,7 @@ class Run(PageScriptChecks, ServedPageChecks, FigureChecks, OfflineFileChecks, H
         self.step("dragging over three query tokens shows the span's rows summed; Esc clears it",
                   self.head_view_span)
         self.long_view_steps()
+        self.long_offline_steps()
 
     def close(self):
         if self.browser:

@@ -11,4 +11,5 @@ LAYERS, HEADS = 6, 12
 WINDOW = (1400, 1100)
 SCREENSHOTS = ("served.png", "hover.png", "enlarged.png", "dark.png", "pair.png", "file.png", "headview.png",
                "headview-words.png", "generation.png", "lens-rollout.png", "span-served.png", "atlas.png", "compare.png", "headview-span.png",
-               "long-grid.png", "long-zoomed.png")
+               "long-grid.png", "long-zoomed.png", "long-offline-grid.png", "long-offline-exact.png",
+               "long-offline.png")

@@ -5,6 +5,8 @@
 // (GET /api/runs/{id}/overview) until the cells are large, then exact
 // (GET /api/runs/{id}/block). The page holds only the thumbnails and the
 // open head's maps: never a long head's whole map.
+// A file that carries one run's data (#long-data) opens offline instead:
+// it draws only what it holds, and says where that is exact.
 
 // Cells at least this many CSS pixels wide are read exactly, as blocks.
 const EXACT_CELL_PX = 6;
@@ -88,17 +90,22 @@ function mapFrom(answer) {
   const height = answer.weights.length, width = height > 0 ? answer.weights[0].length : 0;
   const weights = exact ? new Float64Array(height * width) : new Float32Array(height * width);
   answer.weights.forEach((row, i) => weights.set(row, i * width));
-  const unit = (first, end) => Int32Array.from({ length: end - first + 1 }, (_, k) => first + k);
-  const rowStarts = exact ? unit(answer.rows[0], answer.rows[1]) : Int32Array.from(answer.row_starts);
-  const colStarts = exact ? unit(answer.cols[0], answer.cols[1]) : Int32Array.from(answer.col_starts);
+  const rowStarts = exact ? unitStarts(answer.rows) : Int32Array.from(answer.row_starts);
+  const colStarts = exact ? unitStarts(answer.cols) : Int32Array.from(answer.col_starts);
+  return describedMap({ rows: answer.rows, cols: answer.cols, rowStarts, colStarts, width, weights, exact,
+    pooling: exact ? null : answer.pooling });
+}
+
+// The starts of cells one token each over first..<end.
+function unitStarts([first, end]) { return Int32Array.from({ length: end - first + 1 }, (_, k) => first + k); }
+
+// A map with its largest weight and how coarse it is added.
+function describedMap(map) {
   let largest = 0;
-  for (const weight of weights) if (weight > largest) largest = weight;
+  for (const weight of map.weights) if (weight > largest) largest = weight;
   // The most tokens any cell spans along a side: how coarse the map is.
   const widest = (starts) => starts.reduce((most, start, k) => k > 0 ? Math.max(most, start - starts[k - 1]) : most, 0);
-  return {
-    rows: answer.rows, cols: answer.cols, rowStarts, colStarts, width, weights, exact, largest,
-    pooling: exact ? null : answer.pooling, coarseness: Math.max(widest(rowStarts), widest(colStarts)),
-  };
+  return Object.assign(map, { largest, coarseness: Math.max(widest(map.rowStarts), widest(map.colStarts)) });
 }
 
 // The cell of `starts` holding token `position`, or -1.
@@ -363,8 +370,9 @@ function forgetRun() {
 }
 
 function runSummary() {
-  return count(run.tokens.length) + " tokens · " + run.layers + " layers × " + run.heads + " heads · " +
-    mebibytes(run.bytes) + " kept on the server · run in " + run.seconds.toFixed(2) + " s";
+  const size = count(run.tokens.length) + " tokens · " + run.layers + " layers × " + run.heads + " heads · ";
+  if (run.offline) return size + run.kind + " · read from this file";
+  return size + mebibytes(run.bytes) + " kept on the server · run in " + run.seconds.toFixed(2) + " s";
 }
 
 function showRun() {
@@ -406,6 +414,219 @@ function failed(current, error) {
   if (error.status === 404) runGone(current); else showStatus("Error: " + error.message, true);
 }
 
+// --- A run carried in the page, offline -------------------------------------------------
+// A file written with one run's data (#long-data) opens with no server. It
+// holds every head's thumbnail, some heads' maps pooled finer (mean, max or
+// both) and exact blocks of some of those: numbers as float32 little
+// endian in base64. It asks for nothing; where it holds no exact weights it
+// says so, and where to read them.
+
+const offlineData = element("long-data");
+const offline = offlineData !== null;
+// The pooling last chosen, kept for the heads that hold it.
+let preferredPooling = element("pooling").value;
+const littleEndian = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+// `count` numbers from base64 of float32 little endian.
+function floatsFrom(base64, count, what) {
+  const bytes = bytesFrom(base64);
+  if (bytes.length !== 4 * count) throw new Error(what + " holds " + bytes.length / 4 + " numbers, not " + count);
+  if (littleEndian) return new Float32Array(bytes.buffer);
+  const view = new DataView(bytes.buffer), floats = new Float32Array(count);
+  for (let k = 0; k < count; k++) floats[k] = view.getFloat32(4 * k, true);
+  return floats;
+}
+
+// Uint8Array.fromBase64 where the browser has it: several times faster.
+function bytesFrom(base64) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(base64);
+  const text = atob(base64), bytes = new Uint8Array(text.length);
+  for (let k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
+  return bytes;
+}
+
+// A map the file holds: cells at `rowStarts` × `colStarts` over
+// rows × cols, pooled one way, or exact when `pooling` is null.
+function heldMap(rows, cols, rowStarts, colStarts, weights, pooling, what) {
+  const exact = pooling === null;
+  const rowCells = exact ? unitStarts(rows) : Int32Array.from(rowStarts);
+  const colCells = exact ? unitStarts(cols) : Int32Array.from(colStarts);
+  const ends = (starts, [first, end]) => starts[0] === first && starts[starts.length - 1] === end;
+  if (!ends(rowCells, rows) || !ends(colCells, cols)) throw new Error(what + "'s cells do not span its rows and cols");
+  const width = colCells.length - 1, count = (rowCells.length - 1) * width;
+  const floats = typeof weights === "string" ? floatsFrom(weights, count, what) : weights;
+  return describedMap({ rows, cols, rowStarts: rowCells, colStarts: colCells, width, weights: floats, exact, pooling });
+}
+
+// The run the file holds, as the page keeps a run; its thumbnails' maps
+// and, by head, its finer maps and exact blocks (`held`).
+function readOfflineRun(began) {
+  const data = JSON.parse(offlineData.textContent);
+  const n = data.tokens.length, whole = [0, n], held = new Map(), thumbs = data.thumbnails;
+  const cells = (thumbs.row_starts.length - 1) * (thumbs.col_starts.length - 1);
+  const all = floatsFrom(thumbs.data, data.layers * data.heads * cells, "the thumbnails' data");
+  const thumbnailMaps = new Map();
+  for (let layer = 1; layer <= data.layers; layer++) {
+    for (let head = 1; head <= data.heads; head++) {
+      const at = ((layer - 1) * data.heads + head - 1) * cells;
+      thumbnailMaps.set(headName(layer, head), heldMap(whole, whole, thumbs.row_starts, thumbs.col_starts,
+        all.subarray(at, at + cells), thumbs.pooling || "max", "a thumbnail"));
+    }
+  }
+  const heldOf = (layer, head, what) => {
+    if (!(layer >= 1 && layer <= data.layers && head >= 1 && head <= data.heads)) {
+      throw new Error(what + " names head " + headName(layer, head) + ", outside the run");
+    }
+    const name = headName(layer, head);
+    if (!held.has(name)) held.set(name, { overviews: new Map(), blocks: [] });
+    return held.get(name);
+  };
+  for (const overview of data.overviews || []) {
+    const what = "the " + overview.pooling + " overview of " + headName(overview.layer, overview.head);
+    heldOf(overview.layer, overview.head, what).overviews.set(overview.pooling, heldMap(overview.rows, overview.cols,
+      overview.row_starts, overview.col_starts, overview.data, overview.pooling, what));
+  }
+  for (const block of data.blocks || []) {
+    const what = "the block of " + headName(block.layer, block.head);
+    const map = heldMap(block.rows, block.cols, null, null, block.data, null, what);
+    heldOf(block.layer, block.head, what).blocks.push(map);
+  }
+  return {
+    id: null, offline: true, model: data.model, kind: data.kind, layers: data.layers, heads: data.heads,
+    tokens: data.tokens, note: data.note || "", thumbnailMaps, held, answeredAt: began,
+    readMs: performance.now() - began, controller: new AbortController(),
+  };
+}
+
+function startOffline() {
+  const began = performance.now();
+  element("run-form").hidden = true;
+  try {
+    run = readOfflineRun(began);
+  } catch (error) {
+    showStatus("Error: this file's data cannot be read (" + error.message + ").", true);
+    return;
+  }
+  showFileHeader(run);
+  buildThumbnailGrid(run);
+  markHeldHeads(run);
+  for (let layer = 1; layer <= run.layers; layer++) {
+    for (let head = 1; head <= run.heads; head++) {
+      const map = run.thumbnailMaps.get(headName(layer, head));
+      thumbnails.maps.set(headName(layer, head), map);
+      drawThumbnail(layer, head, map);
+    }
+  }
+  // #head=L.H&rows=..&cols=.. opens a head, as a link to a view of the file.
+  const restore = addressView();
+  if (restore) openHead(restore.layer, restore.head, { view: restore.view });
+}
+
+function blockRange(block) {
+  const [rows, cols] = [block.rows, block.cols];
+  return "queries " + rows[0] + "–" + (rows[1] - 1) + " × keys " + cols[0] + "–" + (cols[1] - 1);
+}
+
+// What the file holds of one head beyond its thumbnail, in a sentence.
+function heldSummary(held) {
+  const parts = [];
+  for (const map of held.overviews.values()) {
+    parts.push("pooled by " + map.pooling + " to " + (map.rowStarts.length - 1) + " × " + map.width + " cells");
+  }
+  if (held.blocks.length > 0) parts.push("exact over " + held.blocks.map(blockRange).join(" and "));
+  return "This file holds it " + parts.join(", ") + ".";
+}
+
+// The model, the run, the file's own note and where it is exact.
+function showFileHeader(current) {
+  document.querySelector("h1").textContent = "What " + current.model + " attends to, over a long text";
+  document.title = "attn: " + current.model + ", " + count(current.tokens.length) + " tokens";
+  element("file-note").textContent = current.note;
+  const exact = [...current.held].filter(([, held]) => held.blocks.length > 0)
+    .map(([name, held]) => "head " + name + " over " + held.blocks.map(blockRange).join(" and "));
+  const contents = element("file-contents");
+  contents.textContent = (exact.length > 0 ? "Exact: " + exact.join("; ") +
+    ". Everything else is pooled, each cell the max (or mean) of the weights it covers."
+    : "Nothing here is exact: every map is pooled, each cell the max (or mean) of the weights it covers.") + " ";
+  contents.append(code("attn serve"), " then ", code("/long"), " computes any block of any head exactly, with this " +
+    "text.");
+  element("file-about").hidden = false;
+}
+
+function code(text) {
+  const node = document.createElement("code");
+  node.textContent = text;
+  return node;
+}
+
+// The heads the file holds more of: outlined, with a badge, and said so.
+function markHeldHeads(current) {
+  for (const [name, held] of current.held) {
+    const button = document.querySelector('.thumb[data-head="' + name + '"]');
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = held.blocks.length > 0 ? "exact" : "finer";
+    button.querySelector("span").append(" ", badge);
+    button.classList.add("held");
+    button.dataset.held = heldSummary(held);
+  }
+  if (current.held.size > 0) {
+    element("grid-legend").textContent += " Outlined heads are held in more detail in this file: “finer” ones " +
+      "pooled finer, “exact” ones with exact weights of some queries × keys.";
+  }
+}
+
+// A head's pooling select offers what the file holds of it: its finer
+// maps' poolings, else its thumbnail's.
+function offerPoolings(open) {
+  const name = headName(open.layer, open.head), held = run.held.get(name), thumbnail = thumbnails.maps.get(name);
+  const poolings = held && held.overviews.size > 0 ? [...held.overviews.keys()] : thumbnail ? [thumbnail.pooling] : [];
+  const select = element("pooling");
+  for (const option of select.options) {
+    option.disabled = !poolings.includes(option.value);
+    option.title = option.disabled ? "Not held for this head in this file." : "";
+  }
+  select.value = poolings.includes(preferredPooling) ? preferredPooling : poolings[0] || preferredPooling;
+}
+
+// The best the file holds for the open head's view: its finer map in the
+// pooling chosen (else its thumbnail) under the exact block that covers
+// the view, or else shows most of it.
+function holdBest(open) {
+  const name = headName(open.layer, open.head), held = run.held.get(name);
+  const finer = held ? held.overviews.get(element("pooling").value) || held.overviews.values().next().value : null;
+  open.whole = finer || thumbnails.maps.get(name) || null;
+  open.detail = held ? bestBlock(held.blocks, open.view) : null;
+}
+
+function bestBlock(blocks, view) {
+  // At less than a device pixel a token, a block's cells would be sampled,
+  // skipping weights; the pooled map beneath shows them all.
+  if (viewer.pixels / view.span < 1) return null;
+  const n = tokenCount(), rows = visibleTokens(view.top, view.span, n), cols = visibleTokens(view.left, view.span, n);
+  const overlap = ([first, end], [from, to]) => Math.max(0, Math.min(end, to) - Math.max(first, from));
+  let best = null, most = 0;
+  for (const block of blocks) {
+    if (covers(block, rows, cols)) return block;
+    const shown = overlap(block.rows, rows) * overlap(block.cols, cols);
+    if (shown > most) [best, most] = [block, shown];
+  }
+  return best;
+}
+
+// Beside a view that is not wholly exact: where the file's exact weights of
+// this head are, and where any other block is read.
+function showHeldNote(open) {
+  const note = element("held-note"), held = run.held.get(headName(open.layer, open.head));
+  note.hidden = viewMode(open) === "exact";
+  if (note.hidden) return;
+  note.textContent = held && held.blocks.length > 0
+    ? "This file holds exact weights of this head only for " + held.blocks.map(blockRange).join(" and ") +
+      " (outlined); the rest is drawn from its pooled maps. "
+    : "This file holds no exact weights of this head: it is drawn from its pooled maps. ";
+  note.append(code("attn serve"), " then ", code("/long"), " computes any block exactly.");
+}
+
 // --- Every head, as a thumbnail ---------------------------------------------------------
 // Each head's map pooled to 64 × 64 cells by max, so that no sharp weight
 // disappears, drawn as it arrives from 0 to its own largest weight.
@@ -415,6 +636,25 @@ const thumbnails = { maps: new Map(), drawn: 0, firstMs: null, allMs: null };
 function headName(layer, head) { return layer + "." + head; }
 
 function loadThumbnails(current) {
+  buildThumbnailGrid(current);
+  // Layer by layer, in order: the requests queue.
+  for (let layer = 1; layer <= current.layers; layer++) {
+    for (let head = 1; head <= current.heads; head++) {
+      requestJSON(overviewURL(current, layer, head, THUMBNAIL_CELLS, "max"), current.controller.signal)
+        .then((answer) => {
+          if (run !== current) return;
+          const map = mapFrom(answer);
+          thumbnails.maps.set(headName(layer, head), map);
+          drawThumbnail(layer, head, map);
+          headThumbnailArrived(layer, head, map);
+        })
+        .catch((error) => failed(current, error));
+    }
+  }
+}
+
+// A button for each head, layer by layer, each with its canvas; the legend.
+function buildThumbnailGrid(current) {
   const grid = element("thumbnails");
   grid.style.gridTemplateColumns = "repeat(" + current.heads + ", auto)";
   Object.assign(thumbnails, { drawn: 0, firstMs: null, allMs: null });
@@ -438,20 +678,6 @@ function loadThumbnails(current) {
     "(darkest). L.H is layer L, head H; click one to explore it.";
   element("grid-view").hidden = viewer.head !== null;
   colorbar(element("grid-colorbar"));
-  // Layer by layer, in order: the requests queue.
-  for (let layer = 1; layer <= current.layers; layer++) {
-    for (let head = 1; head <= current.heads; head++) {
-      requestJSON(overviewURL(current, layer, head, THUMBNAIL_CELLS, "max"), current.controller.signal)
-        .then((answer) => {
-          if (run !== current) return;
-          const map = mapFrom(answer);
-          thumbnails.maps.set(headName(layer, head), map);
-          drawThumbnail(layer, head, map);
-          headThumbnailArrived(layer, head, map);
-        })
-        .catch((error) => failed(current, error));
-    }
-  }
 }
 
 function drawThumbnail(layer, head, map) {
@@ -464,7 +690,7 @@ function drawThumbnail(layer, head, map) {
   button.classList.add("drawn");
   button.dataset.largest = map.largest;
   button.title = "Layer " + layer + ", head " + head + ": largest weight " + map.largest.toFixed(4) +
-    ". Click to explore.";
+    ". " + (button.dataset.held ? button.dataset.held + " " : "") + "Click to explore.";
   thumbnails.drawn += 1;
   const since = performance.now() - run.answeredAt, total = run.layers * run.heads;
   if (thumbnails.firstMs === null) thumbnails.firstMs = since;
@@ -500,6 +726,7 @@ function openHead(layer, head, { from = performance.now(), view = null } = {}) {
   element("grid-view").hidden = true;
   element("head-view").hidden = false;
   element("head-title").textContent = "Layer " + layer + ", head " + head + " (" + headName(layer, head) + ")";
+  if (run.offline) offerPoolings(viewer.head);
   sizeCanvases();
   colorbar(element("head-colorbar"));
   drawHead();
@@ -539,6 +766,8 @@ function headThumbnailArrived(layer, head, map) {
 
 // The head's whole map pooled at the canvas's size in device pixels.
 function loadWhole(open) {
+  // A file's maps are all in the page already.
+  if (run.offline) return;
   const current = run, size = Math.min(MAX_OVERVIEW, viewer.pixels), pooling = element("pooling").value;
   const held = open.whole;
   if (held && !held.exact && held.pooling === pooling && held.width >= Math.min(size, tokenCount())) return;
@@ -597,7 +826,9 @@ function headScale(open) {
 function drawHead() {
   const open = viewer.head;
   if (!open) return;
-  const began = performance.now(), scale = headScale(open);
+  const began = performance.now();
+  if (run.offline) holdBest(open);
+  const scale = headScale(open);
   if (open.whole || open.detail) {
     paint(viewer.image, open.view, open.whole || open.detail, open.whole ? open.detail : null, scale);
   } else {
@@ -605,6 +836,7 @@ function drawHead() {
   }
   mapContext.putImageData(viewer.image, 0, 0);
   drawCellEdges(open);
+  if (run.offline) outlineBlocks(open);
   drawAxes(open.view);
   showScale(scale);
   showShown(open);
@@ -625,6 +857,22 @@ function drawCellEdges(open) {
   for (let token = firstKey; token < open.view.left + open.view.span; token++) {
     mapContext.fillRect(Math.round((token - open.view.left) * cell), 0, 1, viewer.pixels);
   }
+}
+
+// A file's exact blocks of the open head, outlined: where its weights are exact.
+function outlineBlocks(open) {
+  const held = run.held.get(headName(open.layer, open.head));
+  if (!held) return;
+  const ratio = window.devicePixelRatio || 1, cell = viewer.pixels / open.view.span;
+  mapContext.save();
+  mapContext.strokeStyle = "#1f6fd1";
+  mapContext.lineWidth = 2 * ratio;
+  mapContext.setLineDash([6 * ratio, 4 * ratio]);
+  for (const block of held.blocks) {
+    mapContext.strokeRect((block.cols[0] - open.view.left) * cell, (block.rows[0] - open.view.top) * cell,
+      (block.cols[1] - block.cols[0]) * cell, (block.rows[1] - block.rows[0]) * cell);
+  }
+  mapContext.restore();
 }
 
 function showScale(scale) {
@@ -655,7 +903,8 @@ function showShown(open) {
     count(n) + " tokens; a token is " + (cell >= 10 ? cell.toFixed(0) : cell.toFixed(2)) + " px."];
   if (viewMode(open) === "exact") {
     const detail = open.detail;
-    lines.push("Exact weights, read as the block " + detail.rows.join(":") + " × " + detail.cols.join(":") + ".");
+    lines.push(run.offline ? "Exact weights, held in this file for " + blockRange(detail) + "."
+      : "Exact weights, read as the block " + detail.rows.join(":") + " × " + detail.cols.join(":") + ".");
   } else {
     const pooling = element("pooling").value;
     const finest = drawnMaps(open).filter((map) => !map.exact).map((map) => map.coarseness);
@@ -667,6 +916,7 @@ function showShown(open) {
   }
   if (viewer.pending) lines.push(viewer.pending.kind === "block" ? "Reading the exact weights…" : "Refining…");
   element("shown").textContent = lines.join("\n");
+  if (run.offline) showHeldNote(open);
 }
 
 // --- Axes -------------------------------------------------------------------------------
@@ -804,6 +1054,8 @@ function refine() {
   // A run the server let go has nothing more to give.
   if (!open || current.controller.signal.aborted) return;
   writeAddressView(open);
+  // A file has no server to ask: drawHead draws from what it holds.
+  if (current.offline) return;
   const needed = neededRequest(open);
   if (viewer.pending && needed && viewer.pending.url === needed.url) return;
   if (viewer.controller) viewer.controller.abort();
@@ -932,6 +1184,11 @@ element("whole").addEventListener("click", showWhole);
 element("pooling").addEventListener("change", () => {
   const open = viewer.head;
   if (!open) return;
+  if (run.offline) {
+    preferredPooling = element("pooling").value;
+    viewChanged();
+    return;
+  }
   // The maps pooled the other way would read as this pooling's.
   if (open.whole && !open.whole.exact && open.whole !== thumbnails.maps.get(headName(open.layer, open.head))) {
     open.whole = thumbnails.maps.get(headName(open.layer, open.head)) || null;
@@ -980,6 +1237,8 @@ function hover(point) {
     text = map.pooling + " over " + span("query", "queries", rows) + " × " + span("key", "keys", cols) + ": " +
       value.toFixed(4);
   }
+  // A file holds exact weights only in its blocks: any other value is a pooled map's.
+  if (run.offline && !map.exact) text += " (pooled by " + map.pooling + ", not exact)";
   viewer.hover = { query: rows[0], key: cols[0], rows, cols, value, exact: map.exact, text };
   showHover(open, point, text, value, rows, cols);
 }
@@ -1039,8 +1298,9 @@ window.longView = {
   state() {
     const open = viewer.head, n = run ? tokenCount() : 0;
     return {
-      run: run ? run.id : null, tokens: n, layers: run ? run.layers : null, heads: run ? run.heads : null,
-      thumbnailsDrawn: thumbnails.drawn, firstThumbnailMs: thumbnails.firstMs, allThumbnailsMs: thumbnails.allMs,
+      run: run ? run.id : null, offline, tokens: n, layers: run ? run.layers : null, heads: run ? run.heads : null,
+      readMs: run && run.offline ? run.readMs : null, thumbnailsDrawn: thumbnails.drawn,
+      firstThumbnailMs: thumbnails.firstMs, allThumbnailsMs: thumbnails.allMs,
       head: open ? { layer: open.layer, head: open.head } : null,
       rows: open ? [open.view.top, open.view.top + open.view.span] : null,
       cols: open ? [open.view.left, open.view.left + open.view.span] : null,
@@ -1064,27 +1324,31 @@ window.longView = {
 // --- On load ----------------------------------------------------------------------------
 
 hideHover();
-loadModels().then(() => {
-  // ?text=..&pair=..&model=.. runs that text at once; a reload with a head in
-  // the address runs the text kept in this tab when the address has none.
-  const asked = new URLSearchParams(location.search), restore = addressView();
-  let input = null;
-  if (asked.has("text")) {
-    input = { text: asked.get("text"), pair: asked.get("pair") || null };
-  } else {
-    const kept = keptInput();
-    if (kept && typeof kept.text === "string") {
-      if (models.some((model) => model.name === kept.model)) modelSelect.value = kept.model;
-      showModel();
-      if (restore) input = kept;
-      element("text").value = kept.text;
-      element("pair").value = kept.pair || "";
+if (offline) {
+  startOffline();
+} else {
+  loadModels().then(() => {
+    // ?text=..&pair=..&model=.. runs that text at once; a reload with a head in
+    // the address runs the text kept in this tab when the address has none.
+    const asked = new URLSearchParams(location.search), restore = addressView();
+    let input = null;
+    if (asked.has("text")) {
+      input = { text: asked.get("text"), pair: asked.get("pair") || null };
+    } else {
+      const kept = keptInput();
+      if (kept && typeof kept.text === "string") {
+        if (models.some((model) => model.name === kept.model)) modelSelect.value = kept.model;
+        showModel();
+        if (restore) input = kept;
+        element("text").value = kept.text;
+        element("pair").value = kept.pair || "";
+      }
     }
-  }
-  if (input) {
-    element("text").value = input.text;
-    element("pair").value = input.pair || "";
-    runText(readInput(), restore);
-  }
-  showTextSize();
-}).catch((error) => showStatus("Error: " + error.message, true));
+    if (input) {
+      element("text").value = input.text;
+      element("pair").value = input.pair || "";
+      runText(readInput(), restore);
+    }
+    showTextSize();
+  }).catch((error) => showStatus("Error: " + error.message, true));
+}
