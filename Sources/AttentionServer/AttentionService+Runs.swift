@@ -26,6 +26,7 @@ extension AttentionService {
       model.recordingByteCount(tokens: encoding.ids.count) + 64 * encoding.ids.count)
     let recording = try await Self.compute { try model.record(encoding) }
     let id = runs.insert(recording, model: served.name, reservation: reservation)
+    warmThumbnails(of: id)
     var json = "{\"id\":"
     appendJSONString(id, to: &json)
     json += ",\"model\":"
@@ -37,9 +38,34 @@ extension AttentionService {
     return json
   }
 
+  /// The thumbnail size and pooling the page `GET /long` asks for first.
+  static let thumbnail = (size: 64, pooling: AttentionRecord.Pooling.max)
+
+  /// Computes every head's thumbnail of run `id` in the background, layer
+  /// by layer as the page asks for them, so that they are ready or on
+  /// their way when asked; stops if the run is evicted.
+  private func warmThumbnails(of id: String) {
+    let runs = self.runs
+    Self.computeQueue.async {
+      guard let entry = try? runs.run(id) else { return }
+      let recording = entry.recording
+      for layer in 0..<recording.layerCount {
+        for head in 0..<recording.headCount {
+          guard runs.contains(id) else { return }
+          let key = OverviewStore.Key(layer: layer, head: head, size: Self.thumbnail.size, pooling: Self.thumbnail.pooling)
+          if entry.overviews[key] != nil { continue }
+          entry.overviews[key] = try? recording.overview(
+            layer: layer, head: head, size: Self.thumbnail.size, pooling: Self.thumbnail.pooling)
+        }
+      }
+    }
+  }
+
   /// What a block or overview request names: the run, a head, the rows and columns.
   struct RunRegion: Sendable {
     let recording: AttentionRecording
+    /// The run's overviews already computed.
+    let overviews: OverviewStore
     /// From 0.
     let layer: Int
     let head: Int
@@ -50,6 +76,7 @@ extension AttentionService {
     /// excluded (the whole run when absent, if `required` is false).
     init(_ entry: RunCache.Entry, query: FormQuery, required: Bool) throws {
       recording = entry.recording
+      overviews = entry.overviews
       let count = recording.tokenCount
       layer = try Self.index(query, "layer", upTo: recording.layerCount) - 1
       head = try Self.index(query, "head", upTo: recording.headCount) - 1
@@ -98,13 +125,20 @@ extension AttentionService {
     }
   }
 
-  /// `region` pooled into at most `size` × `size` cells.
+  /// `region` pooled into at most `size` × `size` cells: a whole map from
+  /// the run's store when it was computed before, and kept there.
   static func overview(_ region: RunRegion, size: Int, pooling: AttentionRecord.Pooling) async throws -> Tensor {
-    try await compute {
+    let count = region.recording.tokenCount
+    let whole = region.rows == 0..<count && region.columns == 0..<count
+    let key = OverviewStore.Key(layer: region.layer, head: region.head, size: size, pooling: pooling)
+    if whole, let kept = region.overviews[key] { return kept }
+    let map = try await compute {
       try region.recording.overview(
         layer: region.layer, head: region.head, rows: region.rows, columns: region.columns, size: size,
         pooling: pooling)
     }
+    if whole { region.overviews[key] = map }
+    return map
   }
 }
 

@@ -1,3 +1,4 @@
+import AttentionCore
 import Foundation
 import TransformerModels
 
@@ -29,7 +30,12 @@ final class RunCache: @unchecked Sendable {
     let model: String
     let bytes: Int
     var lastUse: Int
+    /// Whole-map overviews already computed, answered again without work.
+    let overviews: OverviewStore
   }
+
+  /// Whether a run is still kept.
+  func contains(_ id: String) -> Bool { lock.withLock { entries[id] != nil } }
 
   init(budget: Int) {
     precondition(budget > 0, "a run cache keeps at least one byte")
@@ -76,7 +82,8 @@ final class RunCache: @unchecked Sendable {
       counter += 1
       clock += 1
       let id = "run-\(prefix)-\(counter)"
-      entries[id] = Entry(recording: recording, model: model, bytes: reservation.bytes, lastUse: clock)
+      entries[id] = Entry(
+        recording: recording, model: model, bytes: reservation.bytes, lastUse: clock, overviews: OverviewStore())
       return id
     }
   }
@@ -121,6 +128,31 @@ final class RunCache: @unchecked Sendable {
     }
 
     deinit { cache?.release(self) }
+  }
+}
+
+/// The whole-map overviews of one run, by head, size and pooling: a page
+/// asks for every head's thumbnail, and asks again when it is reopened.
+/// Kept only up to 256 cells a side (256 KiB each), so a run's store stays
+/// within a few MiB beside its records.
+final class OverviewStore: @unchecked Sendable {
+  struct Key: Hashable {
+    let layer: Int
+    let head: Int
+    let size: Int
+    let pooling: AttentionRecord.Pooling
+  }
+
+  static let largestKept = 256
+  private let lock = NSLock()
+  private var maps: [Key: Tensor] = [:]
+
+  subscript(key: Key) -> Tensor? {
+    get { lock.withLock { maps[key] } }
+    set {
+      guard key.size <= Self.largestKept else { return }
+      lock.withLock { maps[key] = newValue }
+    }
   }
 }
 

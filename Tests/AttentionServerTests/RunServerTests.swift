@@ -200,6 +200,30 @@ import TransformerModels
     #expect(cache.keptBytes == 400 && next.bytes == 400)
   }
 
+  /// After a run, every head's thumbnail (what the page asks for first) is
+  /// computed in the background and answered from the run's store.
+  @Test func thumbnailsAreComputedAheadAndKept() async throws {
+    let server = AttentionServer(
+      models: [ServedModel(name: "llama", model: decoder)], configuration: .init(runCacheBytes: 1 << 30))
+    let encoding = try decoder.tokenize(text)
+    let local = try decoder.record(encoding)
+    try await Application(router: server.makeRouter()).test(.router) { client in
+      let id = try #require(try await startRun(client, model: "llama")["id"] as? String)
+      let store = try server.service.runs.run(id).overviews
+      let last = OverviewStore.Key(layer: 1, head: 3, size: 64, pooling: .max)
+      for _ in 0..<200 where store[last] == nil { try await Task.sleep(nanoseconds: 20_000_000) }
+      for layer in 0..<2 {
+        for head in 0..<4 {
+          let kept = store[OverviewStore.Key(layer: layer, head: head, size: 64, pooling: .max)]
+          #expect(try kept?.scalars == local.overview(layer: layer, head: head, size: 64, pooling: .max).scalars)
+        }
+      }
+      let answer = try await client.execute(
+        uri: "/api/runs/\(id)/overview?layer=2&head=4&size=64&pooling=max", method: .get)
+      #expect(try weights(answer.body).values == store[last]?.scalars)
+    }
+  }
+
   @Test func a503CarriesRetryAfter() async throws {
     let server = AttentionServer(model: encoder, configuration: .init(runCacheBytes: 1 << 20))
     let held = try server.service.runs.reserve(1 << 20)

@@ -93,9 +93,25 @@ public struct AttentionRecording: Sendable {
     switch sources {
     case .records(let records, let heads):
       let source = heads[layer][head]
-      return try records[layer][source.record].weights(
-        head: source.head, rows: (rows.lowerBound + source.firstRow)..<(rows.upperBound + source.firstRow),
-        columns: columns)
+      let record = records[layer][source.record]
+      let shifted = (rows.lowerBound + source.firstRow)..<(rows.upperBound + source.firstRow)
+      // A causal map is 0 past its diagonal: the keys no row sees are not
+      // recomputed (half of a whole map's work), only filled with 0.
+      let seen = kind == .causal ? min(columns.upperBound, rows.upperBound) : columns.upperBound
+      guard seen < columns.upperBound, !rows.isEmpty else {
+        return try record.weights(head: source.head, rows: shifted, columns: columns)
+      }
+      guard seen > columns.lowerBound else {
+        return Tensor(shape: [rows.count, columns.count], scalars: [Float](repeating: 0, count: rows.count * columns.count))
+      }
+      let part = try record.weights(head: source.head, rows: shifted, columns: columns.lowerBound..<seen)
+      let (width, partWidth) = (columns.count, seen - columns.lowerBound)
+      var block = [Float](repeating: 0, count: rows.count * width)
+      for row in 0..<rows.count {
+        block.replaceSubrange(
+          (row * width)..<(row * width + partWidth), with: part.scalars[(row * partWidth)..<((row + 1) * partWidth)])
+      }
+      return Tensor(shape: [rows.count, width], scalars: block)
     case .weights(let weights):
       let count = tokens.count
       let map = (layer * headCount + head) * count * count
