@@ -43,7 +43,8 @@ extension AttentionService {
 
   /// Computes every head's thumbnail of run `id` in the background, layer
   /// by layer as the page asks for them, so that they are ready or on
-  /// their way when asked; stops if the run is evicted.
+  /// their way when asked (a head a request is already computing is left
+  /// to it); stops if the run is evicted.
   private func warmThumbnails(of id: String) {
     let runs = self.runs
     Self.computeQueue.async {
@@ -53,9 +54,10 @@ extension AttentionService {
         for head in 0..<recording.headCount {
           guard runs.contains(id) else { return }
           let key = OverviewStore.Key(layer: layer, head: head, size: Self.thumbnail.size, pooling: Self.thumbnail.pooling)
-          if entry.overviews[key] != nil { continue }
-          entry.overviews[key] = try? recording.overview(
-            layer: layer, head: head, size: Self.thumbnail.size, pooling: Self.thumbnail.pooling)
+          guard case .compute = entry.overviews.claim(key) else { continue }
+          entry.overviews.finish(
+            key,
+            try? recording.overview(layer: layer, head: head, size: Self.thumbnail.size, pooling: Self.thumbnail.pooling))
         }
       }
     }
@@ -126,19 +128,34 @@ extension AttentionService {
   }
 
   /// `region` pooled into at most `size` × `size` cells: a whole map from
-  /// the run's store when it was computed before, and kept there.
+  /// the run's store when it was computed before (or is being computed),
+  /// and kept there.
   static func overview(_ region: RunRegion, size: Int, pooling: AttentionRecord.Pooling) async throws -> Tensor {
     let count = region.recording.tokenCount
-    let whole = region.rows == 0..<count && region.columns == 0..<count
-    let key = OverviewStore.Key(layer: region.layer, head: region.head, size: size, pooling: pooling)
-    if whole, let kept = region.overviews[key] { return kept }
-    let map = try await compute {
+    let compute = { @Sendable in
       try region.recording.overview(
         layer: region.layer, head: region.head, rows: region.rows, columns: region.columns, size: size,
         pooling: pooling)
     }
-    if whole { region.overviews[key] = map }
-    return map
+    guard region.rows == 0..<count && region.columns == 0..<count else { return try await Self.compute(compute) }
+    let key = OverviewStore.Key(layer: region.layer, head: region.head, size: size, pooling: pooling)
+    switch region.overviews.claim(key) {
+    case .kept(let map):
+      return map
+    case .wait(let group):
+      await withCheckedContinuation { continuation in group.notify(queue: computeQueue) { continuation.resume() } }
+      if let map = region.overviews[key] { return map }
+      return try await Self.compute(compute)
+    case .compute:
+      do {
+        let map = try await Self.compute(compute)
+        region.overviews.finish(key, map)
+        return map
+      } catch {
+        region.overviews.finish(key, nil)
+        throw error
+      }
+    }
   }
 }
 

@@ -134,7 +134,8 @@ final class RunCache: @unchecked Sendable {
 /// The whole-map overviews of one run, by head, size and pooling: a page
 /// asks for every head's thumbnail, and asks again when it is reopened.
 /// Kept only up to 256 cells a side (256 KiB each), so a run's store stays
-/// within a few MiB beside its records.
+/// within a few MiB beside its records. A map is computed once: whoever
+/// asks while it is being computed waits for it.
 final class OverviewStore: @unchecked Sendable {
   struct Key: Hashable {
     let layer: Int
@@ -145,13 +146,55 @@ final class OverviewStore: @unchecked Sendable {
 
   static let largestKept = 256
   private let lock = NSLock()
-  private var maps: [Key: Tensor] = [:]
+  private var slots: [Key: Slot] = [:]
 
+  private enum Slot {
+    case computing(DispatchGroup)
+    case done(Tensor)
+  }
+
+  /// What a caller of `key` is to do.
+  enum Claim {
+    /// The map, computed before.
+    case kept(Tensor)
+    /// Compute it, then `finish`.
+    case compute
+    /// Another is computing it: wait for the group, then look again.
+    case wait(DispatchGroup)
+  }
+
+  /// The map of `key` if kept; else the duty to compute it, or to wait for it.
+  func claim(_ key: Key) -> Claim {
+    guard key.size <= Self.largestKept else { return .compute }
+    return lock.withLock {
+      switch slots[key] {
+      case .done(let map)?: return .kept(map)
+      case .computing(let group)?: return .wait(group)
+      case nil:
+        let group = DispatchGroup()
+        group.enter()
+        slots[key] = .computing(group)
+        return .compute
+      }
+    }
+  }
+
+  /// Keeps the map `claim` asked to compute (nil if that failed), and wakes those waiting.
+  func finish(_ key: Key, _ map: Tensor?) {
+    guard key.size <= Self.largestKept else { return }
+    let group: DispatchGroup? = lock.withLock {
+      guard case .computing(let group)? = slots[key] else { return nil }
+      slots[key] = map.map { .done($0) }
+      return group
+    }
+    group?.leave()
+  }
+
+  /// The map of `key`, if kept.
   subscript(key: Key) -> Tensor? {
-    get { lock.withLock { maps[key] } }
-    set {
-      guard key.size <= Self.largestKept else { return }
-      lock.withLock { maps[key] = newValue }
+    lock.withLock {
+      if case .done(let map)? = slots[key] { return map }
+      return nil
     }
   }
 }

@@ -87,14 +87,15 @@ struct GenerateLimitTests {
     #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
   }
 
-  /// 30 × 9 heads over 8,000 tokens would be 69 GB of recorded attention.
-  @Test func aRunWhoseAttentionCannotBeRecordedIsRefused() throws {
+  /// 30 × 9 heads over 8,000 tokens would be 69 GB of weights: such a run
+  /// keeps attention records, and a file of every weight is refused before it.
+  @Test func aFileOfEveryWeightOfALongRunIsRefused() throws {
     let folder = try makeScratchFolder()
     let prompt = Array(repeating: "word", count: 7_990).joined(separator: " ")
     let run = try runAttn(["model", try #require(decoderPath), prompt, "--npy", "a.npy"], in: folder)
     #expect(run.status == 1)
-    #expect(run.stderr.hasPrefix("error: "), "\(run.stderr)")
-    #expect(run.stderr.contains("recording the attention of "), "\(run.stderr)")
+    #expect(run.stderr.hasPrefix("error: a.npy: the weights of "), "\(run.stderr)")
+    #expect(run.stderr.contains("at most 1024 MiB are written (narrow --rows and --cols)"), "\(run.stderr)")
     #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
     #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("a.npy").path))
   }

@@ -204,10 +204,6 @@ extension AttentionRecord {
     }
     let (rowCells, columnCells) = (min(rowCells, rows.count), min(columnCells, columns.count))
     let columnStarts = binStarts(of: 0..<columns.count, cells: columnCells)
-    var binOfKey = [Int](repeating: 0, count: columns.count)
-    for bin in 0..<columnCells {
-      for key in columnStarts[bin]..<columnStarts[bin + 1] { binOfKey[key] = bin }
-    }
     let rowStarts = binStarts(of: rows, cells: rowCells)
     let width = columns.count
     var pooled = [Double](repeating: pooling == .max ? -.infinity : 0, count: rowCells * columnCells)
@@ -223,11 +219,20 @@ extension AttentionRecord {
             while query >= rowStarts[row + 1] { row += 1 }
             let line = weights.baseAddress! + (query - first) * width
             let cells = pooled.baseAddress! + row * columnCells
-            switch pooling {
-            case .mean:
-              for key in 0..<width { cells[binOfKey[key]] += Double(line[key]) }
-            case .max:
-              for key in 0..<width { cells[binOfKey[key]] = Swift.max(cells[binOfKey[key]], Double(line[key])) }
+            // Each bin's keys are contiguous: one pass over them, the
+            // largest found in Float (exact), a sum in Double.
+            for bin in 0..<columnCells {
+              let keys = columnStarts[bin]..<columnStarts[bin + 1]
+              switch pooling {
+              case .mean:
+                var sum = 0.0
+                for key in keys { sum += Double(line[key]) }
+                cells[bin] += sum
+              case .max:
+                var largest = line[keys.lowerBound]
+                for key in keys.dropFirst() { largest = Swift.max(largest, line[key]) }
+                cells[bin] = Swift.max(cells[bin], Double(largest))
+              }
             }
           }
         }

@@ -157,17 +157,9 @@ struct Generate: ParsableCommand {
     {
       return try generateLong(model: model, modelPath: path, encoding: encoding, options: options, selection: selection)
     }
-    let output = FileHandle.standardOutput
-    let start = DispatchTime.now().uptimeNanoseconds
-    var stamps: [UInt64] = []
-    var run = try naming("prompt") {
-      try model.generate(prompt: encoding, options: options) { token in
-        stamps.append(DispatchTime.now().uptimeNanoseconds)
-        output.write(Data(token.text.utf8))
-      }
+    var run = try streaming(promptTokens: encoding.ids.count) {
+      try model.generate(prompt: encoding, options: options, onToken: $0)
     }
-    output.write(Data("\n".utf8))
-    reportTimings(promptTokens: encoding.ids.count, start: start, stamps: stamps)
     run.attention = try lens.apply(to: ModelRun(attention: run.attention, values: run.values))
     run.values = nil
     // Words and spans read the whole run as attn model reads a text.
@@ -214,7 +206,26 @@ struct Generate: ParsableCommand {
     reportNotes(layout.notes)
   }
 
-  /// With --timings, how fast the prompt was read and the tokens written, to stderr.
+  /// Runs `write`, each written token's text streamed to stdout as it
+  /// comes, then a newline; with --timings, how fast the prompt was read
+  /// and the tokens written, to stderr.
+  private func streaming<Run>(
+    promptTokens: Int, _ write: (_ onToken: (GeneratedToken) throws -> Void) throws -> Run
+  ) throws -> Run {
+    let output = FileHandle.standardOutput
+    let start = DispatchTime.now().uptimeNanoseconds
+    var stamps: [UInt64] = []
+    let run = try naming("prompt") {
+      try write { token in
+        stamps.append(DispatchTime.now().uptimeNanoseconds)
+        output.write(Data(token.text.utf8))
+      }
+    }
+    output.write(Data("\n".utf8))
+    reportTimings(promptTokens: promptTokens, start: start, stamps: stamps)
+    return run
+  }
+
   private func reportTimings(promptTokens: Int, start: UInt64, stamps: [UInt64]) {
     if timings, let first = stamps.first, let last = stamps.last {
       let prompt = Double(first - start) / 1e9
@@ -241,17 +252,18 @@ struct Generate: ParsableCommand {
         "prompt: a long run is drawn from its attention records, raw attention only; "
           + "--lens, --words and --span need every weight (give a shorter prompt or fewer tokens to write)")
     }
-    let output = FileHandle.standardOutput
-    let start = DispatchTime.now().uptimeNanoseconds
-    var stamps: [UInt64] = []
-    let run = try naming("prompt") {
-      try model.generateRecorded(prompt: encoding, options: options) { token in
-        stamps.append(DispatchTime.now().uptimeNanoseconds)
-        output.write(Data(token.text.utf8))
-      }
+    // Positions past the prompt are checked once the tokens are written;
+    // a file too large for the run's longest length is refused before it.
+    let capacity = min(model.summary.maxTokens, encoding.ids.count + options.maxTokens)
+    if let npy {
+      let span = { (text: String?) in (try? text.map { try parseSpan($0, count: capacity, of: "tokens") }) ?? nil }
+      try checkBlockFile(
+        npy, layers: model.summary.layerCount, heads: model.summary.headCount,
+        rows: span(rows)?.count ?? capacity, columns: span(cols)?.count ?? capacity)
     }
-    output.write(Data("\n".utf8))
-    reportTimings(promptTokens: encoding.ids.count, start: start, stamps: stamps)
+    let run = try streaming(promptTokens: encoding.ids.count) {
+      try model.generateRecorded(prompt: encoding, options: options, onToken: $0)
+    }
     let recording = run.recording
     let count = recording.tokenCount
     let queries = try rows.map { try parseSpan($0, count: count, of: "tokens", option: "--rows") }

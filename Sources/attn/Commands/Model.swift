@@ -212,6 +212,11 @@ extension Model {
     let keys = try cols.map { text in
       try parseSpan(text, count: count, of: "tokens", option: "--cols")
     }
+    if let npy {
+      try checkBlockFile(
+        numbered(npy, number), layers: model.summary.layerCount, heads: model.summary.headCount,
+        rows: rows?.count ?? count, columns: keys?.count ?? count)
+    }
     let recording = try naming(label) { try model.record(encoding) }
     if let out, out.lowercased().hasSuffix(".html") {
       let path = numbered(out, number)

@@ -18,12 +18,8 @@ func writeRecordedBlocks(_ recording: AttentionRecording, rows: Range<Int>?, col
   let count = recording.tokenCount
   let (queries, keys) = (rows ?? 0..<count, columns ?? 0..<count)
   let (layers, heads) = (recording.layerCount, recording.headCount)
+  try checkBlockFile(path, layers: layers, heads: heads, rows: queries.count, columns: keys.count)
   let bytes = 4 * layers * heads * queries.count * keys.count
-  guard bytes <= 1 << 30 else {
-    throw CommandError(
-      "\(path): the weights of \(queries.count) rows × \(keys.count) columns of \(layers) × \(heads) heads take "
-        + "\(bytes >> 20) MiB; at most 1024 MiB are written (narrow --rows and --cols)")
-  }
   var scalars: [Float] = []
   scalars.reserveCapacity(bytes / 4)
   for layer in 0..<layers {
@@ -32,6 +28,16 @@ func writeRecordedBlocks(_ recording: AttentionRecording, rows: Range<Int>?, col
     }
   }
   try TensorFile.write(Tensor(shape: [layers, heads, queries.count, keys.count], scalars: scalars), to: path)
+}
+
+/// Refuses, before any run, a `--npy` of a long run past 1 GiB.
+func checkBlockFile(_ path: String, layers: Int, heads: Int, rows: Int, columns: Int) throws {
+  let bytes = 4 * layers * heads * rows * columns
+  guard bytes <= 1 << 30 else {
+    throw CommandError(
+      "\(path): the weights of \(rows) rows × \(columns) columns of \(layers) × \(heads) heads take "
+        + "\(bytes >> 20) MiB; at most 1024 MiB are written (narrow --rows and --cols)")
+  }
 }
 
 /// The page of a long run that opens offline (`LongRunFile`), written whole or not at all.
