@@ -41,9 +41,13 @@ func attentionSelection(
 
 extension AttentionSelection.Aggregation: ExpressibleByArgument {}
 
-/// `--span` (or the `option` named): "a-b" or "a", positions from 0,
-/// inclusive, within `0..<count`.
-func parseSpan(_ text: String, count: Int, of what: String, option: String = "--span") throws -> Range<Int> {
+/// `--span`: "a-b" or "a", positions from 0, inclusive, within `0..<count`.
+func parseSpan(_ text: String, count: Int, of what: String) throws -> Range<Int> {
+  try parseSpan(text, count: count, of: what, option: "--span")
+}
+
+/// `parseSpan` for the option named, as `--rows` and `--cols` take positions.
+func parseSpan(_ text: String, count: Int, of what: String, option: String) throws -> Range<Int> {
   do {
     return try TransformerModels.parseSpan(text, count: count, of: what)
   } catch let error as LensError {
